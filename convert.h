@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * convert.h - turn klp_reloc.h's prefixed symbols into klp relocations.
+ */
+#ifndef KLP_CONVERT_H
+#define KLP_CONVERT_H
+
+#include <stddef.h>
+
+#include "elf-file.h"
+#include "klp.h"
+
+struct convert_opts {
+	/* When set, every undefined symbol left after conversion must be
+	 * one of these exports.  */
+	const struct klp_symvers *symvers;
+};
+
+struct convert_stats {
+	size_t symbols;		/* prefixed symbols converted */
+	size_t relocs;		/* relocations moved */
+	size_t sections;	/* klp relocation sections created or extended */
+};
+
+enum convert_result {
+	CONVERT_ERROR = -1,	/* problems reported; the model is spoilt */
+	CONVERT_NOTHING = 0,	/* no prefixed symbols: leave the file alone */
+	CONVERT_DONE = 1,	/* the model holds the converted object */
+};
+
+/*
+ * Plan and check the conversion of EF, report every problem, and if there
+ * are none, apply it to the model (which elf_write() then writes).  With
+ * diag verbosity > 0, print one line per moved relocation.
+ */
+enum convert_result klp_convert(struct elf_file *ef,
+				const struct convert_opts *opts,
+				struct convert_stats *stats);
+
+#endif /* KLP_CONVERT_H */

@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * diag.h - the one shape of every message klp-convert-mini prints.
+ *
+ *	klp-convert-mini: error: FILE: [IDX] SECTION+0xOFF (FUNC+0xOFF): symbol 'NAME': CAUSE
+ *	klp-convert-mini: error: FILE: .symtab entry N: symbol 'NAME': CAUSE
+ *	klp-convert-mini: error: FILE: [IDX] SECTION: CAUSE
+ *	klp-convert-mini: error: FILE: CAUSE
+ *
+ * Callers pass the text after "FILE: "; the newline is added here.
+ */
+#ifndef KLP_DIAG_H
+#define KLP_DIAG_H
+
+#include <stdarg.h>
+#include <stddef.h>
+
+enum diag_level {
+	DIAG_ERROR,
+	DIAG_WARNING,
+	DIAG_NOTE,	/* -v output */
+};
+
+/* Errors printed after this many for one file are only counted. */
+#define DIAG_MAX_ERRORS 100
+
+struct diag {
+	const char *file;	/* the file the messages are about */
+	int verbose;		/* -v count; -q makes it negative */
+	size_t errors;		/* errors reported for this file */
+	size_t warnings;
+};
+
+extern const char *diag_progname;
+
+void diag_report(struct diag *d, enum diag_level level, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+void diag_vreport(struct diag *d, enum diag_level level, const char *fmt,
+		  va_list ap) __attribute__((format(printf, 3, 0)));
+/* Print "N more errors not shown" when the cap was reached. */
+void diag_finish(struct diag *d);
+
+#define diag_error(d, ...)	diag_report((d), DIAG_ERROR, __VA_ARGS__)
+#define diag_warn(d, ...)	diag_report((d), DIAG_WARNING, __VA_ARGS__)
+#define diag_note(d, ...)	diag_report((d), DIAG_NOTE, __VA_ARGS__)
+
+/* Can't-happen conditions and allocation failure: one line, then exit 1. */
+void diag_fatal(const char *what, const char *srcfile, int line)
+	__attribute__((noreturn));
+#define INTERNAL_ERROR(what) diag_fatal((what), __FILE__, __LINE__)
+
+void *xmalloc(size_t size);
+void *xcalloc(size_t n, size_t size);
+void *xrealloc(void *p, size_t size);
+char *xstrdup(const char *s);
+
+#endif /* KLP_DIAG_H */

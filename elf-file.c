@@ -1,0 +1,1039 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * elf-file.c - read one ELF64 relocatable object and write it back changed.
+ *
+ * Reading: the input is mapped privately (copy-on-write) and handed to
+ * libelf with elf_memory(), so the symbol table and relocation arrays that
+ * libelf gives back in memory form can be edited in place.  Every
+ * structural fact the rest of the tool relies on is checked here, once,
+ * and reported in the common message shape; after elf_open() succeeds,
+ * indices and offsets inside the model can be trusted.
+ *
+ * Writing: see elf_write().  The output is built in a temporary file next
+ * to the destination and renamed over it, so an interrupted or failed run
+ * never leaves a half-written object, and the input is never opened for
+ * writing.
+ */
+#define _GNU_SOURCE
+#include "elf-file.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define sec_error(ef, idx, fmt, ...)					\
+	diag_error((ef)->diag, "[%zu] %s: " fmt, (size_t)(idx),		\
+		   (ef)->secs[idx].name ? (ef)->secs[idx].name : "?",	\
+		   ##__VA_ARGS__)
+
+/* ------------------------------------------------------------------ */
+/* Reading                                                            */
+/* ------------------------------------------------------------------ */
+
+static bool is_pow2_or_zero(uint64_t x)
+{
+	return (x & (x - 1)) == 0;
+}
+
+/* Does [off, off + size) lie inside the file? */
+static bool in_file(const struct elf_file *ef, uint64_t off, uint64_t size)
+{
+	return off <= ef->size && size <= ef->size - off;
+}
+
+struct extent {
+	uint64_t start, end;
+	size_t idx;		/* section index, or SIZE_MAX for a header */
+};
+
+static int cmp_extent(const void *a, const void *b)
+{
+	const struct extent *x = a, *y = b;
+
+	if (x->start != y->start)
+		return x->start < y->start ? -1 : 1;
+	return x->idx < y->idx ? -1 : x->idx > y->idx;
+}
+
+static const char *extent_name(const struct elf_file *ef, size_t idx,
+			       char *buf, size_t len)
+{
+	if (idx == SIZE_MAX - 1)
+		return "the ELF header";
+	if (idx == SIZE_MAX)
+		return "the section header table";
+	snprintf(buf, len, "[%zu] %s", idx, ef->secs[idx].name);
+	return buf;
+}
+
+/* Sections, the ELF header and the section header table may not overlap:
+ * the writer edits sections in place and would corrupt a neighbour.  */
+static int check_overlaps(struct elf_file *ef)
+{
+	struct extent *ext = xcalloc(ef->nsecs + 2, sizeof(*ext));
+	size_t n = 0;
+	int ret = 0;
+
+	ext[n++] = (struct extent){ 0, sizeof(Elf64_Ehdr), SIZE_MAX - 1 };
+	ext[n++] = (struct extent){ ef->ehdr.e_shoff,
+				    ef->ehdr.e_shoff +
+				    ef->nsecs * sizeof(Elf64_Shdr), SIZE_MAX };
+	for (size_t i = 1; i < ef->nsecs; i++) {
+		const Elf64_Shdr *sh = &ef->secs[i].sh;
+
+		if (elf_sec_has_file_data(sh))
+			ext[n++] = (struct extent){ sh->sh_offset,
+				sh->sh_offset + sh->sh_size, i };
+	}
+	qsort(ext, n, sizeof(*ext), cmp_extent);
+	for (size_t i = 1; i < n; i++) {
+		char a[64], b[64];
+
+		if (ext[i].start >= ext[i - 1].end)
+			continue;
+		diag_error(ef->diag, "%s and %s overlap in the file",
+			   extent_name(ef, ext[i - 1].idx, a, sizeof(a)),
+			   extent_name(ef, ext[i].idx, b, sizeof(b)));
+		ret = -1;
+		break;
+	}
+	free(ext);
+	return ret;
+}
+
+Elf_Data *elf_sec_data(struct elf_file *ef, size_t idx)
+{
+	struct elf_sec *s = &ef->secs[idx];
+	Elf_Data *data;
+
+	if (s->data)
+		return s->data;
+	if (!s->scn)
+		INTERNAL_ERROR("elf_sec_data on a new section");
+
+	data = elf_getdata(s->scn, NULL);
+	if (!data) {
+		sec_error(ef, idx, "cannot read contents: %s", elf_errmsg(-1));
+		return NULL;
+	}
+	if (elf_getdata(s->scn, data) != NULL ||
+	    (s->sh.sh_type != SHT_NOBITS && data->d_size != s->sh.sh_size)) {
+		sec_error(ef, idx, "unexpected data layout from libelf");
+		return NULL;
+	}
+	s->data = data;
+	return data;
+}
+
+static int check_strtab(struct elf_file *ef, size_t idx, const char *what)
+{
+	const struct elf_sec *s = &ef->secs[idx];
+	Elf_Data *data;
+
+	if (s->sh.sh_type != SHT_STRTAB) {
+		sec_error(ef, idx, "%s is not a string table (type %u)", what,
+			  s->sh.sh_type);
+		return -1;
+	}
+	data = elf_sec_data(ef, idx);
+	if (!data)
+		return -1;
+	if (data->d_size == 0 ||
+	    ((const char *)data->d_buf)[data->d_size - 1] != '\0') {
+		sec_error(ef, idx, "%s does not end with a NUL byte", what);
+		return -1;
+	}
+	return 0;
+}
+
+static int load_sections(struct elf_file *ef)
+{
+	size_t shnum, shstrndx;
+	Elf_Data *names;
+
+	if (elf_getshdrnum(ef->elf, &shnum) != 0 ||
+	    elf_getshdrstrndx(ef->elf, &shstrndx) != 0) {
+		diag_error(ef->diag, "cannot read the section headers: %s",
+			   elf_errmsg(-1));
+		return -1;
+	}
+	if (shnum == 0) {
+		diag_error(ef->diag, "no section headers");
+		return -1;
+	}
+	if (ef->ehdr.e_shentsize != sizeof(Elf64_Shdr)) {
+		diag_error(ef->diag, "e_shentsize is %u, expected %zu",
+			   ef->ehdr.e_shentsize, sizeof(Elf64_Shdr));
+		return -1;
+	}
+	/* libelf checked that the table fits in the file. */
+	ef->nsecs = shnum;
+	ef->secs_cap = shnum + 16;
+	ef->secs = xcalloc(ef->secs_cap, sizeof(*ef->secs));
+
+	for (size_t i = 0; i < shnum; i++) {
+		struct elf_sec *s = &ef->secs[i];
+		Elf64_Shdr *sh;
+
+		s->scn = elf_getscn(ef->elf, i);
+		sh = s->scn ? elf64_getshdr(s->scn) : NULL;
+		if (!sh) {
+			diag_error(ef->diag, "[%zu]: cannot read section header: %s",
+				   i, elf_errmsg(-1));
+			return -1;
+		}
+		s->sh = *sh;
+		s->orig_offset = sh->sh_offset;
+		s->orig_size = sh->sh_type == SHT_NOBITS ? 0 : sh->sh_size;
+		s->type = ELF_T_BYTE;
+	}
+
+	if (shstrndx == 0 || shstrndx >= shnum) {
+		diag_error(ef->diag, "section name table index %zu is out of range (%zu sections)",
+			   shstrndx, shnum);
+		return -1;
+	}
+	ef->shstrndx = shstrndx;
+	ef->secs[shstrndx].name = ".shstrtab";
+	for (size_t i = 1; i < shnum; i++) {
+		const Elf64_Shdr *sh = &ef->secs[i].sh;
+
+		if (elf_sec_has_file_data(sh) &&
+		    !in_file(ef, sh->sh_offset, sh->sh_size)) {
+			diag_error(ef->diag, "[%zu]: contents (offset 0x%" PRIx64 ", size 0x%" PRIx64 ") extend past the end of the file (0x%zx)",
+				   i, sh->sh_offset, sh->sh_size, ef->size);
+			return -1;
+		}
+	}
+	if (check_strtab(ef, shstrndx, "section name table"))
+		return -1;
+	names = ef->secs[shstrndx].data;
+	for (size_t i = 0; i < shnum; i++) {
+		struct elf_sec *s = &ef->secs[i];
+
+		if (s->sh.sh_name >= names->d_size) {
+			diag_error(ef->diag, "[%zu]: section name offset 0x%x is past the end of .shstrtab",
+				   i, s->sh.sh_name);
+			return -1;
+		}
+		s->name = (const char *)names->d_buf + s->sh.sh_name;
+	}
+	return check_overlaps(ef);
+}
+
+static int load_symbols(struct elf_file *ef)
+{
+	size_t symtab = 0, xndx = 0;
+	struct elf_sec *s;
+	Elf_Data *data;
+
+	for (size_t i = 1; i < ef->nsecs; i++) {
+		if (ef->secs[i].sh.sh_type == SHT_SYMTAB) {
+			if (symtab) {
+				diag_error(ef->diag, "two symbol tables, [%zu] %s and [%zu] %s",
+					   symtab, ef->secs[symtab].name,
+					   i, ef->secs[i].name);
+				return -1;
+			}
+			symtab = i;
+		}
+	}
+	if (!symtab)
+		return 0;	/* nothing can reference a symbol */
+
+	s = &ef->secs[symtab];
+	if (s->sh.sh_entsize != sizeof(Elf64_Sym) ||
+	    s->sh.sh_size % sizeof(Elf64_Sym)) {
+		sec_error(ef, symtab, "entry size %" PRIu64 " or size %" PRIu64 " does not fit Elf64_Sym",
+			  s->sh.sh_entsize, s->sh.sh_size);
+		return -1;
+	}
+	if (s->sh.sh_link == 0 || s->sh.sh_link >= ef->nsecs) {
+		sec_error(ef, symtab, "sh_link %u is not a valid string table index",
+			  s->sh.sh_link);
+		return -1;
+	}
+	if (check_strtab(ef, s->sh.sh_link, "symbol name table"))
+		return -1;
+	data = elf_sec_data(ef, symtab);
+	if (!data)
+		return -1;
+	ef->symtab_idx = symtab;
+	ef->syms = data->d_buf;
+	ef->nsyms = data->d_size / sizeof(Elf64_Sym);
+	ef->strtab = ef->secs[s->sh.sh_link].data->d_buf;
+	ef->strtab_size = ef->secs[s->sh.sh_link].data->d_size;
+	if (s->sh.sh_info > ef->nsyms) {
+		sec_error(ef, symtab, "sh_info %u (first global) is past the last symbol (%zu)",
+			  s->sh.sh_info, ef->nsyms);
+		return -1;
+	}
+
+	for (size_t i = 1; i < ef->nsecs; i++) {
+		const Elf64_Shdr *sh = &ef->secs[i].sh;
+
+		if (sh->sh_type != SHT_SYMTAB_SHNDX || sh->sh_link != symtab)
+			continue;
+		if (xndx) {
+			sec_error(ef, i, "second extended section index table for .symtab");
+			return -1;
+		}
+		xndx = i;
+	}
+	if (xndx) {
+		if (ef->secs[xndx].sh.sh_size != ef->nsyms * sizeof(Elf32_Word)) {
+			sec_error(ef, xndx, "size 0x%" PRIx64 " does not match %zu symbols",
+				  ef->secs[xndx].sh.sh_size, ef->nsyms);
+			return -1;
+		}
+		data = elf_sec_data(ef, xndx);
+		if (!data)
+			return -1;
+		ef->xndx = data->d_buf;
+	}
+
+	for (size_t i = 0; i < ef->nsyms; i++) {
+		const Elf64_Sym *sym = &ef->syms[i];
+		size_t shndx;
+
+		if (sym->st_name >= ef->strtab_size) {
+			diag_error(ef->diag, ".symtab entry %zu: name offset 0x%x is past the end of the string table",
+				   i, sym->st_name);
+			return -1;
+		}
+		if (sym->st_shndx == SHN_XINDEX && !ef->xndx) {
+			diag_error(ef->diag, ".symtab entry %zu: symbol '%s': section index is SHN_XINDEX but there is no .symtab_shndx",
+				   i, ef->strtab + sym->st_name);
+			return -1;
+		}
+		shndx = elf_sym_shndx(ef, i);
+		if ((sym->st_shndx == SHN_XINDEX ||
+		     sym->st_shndx < SHN_LORESERVE) && shndx >= ef->nsecs) {
+			diag_error(ef->diag, ".symtab entry %zu: symbol '%s': section index %zu is out of range",
+				   i, ef->strtab + sym->st_name, shndx);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int elf_load(struct elf_file *ef)
+{
+	const unsigned char *ident = (const unsigned char *)ef->map;
+	const Elf64_Ehdr *ehdr;
+
+	if (ef->size < EI_NIDENT || memcmp(ident, ELFMAG, SELFMAG) != 0) {
+		diag_error(ef->diag, "not an ELF file");
+		return -1;
+	}
+	if (ident[EI_CLASS] != ELFCLASS64) {
+		diag_error(ef->diag, "not an ELF64 file (class %u): livepatch modules are ELF64",
+			   ident[EI_CLASS]);
+		return -1;
+	}
+	if (ident[EI_DATA] != ELFDATA2LSB && ident[EI_DATA] != ELFDATA2MSB) {
+		diag_error(ef->diag, "unknown byte order %u", ident[EI_DATA]);
+		return -1;
+	}
+	ef->data_enc = ident[EI_DATA];
+
+	elf_version(EV_CURRENT);
+	ef->elf = elf_memory(ef->map, ef->size);
+	if (!ef->elf || elf_kind(ef->elf) != ELF_K_ELF) {
+		diag_error(ef->diag, "not an ELF file: %s", elf_errmsg(-1));
+		return -1;
+	}
+	ehdr = elf64_getehdr(ef->elf);
+	if (!ehdr) {
+		diag_error(ef->diag, "cannot read the ELF header: %s",
+			   elf_errmsg(-1));
+		return -1;
+	}
+	ef->ehdr = *ehdr;
+	if (ehdr->e_type != ET_REL) {
+		diag_error(ef->diag, "not a relocatable object (e_type %u, expected ET_REL): give the .ko, not a linked executable",
+			   ehdr->e_type);
+		return -1;
+	}
+	if (ehdr->e_phnum != 0) {
+		diag_error(ef->diag, "a relocatable object with program headers is not a kernel module");
+		return -1;
+	}
+	if (load_sections(ef) || load_symbols(ef))
+		return -1;
+	return 0;
+}
+
+int elf_open_mem(struct elf_file *ef, struct diag *d, char *image, size_t size)
+{
+	memset(ef, 0, sizeof(*ef));
+	ef->diag = d;
+	ef->fd = -1;
+	ef->map = image;
+	ef->size = size;
+	return elf_load(ef);
+}
+
+int elf_open(struct elf_file *ef, struct diag *d, const char *path)
+{
+	struct stat st;
+	int fd;
+
+	memset(ef, 0, sizeof(*ef));
+	ef->diag = d;
+	ef->fd = -1;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		diag_error(d, "cannot open: %s", strerror(errno));
+		return -1;
+	}
+	ef->fd = fd;
+	if (fstat(fd, &st) != 0) {
+		diag_error(d, "cannot stat: %s", strerror(errno));
+		return -1;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		diag_error(d, "not a regular file");
+		return -1;
+	}
+	if (st.st_size == 0) {
+		diag_error(d, "not an ELF file (empty)");
+		return -1;
+	}
+	if ((uint64_t)st.st_size > SIZE_MAX / 2) {
+		diag_error(d, "file too large");
+		return -1;
+	}
+	ef->size = (size_t)st.st_size;
+	/* Private and writable: edits stay in memory, never reach the file. */
+	ef->map = mmap(NULL, ef->size, PROT_READ | PROT_WRITE, MAP_PRIVATE,
+		       fd, 0);
+	if (ef->map == MAP_FAILED) {
+		ef->map = NULL;
+		diag_error(d, "cannot map: %s", strerror(errno));
+		return -1;
+	}
+	ef->mapped = true;
+	return elf_load(ef);
+}
+
+void elf_close(struct elf_file *ef)
+{
+	if (ef->elf)
+		elf_end(ef->elf);
+	for (size_t i = 0; i < ef->nsecs; i++) {
+		struct elf_sec *s = &ef->secs[i];
+
+		if (s->owns_buf)
+			free(s->buf);
+		if (s->is_new)
+			free((char *)s->name);
+	}
+	free(ef->secs);
+	free(ef->new_strtab);
+	free(ef->new_shstrtab);
+	if (ef->mapped)
+		munmap(ef->map, ef->size);
+	if (ef->fd >= 0)
+		close(ef->fd);
+	memset(ef, 0, sizeof(*ef));
+	ef->fd = -1;
+}
+
+size_t elf_sym_shndx(const struct elf_file *ef, size_t symidx)
+{
+	const Elf64_Sym *sym = &ef->syms[symidx];
+
+	if (sym->st_shndx == SHN_XINDEX && ef->xndx)
+		return ef->xndx[symidx];
+	return sym->st_shndx;
+}
+
+const char *elf_sym_name(const struct elf_file *ef, size_t symidx)
+{
+	return ef->strtab + ef->syms[symidx].st_name;
+}
+
+/* ------------------------------------------------------------------ */
+/* Changing the model                                                 */
+/* ------------------------------------------------------------------ */
+
+void elf_sec_mark_dirty(struct elf_file *ef, size_t idx)
+{
+	ef->secs[idx].dirty = true;
+	if (!ef->secs[idx].buf && ef->secs[idx].data)
+		ef->secs[idx].type = ef->secs[idx].data->d_type;
+}
+
+void elf_sec_set_buf(struct elf_file *ef, size_t idx, void *buf, size_t size,
+		     Elf_Type type)
+{
+	struct elf_sec *s = &ef->secs[idx];
+
+	if (s->owns_buf)
+		free(s->buf);
+	s->buf = buf;
+	s->owns_buf = true;
+	s->type = type;
+	s->sh.sh_size = size;
+	s->dirty = true;
+}
+
+/* Append NAME to a growing copy of string table OLD; return its offset. */
+static Elf64_Word strtab_append(char **tab, size_t *len, size_t *cap,
+				const char *old, size_t old_len,
+				const char *name)
+{
+	size_t n = strlen(name) + 1;
+
+	if (!*tab) {
+		*cap = old_len + old_len / 4 + 4096;
+		*tab = xmalloc(*cap);
+		memcpy(*tab, old, old_len);
+		*len = old_len;
+	}
+	if (*len + n > UINT32_MAX)
+		INTERNAL_ERROR("string table larger than 4 GiB");
+	if (*len + n > *cap) {
+		*cap = (*len + n) * 2;
+		*tab = xrealloc(*tab, *cap);
+	}
+	memcpy(*tab + *len, name, n);
+	*len += n;
+	return (Elf64_Word)(*len - n);
+}
+
+Elf64_Word elf_add_symbol_name(struct elf_file *ef, const char *name)
+{
+	return strtab_append(&ef->new_strtab, &ef->new_strtab_len,
+			     &ef->new_strtab_cap, ef->strtab, ef->strtab_size,
+			     name);
+}
+
+size_t elf_add_section(struct elf_file *ef, const char *name,
+		       const Elf64_Shdr *sh, void *buf, Elf_Type type)
+{
+	const Elf_Data *names = ef->secs[ef->shstrndx].data;
+	struct elf_sec *s;
+
+	if (ef->nsecs == ef->secs_cap) {
+		ef->secs_cap *= 2;
+		ef->secs = xrealloc(ef->secs, ef->secs_cap * sizeof(*ef->secs));
+	}
+	s = &ef->secs[ef->nsecs];
+	memset(s, 0, sizeof(*s));
+	s->sh = *sh;
+	s->sh.sh_name = strtab_append(&ef->new_shstrtab, &ef->new_shstrtab_len,
+				      &ef->new_shstrtab_cap, names->d_buf,
+				      names->d_size, name);
+	s->name = xstrdup(name);
+	s->buf = buf;
+	s->owns_buf = true;
+	s->type = type;
+	s->dirty = true;
+	s->is_new = true;
+	return ef->nsecs++;
+}
+
+/* ------------------------------------------------------------------ */
+/* Writing                                                            */
+/* ------------------------------------------------------------------ */
+
+/*
+ * Output is produced front to back through a buffer.  Long unchanged
+ * stretches of the input are copied with copy_file_range(2), which stays
+ * inside the kernel; everything else goes through the buffer, translated
+ * to the file's byte order where needed.
+ */
+#define OUT_BUF_SIZE	(1u << 20)
+#define OUT_COPY_MIN	(64u << 10)
+
+struct out {
+	struct diag *diag;
+	int fd;
+	uint64_t pos;		/* file offset of buf[0] */
+	char *buf;
+	size_t len;
+	int in_fd;		/* -1: copy from in_map */
+	const char *in_map;
+	unsigned char enc;
+	bool failed;
+};
+
+static char *temp_path;		/* a temporary output not yet renamed */
+
+void elf_cleanup_temp(void)
+{
+	if (temp_path) {
+		unlink(temp_path);
+		free(temp_path);
+		temp_path = NULL;
+	}
+}
+
+void elf_unlink_temp_signal_safe(void)
+{
+	if (temp_path)
+		unlink(temp_path);
+}
+
+static void out_fail(struct out *o, const char *what, int err)
+{
+	if (!o->failed)
+		diag_error(o->diag, "cannot write %s: %s", what, strerror(err));
+	o->failed = true;
+}
+
+static void out_pwrite(struct out *o, const void *p, size_t n)
+{
+	while (n > 0 && !o->failed) {
+		ssize_t r = pwrite(o->fd, p, n, (off_t)o->pos);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0) {
+			out_fail(o, temp_path, r < 0 ? errno : ENOSPC);
+			return;
+		}
+		p = (const char *)p + r;
+		n -= (size_t)r;
+		o->pos += (size_t)r;
+	}
+}
+
+static void out_flush(struct out *o)
+{
+	size_t len = o->len;
+
+	o->len = 0;
+	out_pwrite(o, o->buf, len);
+}
+
+static void out_bytes(struct out *o, const void *p, size_t n)
+{
+	if (o->failed)
+		return;
+	if (o->len + n > OUT_BUF_SIZE) {
+		out_flush(o);
+		if (n >= OUT_BUF_SIZE) {
+			out_pwrite(o, p, n);
+			return;
+		}
+	}
+	memcpy(o->buf + o->len, p, n);
+	o->len += n;
+}
+
+static void out_zero(struct out *o, uint64_t n)
+{
+	static const char zeros[4096];
+
+	while (n > 0) {
+		size_t k = n < sizeof(zeros) ? (size_t)n : sizeof(zeros);
+
+		out_bytes(o, zeros, k);
+		n -= k;
+	}
+}
+
+/* Copy N bytes of the input starting at OFF. */
+static void out_input(struct out *o, uint64_t off, uint64_t n)
+{
+	if (n >= OUT_COPY_MIN && o->in_fd >= 0 && !o->failed) {
+		loff_t in_off = (loff_t)off, out_off;
+
+		out_flush(o);
+		out_off = (loff_t)o->pos;
+		while (n > 0 && !o->failed) {
+			ssize_t r = copy_file_range(o->in_fd, &in_off, o->fd,
+						    &out_off, n, 0);
+
+			if (r < 0 && errno == EINTR)
+				continue;
+			if (r < 0 && (errno == EXDEV || errno == EINVAL ||
+				      errno == ENOSYS || errno == EOPNOTSUPP ||
+				      errno == EBADF))
+				break;	/* fall back to copying by hand */
+			if (r <= 0) {
+				out_fail(o, temp_path, r < 0 ? errno : EIO);
+				return;
+			}
+			n -= (uint64_t)r;
+			o->pos += (uint64_t)r;
+		}
+		off = (uint64_t)in_off;
+	}
+	if (n > 0)
+		out_bytes(o, o->in_map + off, (size_t)n);
+}
+
+/* Write N bytes of memory-form data of TYPE in the file's byte order. */
+static void out_xlate(struct out *o, const void *p, size_t n, Elf_Type type)
+{
+	const unsigned char host_enc =
+		__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__ ? ELFDATA2LSB
+							  : ELFDATA2MSB;
+	char tmp[1u << 16];
+	size_t unit = gelf_fsize(NULL, type, 1, EV_CURRENT);
+
+	if (o->enc == host_enc || type == ELF_T_BYTE || unit == 0) {
+		out_bytes(o, p, n);
+		return;
+	}
+	/* All types used here have the same size in memory and in file. */
+	while (n > 0 && !o->failed) {
+		size_t k = n < sizeof(tmp) ? n : sizeof(tmp) / unit * unit;
+		Elf_Data src = {
+			.d_buf = (void *)p, .d_type = type, .d_size = k,
+			.d_version = EV_CURRENT,
+		};
+		Elf_Data dst = {
+			.d_buf = tmp, .d_type = type, .d_size = sizeof(tmp),
+			.d_version = EV_CURRENT,
+		};
+
+		if (!elf64_xlatetof(&dst, &src, o->enc)) {
+			diag_error(o->diag, "cannot translate to file byte order: %s",
+				   elf_errmsg(-1));
+			o->failed = true;
+			return;
+		}
+		out_bytes(o, tmp, dst.d_size);
+		p = (const char *)p + k;
+		n -= k;
+	}
+}
+
+static const void *sec_contents(const struct elf_sec *s)
+{
+	if (s->buf)
+		return s->buf;
+	if (!s->data)
+		INTERNAL_ERROR("dirty section without contents");
+	return s->data->d_buf;
+}
+
+/* Pad with zeros up to file offset OFF. */
+static void out_pad_to(struct out *o, uint64_t off)
+{
+	if (off < o->pos + o->len)
+		INTERNAL_ERROR("layout goes backwards");
+	out_zero(o, off - (o->pos + o->len));
+}
+
+/* New sections, and sections that had no contents and now have some, are
+ * placed after everything else.  */
+static bool placed_at_end(const struct elf_sec *s)
+{
+	return s->is_new ||
+	       (s->orig_size == 0 && s->dirty && s->sh.sh_size > 0 &&
+		s->sh.sh_type != SHT_NOBITS);
+}
+
+static int cmp_sec_offset(const void *a, const void *b, void *arg)
+{
+	const struct elf_sec *secs = arg;
+	size_t x = *(const size_t *)a, y = *(const size_t *)b;
+
+	if (secs[x].orig_offset != secs[y].orig_offset)
+		return secs[x].orig_offset < secs[y].orig_offset ? -1 : 1;
+	return x < y ? -1 : x > y;
+}
+
+static uint64_t align_up(uint64_t x, uint64_t align)
+{
+	/* File offsets need no alignment beyond a page: cap what a
+	 * section's sh_addralign may ask for.  */
+	if (align <= 1 || !is_pow2_or_zero(align))
+		return x;
+	if (align > 4096)
+		align = 4096;
+	return (x + align - 1) & ~(align - 1);
+}
+
+/* Make the string tables' new contents part of the model. */
+static void finish_string_tables(struct elf_file *ef)
+{
+	if (ef->new_strtab) {
+		size_t idx = ef->secs[ef->symtab_idx].sh.sh_link;
+
+		ef->secs[idx].buf = ef->new_strtab;
+		ef->secs[idx].sh.sh_size = ef->new_strtab_len;
+		ef->secs[idx].type = ELF_T_BYTE;
+		ef->secs[idx].dirty = true;
+	}
+	if (ef->new_shstrtab) {
+		struct elf_sec *s = &ef->secs[ef->shstrndx];
+
+		s->buf = ef->new_shstrtab;
+		s->sh.sh_size = ef->new_shstrtab_len;
+		s->type = ELF_T_BYTE;
+		s->dirty = true;
+	}
+}
+
+/*
+ * Decide where every section goes.  Sections that grew, and the section
+ * header table (which grows with every new section), must move; the
+ * lowest offset of anything that moves is the "tail".  Everything that
+ * starts at or after it is laid out again, in the input's order, followed
+ * by the new sections and the section header table.  Everything before it
+ * keeps its offset, so for the usual ld -r layout (symbol table, string
+ * tables and relocations at the end) the output is as compact as the
+ * input and only the tail is rewritten.
+ *
+ * ORDER receives the existing sections with file contents sorted by
+ * offset; return the tail and set *SHOFF and *END.
+ */
+static uint64_t layout(struct elf_file *ef, size_t *order, size_t *norder,
+		       uint64_t *shoff, uint64_t *end)
+{
+	uint64_t tail = ef->ehdr.e_shoff, cur;
+	size_t n = 0;
+
+	for (size_t i = 1; i < ef->nsecs; i++) {
+		struct elf_sec *s = &ef->secs[i];
+
+		if (placed_at_end(s) || s->orig_size == 0)
+			continue;
+		order[n++] = i;
+		if (s->dirty && s->sh.sh_size > s->orig_size &&
+		    s->orig_offset < tail)
+			tail = s->orig_offset;
+	}
+	qsort_r(order, n, sizeof(*order), cmp_sec_offset, ef->secs);
+	for (size_t k = n; k-- > 0;) {
+		const struct elf_sec *s = &ef->secs[order[k]];
+
+		if (s->orig_offset + s->orig_size > tail &&
+		    s->orig_offset < tail)
+			tail = s->orig_offset;
+	}
+
+	cur = tail;
+	for (size_t k = 0; k < n; k++) {
+		struct elf_sec *s = &ef->secs[order[k]];
+
+		if (s->orig_offset < tail) {
+			s->out_offset = s->orig_offset;
+			continue;
+		}
+		cur = align_up(cur, s->sh.sh_addralign);
+		s->out_offset = cur;
+		cur += s->sh.sh_size;
+	}
+	for (size_t i = 1; i < ef->nsecs; i++) {
+		struct elf_sec *s = &ef->secs[i];
+
+		if (placed_at_end(s)) {
+			cur = align_up(cur, s->sh.sh_addralign);
+			s->out_offset = cur;
+			cur += s->sh.sh_type == SHT_NOBITS ? 0 : s->sh.sh_size;
+		} else if (s->orig_size == 0) {
+			/* No contents: keep the offset unless it is in the
+			 * part being laid out again.  */
+			s->out_offset = s->orig_offset < tail ? s->orig_offset
+							      : tail;
+		}
+		s->sh.sh_offset = s->out_offset;
+	}
+	*shoff = align_up(cur, 8);
+	*end = *shoff + ef->nsecs * sizeof(Elf64_Shdr);
+	*norder = n;
+	return tail;
+}
+
+/* Section count and name table index, with the SHN_XINDEX escapes. */
+static void set_section_counts(struct elf_file *ef, uint64_t shoff)
+{
+	Elf64_Ehdr *e = &ef->ehdr;
+	Elf64_Shdr *sh0 = &ef->secs[0].sh;
+
+	e->e_shoff = shoff;
+	if (ef->nsecs >= SHN_LORESERVE) {
+		e->e_shnum = 0;
+		sh0->sh_size = ef->nsecs;
+	} else {
+		e->e_shnum = (Elf64_Half)ef->nsecs;
+		sh0->sh_size = 0;
+	}
+	if (ef->shstrndx >= SHN_LORESERVE) {
+		e->e_shstrndx = SHN_XINDEX;
+		sh0->sh_link = (Elf64_Word)ef->shstrndx;
+	} else {
+		e->e_shstrndx = (Elf64_Half)ef->shstrndx;
+	}
+}
+
+static void emit(struct elf_file *ef, struct out *o, const size_t *order,
+		 size_t norder, uint64_t tail)
+{
+	uint64_t cursor = sizeof(Elf64_Ehdr);
+
+	out_xlate(o, &ef->ehdr, sizeof(ef->ehdr), ELF_T_EHDR);
+
+	/* The head: input bytes, with in-place edits spliced in. */
+	for (size_t k = 0; k < norder; k++) {
+		const struct elf_sec *s = &ef->secs[order[k]];
+
+		if (s->orig_offset >= tail)
+			break;
+		if (!s->dirty)
+			continue;
+		out_input(o, cursor, s->orig_offset - cursor);
+		out_xlate(o, sec_contents(s), s->sh.sh_size, s->type);
+		out_zero(o, s->orig_size - s->sh.sh_size);
+		cursor = s->orig_offset + s->orig_size;
+	}
+	out_input(o, cursor, tail - cursor);
+
+	/* The tail: existing sections in input order, then new ones. */
+	for (size_t k = 0; k < norder; k++) {
+		const struct elf_sec *s = &ef->secs[order[k]];
+
+		if (s->orig_offset < tail)
+			continue;
+		out_pad_to(o, s->out_offset);
+		if (s->dirty)
+			out_xlate(o, sec_contents(s), s->sh.sh_size, s->type);
+		else
+			out_input(o, s->orig_offset, s->sh.sh_size);
+	}
+	for (size_t i = 1; i < ef->nsecs; i++) {
+		const struct elf_sec *s = &ef->secs[i];
+
+		if (!placed_at_end(s) || s->sh.sh_type == SHT_NOBITS)
+			continue;
+		out_pad_to(o, s->out_offset);
+		out_xlate(o, sec_contents(s), s->sh.sh_size, s->type);
+	}
+
+	out_pad_to(o, ef->ehdr.e_shoff);
+	for (size_t i = 0; i < ef->nsecs; i++)
+		out_xlate(o, &ef->secs[i].sh, sizeof(Elf64_Shdr), ELF_T_SHDR);
+	out_flush(o);
+}
+
+/* Create the temporary output next to OUT_PATH; return its fd. */
+static int open_temp(struct diag *d, const char *out_path)
+{
+	size_t n = strlen(out_path) + sizeof(".XXXXXX");
+	int fd;
+
+	if (temp_path)
+		INTERNAL_ERROR("two temporary outputs at once");
+	temp_path = xmalloc(n);
+	snprintf(temp_path, n, "%s.XXXXXX", out_path);
+	fd = mkostemp(temp_path, O_CLOEXEC);
+	if (fd < 0) {
+		diag_error(d, "cannot create a temporary file next to %s: %s",
+			   out_path, strerror(errno));
+		free(temp_path);
+		temp_path = NULL;
+	}
+	return fd;
+}
+
+/* Give the temporary file its mode and put it in place. */
+static int commit_temp(struct diag *d, int fd, const char *out_path,
+		       mode_t mode)
+{
+	int ret = 0;
+
+	if (fchmod(fd, mode & 07777) != 0) {
+		diag_error(d, "cannot set the mode of %s: %s", temp_path,
+			   strerror(errno));
+		ret = -1;
+	}
+	if (close(fd) != 0 && ret == 0) {
+		diag_error(d, "cannot write %s: %s", temp_path, strerror(errno));
+		ret = -1;
+	}
+	if (ret == 0 && rename(temp_path, out_path) != 0) {
+		diag_error(d, "cannot rename %s to %s: %s", temp_path, out_path,
+			   strerror(errno));
+		ret = -1;
+	}
+	if (ret == 0) {
+		free(temp_path);
+		temp_path = NULL;
+	}
+	elf_cleanup_temp();
+	return ret;
+}
+
+/*
+ * Write the model to OUT_PATH: copy the unchanged head of the input, write
+ * the tail, the new sections and the section header table, then rename the
+ * temporary file over OUT_PATH.
+ */
+int elf_write(struct elf_file *ef, const char *out_path, mode_t mode)
+{
+	size_t *order = xcalloc(ef->nsecs, sizeof(*order));
+	uint64_t tail, shoff, end;
+	size_t norder;
+	struct out o = {
+		.diag = ef->diag, .in_fd = ef->fd, .in_map = ef->map,
+		.enc = ef->data_enc,
+	};
+
+	finish_string_tables(ef);
+	tail = layout(ef, order, &norder, &shoff, &end);
+	set_section_counts(ef, shoff);
+
+	o.fd = open_temp(ef->diag, out_path);
+	if (o.fd < 0) {
+		free(order);
+		return -1;
+	}
+	o.buf = xmalloc(OUT_BUF_SIZE);
+	emit(ef, &o, order, norder, tail);
+	free(o.buf);
+	free(order);
+	if (!o.failed && o.pos != end)
+		INTERNAL_ERROR("output size does not match the layout");
+	if (o.failed) {
+		close(o.fd);
+		elf_cleanup_temp();
+		return -1;
+	}
+	return commit_temp(ef->diag, o.fd, out_path, mode);
+}
+
+int elf_copy_file(struct diag *d, int in_fd, size_t size, const char *out_path,
+		  mode_t mode)
+{
+	struct out o = { .diag = d, .in_fd = in_fd };
+	char *map;
+
+	map = mmap(NULL, size, PROT_READ, MAP_PRIVATE, in_fd, 0);
+	if (map == MAP_FAILED) {
+		diag_error(d, "cannot map: %s", strerror(errno));
+		return -1;
+	}
+	o.in_map = map;
+	o.fd = open_temp(d, out_path);
+	if (o.fd < 0) {
+		munmap(map, size);
+		return -1;
+	}
+	o.buf = xmalloc(OUT_BUF_SIZE);
+	out_input(&o, 0, size);
+	out_flush(&o);
+	free(o.buf);
+	munmap(map, size);
+	if (o.failed) {
+		close(o.fd);
+		elf_cleanup_temp();
+		return -1;
+	}
+	return commit_temp(d, o.fd, out_path, mode);
+}

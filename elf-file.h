@@ -1,0 +1,126 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * elf-file.h - a small model of one ELF64 relocatable object, and its rewrite.
+ *
+ * No livepatch knowledge lives here.  The file is read once through
+ * libelf from a private copy-on-write mapping, so callers may edit the
+ * symbol table and relocation arrays in place without touching the input.
+ * Changes are recorded per section (dirty contents, new size) plus new
+ * sections appended at the end; elf_write() then produces the output in
+ * one sequential pass: the unchanged head of the file is copied, sections
+ * that changed size or lie after the first moved one are laid out again
+ * behind it, and the section header table goes last.  Section indices,
+ * symbol indices and string offsets of existing entries never change.
+ */
+#ifndef KLP_ELF_H
+#define KLP_ELF_H
+
+#include <gelf.h>
+#include <libelf.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "diag.h"
+
+struct elf_sec {
+	Elf64_Shdr sh;		/* memory form; what will be written */
+	const char *name;	/* input shstrtab, or owned for new sections */
+	Elf_Scn *scn;		/* NULL for new sections */
+	Elf_Data *data;		/* libelf data, loaded by elf_sec_data() */
+	void *buf;		/* new contents (memory form) when dirty */
+	Elf_Type type;		/* how to translate buf to file form */
+	uint64_t orig_offset;	/* where the input had it */
+	uint64_t orig_size;
+	bool dirty;		/* contents changed (in data->d_buf or buf) */
+	bool owns_buf;		/* buf is malloc'd by us */
+	bool is_new;
+	uint64_t out_offset;	/* set by elf_write() */
+};
+
+struct elf_file {
+	struct diag *diag;	/* where problems are reported */
+	int fd;			/* -1 for an in-memory image */
+	char *map;		/* private copy-on-write image of the input */
+	size_t size;
+	bool mapped;		/* map came from mmap() */
+	Elf *elf;
+	Elf64_Ehdr ehdr;	/* memory form */
+	unsigned char data_enc;	/* ELFDATA2LSB or ELFDATA2MSB */
+
+	struct elf_sec *secs;	/* indexed by section index */
+	size_t nsecs, secs_cap;
+	size_t shstrndx;
+
+	size_t symtab_idx;	/* 0: none */
+	Elf64_Sym *syms;	/* writable, memory form */
+	size_t nsyms;
+	const char *strtab;	/* input string table of .symtab */
+	size_t strtab_size;
+	Elf32_Word *xndx;	/* .symtab_shndx contents, or NULL */
+
+	/* String tables being extended: old contents plus appended names. */
+	char *new_strtab, *new_shstrtab;
+	size_t new_strtab_len, new_strtab_cap;
+	size_t new_shstrtab_len, new_shstrtab_cap;
+};
+
+/* Read a file, or an image in memory (the image must stay writable and
+ * alive until elf_close).  Return 0, or -1 after reporting why.  */
+int elf_open(struct elf_file *ef, struct diag *d, const char *path);
+int elf_open_mem(struct elf_file *ef, struct diag *d, char *image, size_t size);
+void elf_close(struct elf_file *ef);
+
+/* The section's contents as libelf translated them (memory form), or NULL
+ * after reporting the reason.  */
+Elf_Data *elf_sec_data(struct elf_file *ef, size_t idx);
+
+/* Section index of symbol SYMIDX, resolving SHN_XINDEX. */
+size_t elf_sym_shndx(const struct elf_file *ef, size_t symidx);
+const char *elf_sym_name(const struct elf_file *ef, size_t symidx);
+
+static inline bool elf_sec_is_alloc(const struct elf_sec *s)
+{
+	return s->sh.sh_flags & SHF_ALLOC;
+}
+
+static inline bool elf_sec_has_file_data(const Elf64_Shdr *sh)
+{
+	return sh->sh_type != SHT_NOBITS && sh->sh_size > 0;
+}
+
+/* Record that section IDX changed in place (its data->d_buf, whose size
+ * may have been reduced via sh.sh_size).  */
+void elf_sec_mark_dirty(struct elf_file *ef, size_t idx);
+
+/* Append a NUL-terminated string to .strtab (of the symtab) or to
+ * .shstrtab, and return its offset.  Existing offsets stay valid.  */
+Elf64_Word elf_add_symbol_name(struct elf_file *ef, const char *name);
+
+/* Append a new section; BUF (memory form, malloc'd) passes to the model.
+ * Return its index.  */
+size_t elf_add_section(struct elf_file *ef, const char *name,
+		       const Elf64_Shdr *sh, void *buf, Elf_Type type);
+
+/* Replace a section's contents with BUF (memory form, malloc'd, SIZE
+ * bytes); ownership passes to the model.  */
+void elf_sec_set_buf(struct elf_file *ef, size_t idx, void *buf, size_t size,
+		     Elf_Type type);
+
+/*
+ * Write the model to OUT_PATH atomically: a temporary file in the same
+ * directory, then rename(2).  MODE is the new file's permission bits.
+ * On failure nothing is left behind and -1 is returned after reporting.
+ */
+int elf_write(struct elf_file *ef, const char *out_path, mode_t mode);
+
+/* Copy a file's bytes to OUT_PATH atomically, same rules as elf_write. */
+int elf_copy_file(struct diag *d, int in_fd, size_t size, const char *out_path,
+		  mode_t mode);
+
+/* Remove a temporary output left by an interrupted write (atexit). */
+void elf_cleanup_temp(void);
+/* The same from a signal handler: unlink only. */
+void elf_unlink_temp_signal_safe(void);
+
+#endif /* KLP_ELF_H */

@@ -1,0 +1,256 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * klp-convert-mini - convert klp_reloc.h annotations in a livepatch module
+ * into the kernel's livepatch relocations.
+ *
+ * Pipeline, one function each:
+ *	parse_args -> load_symvers -> elf_open -> klp_convert (plan, check,
+ *	rewrite the model) -> elf_write (temporary file, rename) -> elf_close
+ */
+#define _GNU_SOURCE
+#include <argp.h>
+#include <errno.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "convert.h"
+#include "diag.h"
+#include "elf-file.h"
+#include "klp.h"
+
+#ifndef KLP_CONVERT_VERSION
+#define KLP_CONVERT_VERSION "0.1"
+#endif
+
+enum exit_status {
+	EXIT_OK = 0,		/* converted, or nothing to convert */
+	EXIT_REFUSED = 1,	/* problems found or writing failed; no output */
+	EXIT_USAGE = 2,		/* bad command line */
+};
+
+struct args {
+	const char *input;
+	const char *output;	/* NULL: convert in place */
+	const char **symvers;
+	size_t nsymvers;
+	int verbose;
+	bool dry_run;
+};
+
+/* ------------------------------------------------------------------ */
+/* Command line                                                       */
+/* ------------------------------------------------------------------ */
+
+enum { OPT_SYMVERS = 0x100 };
+
+static const struct argp_option options[] = {
+	{ "output", 'o', "FILE", 0,
+	  "Write the converted module to FILE instead of converting in place", 0 },
+	{ "dry-run", 'n', NULL, 0,
+	  "Plan and check the conversion, write nothing", 0 },
+	{ "verbose", 'v', NULL, 0,
+	  "Print one line per moved relocation, and a summary", 0 },
+	{ "quiet", 'q', NULL, 0, "Print errors only", 0 },
+	{ "symvers", OPT_SYMVERS, "FILE", 0,
+	  "Module.symvers of the kernel (repeat for modules the patch depends "
+	  "on): every undefined symbol left after conversion must be exported "
+	  "by one of them", 0 },
+	{ NULL, 0, NULL, 0, NULL, 0 }
+};
+
+static const char doc[] =
+	"Convert the klp_reloc.h annotations of a livepatch module into the "
+	"kernel's livepatch relocations (.klp.rela.* sections, .klp.sym.* "
+	"symbols with SHN_LIVEPATCH).  Run it after the final link of the .ko "
+	"and before signing it."
+	"\v"
+	"With one FILE the module is converted in place; with IN OUT (the "
+	"upstream klp-convert's calling convention) or -o OUT the result goes "
+	"to OUT.  Output is written to a temporary file next to the "
+	"destination and renamed over it.  A module without annotations is "
+	"left untouched.\n\n"
+	"Exit status: 0 converted or nothing to convert; 1 problems were "
+	"found (all are reported) or the output could not be written, and "
+	"nothing was written; 2 usage error.";
+
+const char *argp_program_version = "klp-convert-mini " KLP_CONVERT_VERSION;
+const char *argp_program_bug_address = NULL;
+
+static error_t parse_opt(int key, char *arg, struct argp_state *state)
+{
+	struct args *a = state->input;
+
+	switch (key) {
+	case 'o':
+		if (a->output)
+			argp_error(state, "-o given twice");
+		a->output = arg;
+		break;
+	case 'n':
+		a->dry_run = true;
+		break;
+	case 'v':
+		if (a->verbose >= 0)
+			a->verbose++;
+		break;
+	case 'q':
+		a->verbose = -1;
+		break;
+	case OPT_SYMVERS:
+		a->symvers = xrealloc(a->symvers,
+				      (a->nsymvers + 1) * sizeof(*a->symvers));
+		a->symvers[a->nsymvers++] = arg;
+		break;
+	case ARGP_KEY_ARG:
+		if (!a->input) {
+			a->input = arg;
+		} else if (!a->output && state->arg_num == 1) {
+			a->output = arg;	/* klp-convert IN OUT */
+		} else {
+			argp_error(state, "too many operands (or -o together with IN OUT)");
+		}
+		break;
+	case ARGP_KEY_NO_ARGS:
+		argp_error(state, "no module given");
+		break;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
+static void parse_args(int argc, char **argv, struct args *a)
+{
+	static const struct argp argp = {
+		options, parse_opt, "FILE.ko\nIN.ko OUT.ko", doc,
+		NULL, NULL, NULL
+	};
+
+	argp_err_exit_status = EXIT_USAGE;
+	argp_parse(&argp, argc, argv, 0, NULL, a);
+}
+
+/* ------------------------------------------------------------------ */
+/* Steps                                                              */
+/* ------------------------------------------------------------------ */
+
+static struct klp_symvers *load_symvers(const struct args *a)
+{
+	struct klp_symvers *sv;
+
+	if (a->nsymvers == 0)
+		return NULL;
+	sv = klp_symvers_new();
+	for (size_t i = 0; i < a->nsymvers; i++) {
+		if (klp_symvers_load(sv, a->symvers[i]) == 0)
+			continue;
+		fprintf(stderr, "%s: error: %s: cannot read: %s\n",
+			diag_progname, a->symvers[i], strerror(errno));
+		klp_symvers_free(sv);
+		exit(EXIT_REFUSED);
+	}
+	return sv;
+}
+
+/*
+ * Where the output goes.  Converting in place replaces the file a symlink
+ * points to, not the link, so resolve links of an existing destination.
+ * *SAME tells whether the destination is the input itself.
+ */
+static char *output_path(const char *input, const char *output, bool *same)
+{
+	const char *dest = output ? output : input;
+	struct stat in_st, out_st;
+	char *real = realpath(dest, NULL);
+
+	*same = !output ||
+		(stat(input, &in_st) == 0 && stat(dest, &out_st) == 0 &&
+		 in_st.st_dev == out_st.st_dev && in_st.st_ino == out_st.st_ino);
+	if (real)
+		return real;
+	return xstrdup(dest);
+}
+
+static int convert_file(const struct args *a, const struct klp_symvers *sv)
+{
+	struct diag d = { .file = a->input, .verbose = a->verbose };
+	struct convert_opts opts = { .symvers = sv };
+	struct convert_stats stats;
+	struct elf_file ef;
+	struct stat st;
+	bool same;
+	char *out = NULL;
+	int ret = EXIT_REFUSED;
+
+	if (elf_open(&ef, &d, a->input) != 0 || fstat(ef.fd, &st) != 0)
+		goto out;
+	out = output_path(a->input, a->output, &same);
+
+	switch (klp_convert(&ef, &opts, &stats)) {
+	case CONVERT_ERROR:
+		goto out;
+	case CONVERT_NOTHING:
+		diag_note(&d, "no klp_reloc.h symbols: nothing to convert%s",
+			  same ? ", file left untouched" : "");
+		if (!same && !a->dry_run &&
+		    elf_copy_file(&d, ef.fd, ef.size, out, st.st_mode) != 0)
+			goto out;
+		break;
+	case CONVERT_DONE:
+		if (!a->dry_run && elf_write(&ef, out, st.st_mode) != 0)
+			goto out;
+		diag_note(&d, "%s%zu symbol%s converted, %zu relocation%s moved into %zu klp relocation section%s%s%s",
+			  a->dry_run ? "dry run: " : "",
+			  stats.symbols, stats.symbols == 1 ? "" : "s",
+			  stats.relocs, stats.relocs == 1 ? "" : "s",
+			  stats.sections, stats.sections == 1 ? "" : "s",
+			  a->dry_run || same ? "" : ", written to ",
+			  a->dry_run || same ? "" : out);
+		break;
+	}
+	ret = EXIT_OK;
+out:
+	diag_finish(&d);
+	elf_close(&ef);
+	free(out);
+	return ret;
+}
+
+/* An interrupted run must not leave its temporary file behind. */
+static void on_signal(int sig)
+{
+	elf_unlink_temp_signal_safe();
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+static void setup_signals(void)
+{
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGPIPE };
+
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		signal(sigs[i], on_signal);
+	/* A file size limit must show up as EFBIG from write(2). */
+	signal(SIGXFSZ, SIG_IGN);
+	atexit(elf_cleanup_temp);
+}
+
+int main(int argc, char **argv)
+{
+	struct args a = { 0 };
+	struct klp_symvers *sv;
+	int ret;
+
+	parse_args(argc, argv, &a);
+	setup_signals();
+	sv = load_symvers(&a);
+	ret = convert_file(&a, sv);
+	klp_symvers_free(sv);
+	free(a.symvers);
+	return ret;
+}

@@ -1,0 +1,250 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * klp.c - prefixed-name grammar, .modinfo and Module.symvers.
+ */
+#define _GNU_SOURCE
+#include "klp.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "diag.h"
+
+static int check_objname(struct klp_span obj, const char *role, char *why,
+			 size_t whylen)
+{
+	if (obj.len == 0) {
+		snprintf(why, whylen, "%s object name is empty", role);
+		return -1;
+	}
+	if (obj.len > KLP_OBJNAME_MAX) {
+		snprintf(why, whylen,
+			 "%s object name '%.*s' is longer than %d characters (the kernel's MODULE_NAME_LEN)",
+			 role, (int)obj.len, obj.s, KLP_OBJNAME_MAX);
+		return -1;
+	}
+	for (size_t i = 0; i < obj.len; i++) {
+		char c = obj.s[i];
+
+		if (c == '-') {
+			snprintf(why, whylen,
+				 "%s object name '%.*s' contains '-': kbuild spells module names with '_'",
+				 role, (int)obj.len, obj.s);
+			return -1;
+		}
+		if (!(c == '_' || (c >= '0' && c <= '9') ||
+		      (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'))) {
+			snprintf(why, whylen,
+				 "%s object name '%.*s' contains '%c': use vmlinux or a module name as the kernel knows it",
+				 role, (int)obj.len, obj.s, c);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* Split off the text up to the next '.', or fail. */
+static bool take_field(const char **p, struct klp_span *out)
+{
+	const char *dot = strchr(*p, '.');
+
+	if (!dot)
+		return false;
+	out->s = *p;
+	out->len = (size_t)(dot - *p);
+	*p = dot + 1;
+	return true;
+}
+
+int klp_parse_name(const char *name, struct klp_name *out, char *new_name,
+		   char *why, size_t whylen)
+{
+	const char *p = name + sizeof(KLP_SYM_RELA_PREFIX) - 1;
+	const char *sep, *pos;
+	char *end;
+	int len;
+
+	memset(out, 0, sizeof(*out));
+	if (!klp_is_prefixed(name) || !take_field(&p, &out->lp_obj) ||
+	    !take_field(&p, &out->sym_obj)) {
+		snprintf(why, whylen,
+			 "cannot parse the name: expected .klp.sym.rela.<lp_obj>.<sym_obj>.<sym>.<pos>");
+		return -1;
+	}
+	/* The position follows the last ',' (v1/v2) or else the last '.'
+	 * (v3), so that symbol names may contain dots.  */
+	sep = strrchr(p, ',');
+	if (!sep)
+		sep = strrchr(p, '.');
+	if (!sep) {
+		snprintf(why, whylen,
+			 "cannot parse the name: no '.<pos>' after the symbol name");
+		return -1;
+	}
+	out->sym.s = p;
+	out->sym.len = (size_t)(sep - p);
+	pos = sep + 1;
+
+	if (check_objname(out->lp_obj, "relocation", why, whylen) ||
+	    check_objname(out->sym_obj, "symbol", why, whylen))
+		return -1;
+	if (out->sym.len == 0) {
+		snprintf(why, whylen, "symbol name is empty");
+		return -1;
+	}
+	if (memchr(out->sym.s, ',', out->sym.len)) {
+		snprintf(why, whylen,
+			 "symbol name '%.*s' contains ',', which the kernel's format cannot carry",
+			 (int)out->sym.len, out->sym.s);
+		return -1;
+	}
+	if (*pos == '\0' || strspn(pos, "0123456789") != strlen(pos)) {
+		snprintf(why, whylen,
+			 "position '%s' is not a decimal number", pos);
+		return -1;
+	}
+	errno = 0;
+	out->sympos = strtoul(pos, &end, 10);
+	if (errno == ERANGE) {
+		snprintf(why, whylen, "position '%s' is not a decimal number that fits in unsigned long",
+			 pos);
+		return -1;
+	}
+
+	/* symbol format: .klp.sym.<sym_obj_name>.<sym_name>,<sympos> */
+	len = snprintf(new_name, KLP_SYMNAME_MAX + 1, KLP_SYM_PREFIX "%.*s.%.*s,%lu",
+		       (int)out->sym_obj.len, out->sym_obj.s,
+		       (int)out->sym.len, out->sym.s, out->sympos);
+	if (len < 0 || len > KLP_SYMNAME_MAX) {
+		snprintf(why, whylen,
+			 "converted name is %d bytes, longer than the kernel's %d (KSYM_NAME_LEN - 1)",
+			 len, KLP_SYMNAME_MAX);
+		return -1;
+	}
+	return 0;
+}
+
+bool klp_modinfo_is_livepatch(const char *modinfo, size_t size)
+{
+	static const char want[] = "livepatch=Y";
+	size_t i = 0;
+
+	while (i < size) {
+		const char *s = modinfo + i;
+		const char *nul = memchr(s, '\0', size - i);
+		size_t len = nul ? (size_t)(nul - s) : size - i;
+
+		if (len == sizeof(want) - 1 && memcmp(s, want, len) == 0)
+			return true;
+		i += len + 1;
+	}
+	return false;
+}
+
+/* ------------------------------------------------------------------ */
+/* Module.symvers: "0xCRC\tsymbol\tmodule\tEXPORT_SYMBOL[_GPL]\tnamespace" */
+/* ------------------------------------------------------------------ */
+
+struct klp_symvers {
+	char **slots;		/* open addressing, NULL = empty */
+	size_t cap, count;
+};
+
+static uint64_t hash_str(const char *s)
+{
+	uint64_t h = 1469598103934665603ULL;	/* FNV-1a */
+
+	while (*s)
+		h = (h ^ (unsigned char)*s++) * 1099511628211ULL;
+	return h;
+}
+
+struct klp_symvers *klp_symvers_new(void)
+{
+	struct klp_symvers *sv = xcalloc(1, sizeof(*sv));
+
+	sv->cap = 1024;
+	sv->slots = xcalloc(sv->cap, sizeof(*sv->slots));
+	return sv;
+}
+
+static void symvers_insert(struct klp_symvers *sv, char *name)
+{
+	size_t i;
+
+	if (2 * (sv->count + 1) > sv->cap) {
+		struct klp_symvers bigger = { .cap = sv->cap * 2 };
+
+		bigger.slots = xcalloc(bigger.cap, sizeof(*bigger.slots));
+		for (size_t k = 0; k < sv->cap; k++)
+			if (sv->slots[k])
+				symvers_insert(&bigger, sv->slots[k]);
+		free(sv->slots);
+		sv->slots = bigger.slots;
+		sv->cap = bigger.cap;
+	}
+	for (i = hash_str(name) & (sv->cap - 1); sv->slots[i];
+	     i = (i + 1) & (sv->cap - 1)) {
+		if (strcmp(sv->slots[i], name) == 0) {
+			free(name);
+			return;
+		}
+	}
+	sv->slots[i] = name;
+	sv->count++;
+}
+
+int klp_symvers_load(struct klp_symvers *sv, const char *path)
+{
+	FILE *f = fopen(path, "re");
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n;
+
+	if (!f)
+		return -1;
+	while ((n = getline(&line, &cap, f)) > 0) {
+		char *name = strchr(line, '\t');
+		char *end;
+
+		if (!name)
+			continue;
+		name++;
+		end = strpbrk(name, "\t\n");
+		if (end)
+			*end = '\0';
+		if (*name)
+			symvers_insert(sv, xstrdup(name));
+	}
+	free(line);
+	if (ferror(f)) {
+		fclose(f);
+		errno = EIO;
+		return -1;
+	}
+	fclose(f);
+	return 0;
+}
+
+bool klp_symvers_has(const struct klp_symvers *sv, const char *name)
+{
+	for (size_t i = hash_str(name) & (sv->cap - 1); sv->slots[i];
+	     i = (i + 1) & (sv->cap - 1))
+		if (strcmp(sv->slots[i], name) == 0)
+			return true;
+	return false;
+}
+
+void klp_symvers_free(struct klp_symvers *sv)
+{
+	if (!sv)
+		return;
+	for (size_t i = 0; i < sv->cap; i++)
+		free(sv->slots[i]);
+	free(sv->slots);
+	free(sv);
+}

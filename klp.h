@@ -1,0 +1,80 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * klp.h - the kernel's livepatch ELF vocabulary, and the prefixed names
+ * klp_reloc.h makes the compiler emit.
+ *
+ * Input (undefined symbol, from KLP_RELOC_SYMBOL_POS):
+ *	.klp.sym.rela.<lp_obj_name>.<sym_obj_name>.<sym_name>.<sympos>	(v3)
+ *	.klp.sym.rela.<lp_obj_name>.<sym_obj_name>.<sym_name>,<sympos>	(v1/v2)
+ * Output (Documentation/livepatch/module-elf-format.rst):
+ *	symbol	.klp.sym.<sym_obj_name>.<sym_name>,<sympos>  st_shndx SHN_LIVEPATCH
+ *	section	.klp.rela.<lp_obj_name>.<section name>  SHF_RELA_LIVEPATCH
+ */
+#ifndef KLP_KLP_H
+#define KLP_KLP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#ifndef SHN_LIVEPATCH
+#define SHN_LIVEPATCH		0xff20
+#endif
+#ifndef SHF_RELA_LIVEPATCH
+#define SHF_RELA_LIVEPATCH	0x00100000
+#endif
+
+#define KLP_SYM_RELA_PREFIX	".klp.sym.rela."
+#define KLP_SYM_PREFIX		".klp.sym."
+#define KLP_RELA_PREFIX		".klp.rela."
+#define KLP_VMLINUX		"vmlinux"
+
+/* The kernel parses objnames with %55[^.] (MODULE_NAME_LEN - 1) and copies
+ * symbol names with a bound of KSYM_NAME_LEN (512 since Linux 6.1).  */
+#define KLP_OBJNAME_MAX		55
+#define KLP_SYMNAME_MAX		511
+
+struct klp_span {
+	const char *s;
+	size_t len;
+};
+
+/* A parsed prefixed name; spans point into the name that was parsed. */
+struct klp_name {
+	struct klp_span lp_obj;		/* carries the relocations */
+	struct klp_span sym_obj;	/* defines the symbol */
+	struct klp_span sym;
+	unsigned long sympos;
+};
+
+static inline bool klp_is_prefixed(const char *name)
+{
+	return __builtin_strncmp(name, KLP_SYM_RELA_PREFIX,
+				 sizeof(KLP_SYM_RELA_PREFIX) - 1) == 0;
+}
+
+static inline bool klp_span_is(struct klp_span sp, const char *s)
+{
+	return __builtin_strlen(s) == sp.len &&
+	       __builtin_memcmp(sp.s, s, sp.len) == 0;
+}
+
+/*
+ * Parse a prefixed NAME.  On success fill *OUT, write the converted symbol
+ * name to NEW_NAME (KLP_SYMNAME_MAX + 1 bytes) and return 0.  Otherwise
+ * write the reason to WHY and return -1.
+ */
+int klp_parse_name(const char *name, struct klp_name *out, char *new_name,
+		   char *why, size_t whylen);
+
+/* Is "livepatch=Y" one of the NUL-separated strings of .modinfo? */
+bool klp_modinfo_is_livepatch(const char *modinfo, size_t size);
+
+/* The names exported by one or more Module.symvers files. */
+struct klp_symvers;
+struct klp_symvers *klp_symvers_new(void);
+/* Return 0, or -1 with errno set. */
+int klp_symvers_load(struct klp_symvers *sv, const char *path);
+bool klp_symvers_has(const struct klp_symvers *sv, const char *name);
+void klp_symvers_free(struct klp_symvers *sv);
+
+#endif /* KLP_KLP_H */
