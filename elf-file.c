@@ -682,7 +682,7 @@ static void out_xlate(struct out *o, const void *p, size_t n, Elf_Type type)
 		__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__ ? ELFDATA2LSB
 							  : ELFDATA2MSB;
 	char tmp[1u << 16];
-	size_t unit = gelf_fsize(NULL, type, 1, EV_CURRENT);
+	size_t unit = elf64_fsize(type, 1, EV_CURRENT);
 
 	if (o->enc == host_enc || type == ELF_T_BYTE || unit == 0) {
 		out_bytes(o, p, n);
