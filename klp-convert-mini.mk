@@ -1,0 +1,98 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# klp-convert-mini.mk - post-link step for out-of-tree livepatch modules.
+#
+# Include it from the Makefile of a livepatch module that uses klp_reloc.h:
+#
+#	obj-m := livepatch_foo.o
+#	KLP_MK ?= /usr/local/share/klp-convert-mini/klp-convert-mini.mk
+#	include $(KLP_MK)
+#
+# and run `make KDIR=/path/to/kernel/build`.  It lets kbuild compile and link
+# the modules as usual, then converts every module of obj-m in place with
+# klp-convert-mini, checking against the kernel's Module.symvers that no
+# undefined symbol is left that the kernel does not export.  The conversion
+# must come after the last link: linkers keep neither SHN_LIVEPATCH symbols
+# nor SHF_RELA_LIVEPATCH sections.
+#
+# kbuild reads this Makefile twice: once as the command you ran (the "outer"
+# pass, KERNELRELEASE unset) and once from the kernel tree as the module's
+# kbuild file.  The outer pass hands its absolute paths to the inner one on
+# the command line, which is why the include must go through $(KLP_MK) (or an
+# absolute path).
+#
+# Variables (set them on the command line or before the include):
+#   KDIR          kernel build directory
+#                 (default /lib/modules/$(uname -r)/build)
+#   KLP_CONVERT   the tool (default: klp-convert-mini on PATH)
+#   KLP_INCLUDE   directory of klp_reloc.h (default: beside this file in a
+#                 source tree, else $(PREFIX)/include of this installation)
+#   KLP_SYMVERS   more Module.symvers files whose exports the livepatch may
+#                 use (modules it depends on); KBUILD_EXTRA_SYMBOLS and this
+#                 directory's own Module.symvers are passed as well
+#   KLP_CONVERT_FLAGS  more options for the tool, e.g. -v
+#
+# modpost: the annotated symbols (.klp.sym.rela.*) are undefined when modpost
+# runs, so the build sets KBUILD_MODPOST_WARN=1 to turn "undefined!" into a
+# warning, and drops exactly those warnings from the output.  Every other
+# warning stays visible, and a real undefined symbol (a typo, a forgotten
+# annotation) still fails the build: after conversion the tool's --symvers
+# check refuses any undefined symbol that no Module.symvers exports.
+
+KLP_MK_FILE := $(abspath $(lastword $(MAKEFILE_LIST)))
+KLP_MK_DIR := $(patsubst %/,%,$(dir $(KLP_MK_FILE)))
+KLP_INCLUDE ?= $(if $(wildcard $(KLP_MK_DIR)/klp_reloc.h),$(KLP_MK_DIR),$(abspath $(KLP_MK_DIR)/../../include))
+
+ifneq ($(KERNELRELEASE),)
+# ---- inner pass: kbuild reads this as the module's kbuild file ----------
+
+ccflags-y += -I$(KLP_INCLUDE)
+
+else
+# ---- outer pass: the command the user ran --------------------------------
+
+KDIR ?= /lib/modules/$(shell uname -r)/build
+KLP_CONVERT ?= klp-convert-mini
+KLP_SYMVERS ?=
+KLP_CONVERT_FLAGS ?=
+
+# kbuild, told where this file and klp_reloc.h are for its pass.
+klp_kbuild = $(MAKE) -C $(KDIR) M=$(CURDIR) KLP_MK=$(KLP_MK_FILE) KLP_INCLUDE=$(KLP_INCLUDE)
+klp_kos = $(patsubst %.o,%.ko,$(obj-m))
+klp_symvers = $(KDIR)/Module.symvers $(wildcard $(CURDIR)/Module.symvers) \
+	$(KBUILD_EXTRA_SYMBOLS) $(KLP_SYMVERS)
+
+# WARNING: modpost: ".klp.sym.rela.vmlinux.vmlinux.foo.0" [/dir/lp.ko] undefined!
+klp_modpost_noise = ^WARNING: modpost: "\.klp\.sym\.rela\.[^"]*" \[[^]]*\] undefined!$$
+
+.PHONY: all modules klp-build klp-convert clean
+
+all: modules
+modules: klp-convert
+
+# kbuild's own status survives the filter through a file: /bin/sh may be
+# dash, which has no pipefail.
+klp-build:
+	@test -f $(KDIR)/Module.symvers || \
+		{ echo "klp-convert-mini.mk: $(KDIR)/Module.symvers not found; set KDIR to a kernel build directory" >&2; exit 1; }
+	@test -f $(KLP_INCLUDE)/klp_reloc.h || \
+		{ echo "klp-convert-mini.mk: $(KLP_INCLUDE)/klp_reloc.h not found; set KLP_INCLUDE" >&2; exit 1; }
+	@status=$$(mktemp); \
+	{ $(klp_kbuild) KBUILD_MODPOST_WARN=1 modules 2>&1; \
+	  echo $$? >"$$status"; } | grep -Ev '$(klp_modpost_noise)'; \
+	rc=$$(cat "$$status"); rm -f "$$status"; exit $$rc
+
+# One run per module: with two file arguments the tool reads IN OUT.
+klp-convert: klp-build
+	@command -v $(firstword $(KLP_CONVERT)) >/dev/null 2>&1 || \
+		{ echo "klp-convert-mini.mk: '$(KLP_CONVERT)' not found; install klp-convert-mini or set KLP_CONVERT" >&2; exit 1; }
+	@set -e; for ko in $(klp_kos); do \
+		echo "  KLP-CONVERT $$ko"; \
+		$(KLP_CONVERT) $(KLP_CONVERT_FLAGS) \
+			$(foreach f,$(klp_symvers),--symvers $(f)) "$$ko"; \
+	done
+
+clean:
+	$(klp_kbuild) clean
+
+endif
