@@ -378,8 +378,32 @@ static void reloc_error(struct plan *p, size_t target, const Elf64_Rela *r,
 		   cause);
 }
 
+/* What the kernel's loader does with a target section, by its name. */
+enum target_kind {
+	TARGET_PLAIN,
+	TARGET_LOST,		/* never relocated: SHF_ALLOC cleared first */
+	TARGET_INIT,		/* freed after the module's init */
+	TARGET_SPECIAL,		/* processed while the livepatch loads */
+};
+
+static enum target_kind classify_target(const struct plan *p, size_t target)
+{
+	const char *name = p->ef->secs[target].name;
+
+	/* The loader clears SHF_ALLOC of these before relocating. */
+	if (strcmp(name, ".data..percpu") == 0 ||
+	    strcmp(name, ".modinfo") == 0 || strcmp(name, "__versions") == 0)
+		return TARGET_LOST;
+	if (strncmp(name, ".init", 5) == 0)
+		return TARGET_INIT;
+	if (klp_is_special_section(p->arch, name))
+		return TARGET_SPECIAL;
+	return TARGET_PLAIN;
+}
+
 /* Would the kernel apply relocation R, for object LP_OBJ, into TARGET? */
-static void check_klp_reloc(struct plan *p, size_t target, const Elf64_Rela *r,
+static void check_klp_reloc(struct plan *p, size_t target,
+			    enum target_kind kind, const Elf64_Rela *r,
 			    const struct klp_sym *ks)
 {
 	const struct elf_file *ef = p->ef;
@@ -421,20 +445,17 @@ static void check_klp_reloc(struct plan *p, size_t target, const Elf64_Rela *r,
 			    "%s cannot be a klp relocation: its PCREL_LO12 partner names a local label and must stay behind, while the kernel looks for the pair in one relocation section; take the symbol's address through an exported pointer or a call instead",
 			    klp_reloc_type_name(p->arch, type, tname,
 						sizeof(tname)));
-	/* The loader clears SHF_ALLOC of these before relocating. */
-	if (strcmp(t->name, ".data..percpu") == 0 ||
-	    strcmp(t->name, ".modinfo") == 0 ||
-	    strcmp(t->name, "__versions") == 0)
+	if (kind == TARGET_LOST)
 		reloc_error(p, target, r, symname,
 			    "section '%s' is never relocated by the kernel's module loader, so this klp relocation would be lost",
 			    t->name);
 	if (ks->lp_obj == p->vmlinux)
 		return;
-	if (strncmp(t->name, ".init", 5) == 0)
+	if (kind == TARGET_INIT)
 		reloc_error(p, target, r, symname,
 			    "a klp relocation for module '%s' in init section '%s' would be applied after the section is freed; move the reference out of __init code",
 			    p->objs.names[ks->lp_obj], t->name);
-	else if (klp_is_special_section(p->arch, t->name))
+	else if (kind == TARGET_SPECIAL)
 		reloc_error(p, target, r, symname,
 			    "a klp relocation for module '%s' in special section '%s', which the livepatch's own load processes before the relocation is applied; reference an exported or vmlinux symbol here instead",
 			    p->objs.names[ks->lp_obj], t->name);
@@ -513,6 +534,7 @@ static void scan_rela_section(struct plan *p, size_t idx)
 	const struct elf_sec *s = &ef->secs[idx];
 	size_t target = s->sh.sh_info, kept = 0, n;
 	struct klp_sec *last = NULL;
+	enum target_kind kind = TARGET_PLAIN;
 	Elf_Data *data;
 	Elf64_Rela *rela;
 	bool alloc;
@@ -540,7 +562,9 @@ static void scan_rela_section(struct plan *p, size_t idx)
 			continue;
 		}
 		ks = &p->syms[p->klp_of_sym[symi] - 1];
-		check_klp_reloc(p, target, &rela[i], ks);
+		if (!last)
+			kind = classify_target(p, target);
+		check_klp_reloc(p, target, kind, &rela[i], ks);
 		if (!last || last->lp_obj != ks->lp_obj)
 			last = find_klp_sec(p, ks->lp_obj, target);
 		if (!last->src)
@@ -768,7 +792,8 @@ enum convert_result klp_convert(struct elf_file *ef,
 	} else {
 		rename_symbols(&p);
 		create_klp_secs(&p);
-		print_moves(&p);
+		if (p.d->verbose > 0)
+			print_moves(&p);
 		stats->symbols = p.nsyms;
 		for (size_t k = 0; k < p.nsecs; k++) {
 			stats->relocs += p.secs[k].n;
