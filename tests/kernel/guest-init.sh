@@ -18,6 +18,10 @@ export PATH=/bin
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs dev /dev 2>/dev/null
+# Kernel messages reach the console only through `end` (dmesg), so they never
+# split a line of ours.  An Oops or panic still prints: both raise the
+# console level themselves.
+dmesg -n 1
 
 LP=/sys/kernel/livepatch
 

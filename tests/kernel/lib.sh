@@ -17,6 +17,10 @@
 #                              boot under qemu-system-x86_64 -accel tcg, console
 #                              on ttyS0 into LOG; returns qemu's/timeout's status.
 #   klp_console_crashed LOG    true if LOG shows an Oops, BUG, panic or trace.
+#   klp_build_sample DIR KDIR [MAKE ARGS...]
+#                              build one sample as a user would: its own
+#                              Makefile, with KLP_MK pointing at this tree's
+#                              klp-convert-mini.mk and KLP_CONVERT at the tool.
 
 KLP_CACHE=${KLP_CACHE:-/var/cache/klp-convert-mini}
 
@@ -197,7 +201,7 @@ klp_make_initramfs() {
 klp_boot() {
 	local kernel=$1 initrd=$2 log=$3 limit=${4:-180}
 	command -v qemu-system-x86_64 >/dev/null || klp_die "qemu-system-x86_64 not found (package qemu-system-x86)"
-	timeout --foreground -k 5 "$limit" qemu-system-x86_64 \
+	timeout -k 5 "$limit" qemu-system-x86_64 \
 		-accel tcg -m 512 -smp 1 \
 		-no-reboot -monitor none -serial "file:$log" \
 		-nic none -display none \
@@ -209,4 +213,13 @@ klp_boot() {
 # klp_console_crashed LOG: the kernel crashed or warned somewhere in LOG.
 klp_console_crashed() {
 	grep -Eq 'Oops|BUG:|Kernel panic|Call Trace|WARNING: CPU' "$1"
+}
+
+# klp_build_sample DIR KDIR [MAKE ARGS...]: see the file header.  Needs
+# KLP_TOPDIR and KLP_CONVERT.
+klp_build_sample() {
+	local dir=$1 kdir=$2
+	shift 2
+	make -C "$dir" KDIR="$kdir" KLP_MK="$KLP_TOPDIR/klp-convert-mini.mk" \
+		KLP_CONVERT="$KLP_CONVERT" "$@"
 }

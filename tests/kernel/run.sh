@@ -1,0 +1,386 @@
+#!/usr/bin/env bash
+# tests/kernel/run.sh - prove klp-convert-mini's output in real kernels.
+#
+# For each of Debian's Linux 6.1 and 6.12 (newest ABI apt knows): fetch the
+# kernel and its headers into $KLP_CACHE, build samples/ with their own
+# Makefiles (klp-convert-mini.mk runs the tool after the link), boot the
+# kernel under qemu (TCG) with a busybox initramfs whose /init
+# (guest-init.sh) runs every scenario, and judge the serial console.
+#
+# One line per check: "PASS: <kernel>: <what it proves>" or "FAIL: ...: why".
+# Timings go to stderr.  Exit 1 if anything failed.
+#
+# Environment:
+#   KLP_CONVERT      the tool (default: $KLP_TOPDIR/klp-convert-mini)
+#   KLP_TOPDIR       the source tree (default: two levels up)
+#   KLP_CACHE        package cache (default /var/cache/klp-convert-mini)
+#   KLP_KERNELS      series to test (default "6.1 6.12")
+#   KLP_SKIP_KERNEL  1: print one SKIP line and exit 0
+#   KLP_KEEP         1: keep the work directory (kept anyway on failure)
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+KLP_TOPDIR=${KLP_TOPDIR:-$(cd "$here/../.." && pwd)}
+KLP_CONVERT=${KLP_CONVERT:-$KLP_TOPDIR/klp-convert-mini}
+# shellcheck source=lib.sh disable=SC1091 # lint lib.sh on its own
+. "$here/lib.sh"
+
+if [[ ${KLP_SKIP_KERNEL:-0} == 1 ]]; then
+	echo "SKIP: kernel suite: KLP_SKIP_KERNEL=1"
+	exit 0
+fi
+
+npass=0 nfail=0
+pass() { echo "PASS: $1"; npass=$((npass + 1)); }
+fail() { echo "FAIL: $1: $2"; nfail=$((nfail + 1)); }
+
+t_start=$(klp_now)
+work=$(mktemp -d "${TMPDIR:-/tmp}/klp-kernel.XXXXXX")
+cleanup() {
+	if [[ $nfail -gt 0 || ${KLP_KEEP:-0} == 1 ]]; then
+		klp_log "work directory kept: $work"
+	else
+		rm -rf "$work"
+	fi
+}
+trap cleanup EXIT
+
+# ---- preconditions: these fail loudly, they never skip -------------------
+missing=$(klp_missing_packages | tr '\n' ' ')
+if [[ -n $missing ]]; then
+	fail "kernel suite host packages" "not installed: $missing(run: apt-get install $missing)"
+	exit 1
+fi
+if [[ ! -x $KLP_CONVERT ]]; then
+	fail "kernel suite tool" "KLP_CONVERT=$KLP_CONVERT is not an executable (run make first)"
+	exit 1
+fi
+
+# ---- console helpers ------------------------------------------------------
+
+# section LOG NAME: the console lines of scenario NAME.
+section() {
+	tr -d '\r' <"$1" | awk -v n="$2" '
+		$0 == "@@KLP begin " n { on = 1; next }
+		$0 == "@@KLP end " n { on = 0 }
+		on'
+}
+
+# expect_lines TEXT LINE...: every LINE occurs in TEXT as a whole line, in
+# this order.  Prints the first one missing.
+expect_lines() {
+	local text=$1 line i=0
+	local -a have
+	shift
+	mapfile -t have <<<"$text"
+	for line in "$@"; do
+		while ((i < ${#have[@]})) && [[ ${have[i]} != "$line" ]]; do
+			i=$((i + 1))
+		done
+		if ((i >= ${#have[@]})); then
+			echo "missing (in order): '$line'"
+			return 1
+		fi
+		i=$((i + 1))
+	done
+}
+
+# expect_grep TEXT ERE...: every ERE matches some line of TEXT.
+expect_grep() {
+	local text=$1 re
+	shift
+	for re in "$@"; do
+		grep -qE -- "$re" <<<"$text" || { echo "no line matches /$re/"; return 1; }
+	done
+}
+
+# check KERNEL LOG SCENARIO NAME CHECK-COMMAND...: run the check on the
+# scenario's console text and report; on failure show the section.
+check() {
+	local kernel=$1 log=$2 scen=$3 name=$4 text why line
+	shift 4
+	text=$(section "$log" "$scen")
+	if [[ -z $text ]]; then
+		fail "$kernel: $name" "no console output for scenario '$scen' (see $log)"
+		return
+	fi
+	if why=$("$@" "$text"); then
+		pass "$kernel: $name"
+	else
+		fail "$kernel: $name" "$why"
+		while IFS= read -r line; do
+			printf '    [%s] %s\n' "$scen" "$line"
+		done <<<"$text" >&2
+	fi
+}
+
+# The scenario checks: each takes the section text as its last argument.
+ck_boot() {
+	expect_lines "$1" "kernel $2" "\$ ls /sys/kernel/livepatch" "rc=0"
+}
+
+ck_vmlinux() {
+	local text=$1 cmdline
+	cmdline=$(sed -n 's|^/proc/cmdline: ||p' <<<"$text" | head -n 1)
+	[[ -n $cmdline ]] || { echo "no /proc/cmdline line"; return 1; }
+	expect_lines "$text" \
+		"\$ insmod /klp/klp_cmdline.ko" "rc=0" \
+		"/sys/kernel/livepatch/klp_cmdline/enabled: 1" \
+		"/proc/cmdline: klp_cmdline: $cmdline" \
+		"\$ rmmod klp_cmdline" "rc=0" \
+		"/proc/cmdline: $cmdline"
+}
+
+ck_unconverted() {
+	expect_lines "$1" "\$ insmod /klp/klp_cmdline.unconverted.ko" &&
+		expect_grep "$1" '^rc=[1-9]' \
+			'klp_cmdline: Unknown symbol \.klp\.sym\.rela\.vmlinux\.vmlinux\.saved_command_line\.0 \(err -2\)$'
+}
+
+ck_unannotated() {
+	expect_lines "$1" "\$ insmod /klp/klp_unannotated.ko" &&
+		expect_grep "$1" '^rc=[1-9]' \
+			'klp_unannotated: Unknown symbol saved_command_line \(err -2\)$'
+}
+
+ck_target_first() {
+	expect_lines "$1" \
+		"\$ insmod /klp/klp_target.ko" "rc=0" \
+		"/sys/module/klp_target/parameters/state: original calls=1 scaled=10" \
+		"\$ insmod /klp/klp_target_patch.ko" "rc=0" \
+		"/sys/kernel/livepatch/klp_target_patch/enabled: 1" \
+		"/sys/module/klp_target/parameters/state: klp_target_patch calls=2 scaled=20" \
+		"\$ rmmod klp_target_patch" "rc=0" \
+		"/sys/module/klp_target/parameters/state: original calls=3 scaled=30"
+}
+
+ck_patch_first() {
+	expect_lines "$1" \
+		"\$ insmod /klp/klp_target_patch.ko" "rc=0" \
+		"/sys/kernel/livepatch/klp_target_patch/enabled: 1" \
+		"\$ insmod /klp/klp_target.ko" "rc=0" \
+		"/sys/module/klp_target/parameters/state: klp_target_patch calls=1 scaled=10"
+}
+
+# 6.3+ clears a module's klp relocations when it goes away.
+ck_reload_works() {
+	expect_lines "$1" \
+		"\$ rmmod klp_target" "rc=0" \
+		"\$ insmod /klp/klp_target.ko" "rc=0" \
+		"/sys/kernel/livepatch/klp_target_patch/enabled: 1" \
+		"/sys/module/klp_target/parameters/state: klp_target_patch calls=1 scaled=10"
+}
+
+# 6.1 does not, so applying them again finds the old values.
+ck_reload_refused() {
+	expect_lines "$1" "\$ rmmod klp_target" "rc=0" "\$ insmod /klp/klp_target.ko" &&
+		expect_grep "$1" '^rc=[1-9]' \
+			'existing value is nonzero' \
+			"livepatch: patch 'klp_target_patch' failed for module 'klp_target', refusing to load module 'klp_target'" \
+			'^/sys/module/klp_target/parameters/state: \(absent\)$'
+}
+
+ck_position() {
+	expect_lines "$1" \
+		"\$ insmod /klp/klp_pos_target.ko" "rc=0" \
+		"/sys/module/klp_pos_target/parameters/report: original a=1111 b=2222" \
+		"\$ insmod /klp/klp_pos_patch.ko" "rc=0" \
+		"/sys/kernel/livepatch/klp_pos_patch/enabled: 1" \
+		"/sys/module/klp_pos_target/parameters/report: klp_pos_patch pos2=2222"
+}
+
+ck_position_ambiguous() {
+	expect_lines "$1" "\$ insmod /klp/klp_pos_ambig.ko" &&
+		expect_grep "$1" '^rc=[1-9]' \
+			"livepatch: unresolvable ambiguity for symbol 'pos_value' in object 'klp_pos_target'" \
+			'^/sys/kernel/livepatch/klp_pos_ambig/enabled: \(absent\)$'
+}
+
+ck_dotted() {
+	expect_lines "$1" \
+		"\$ insmod /klp/klp_dot_target.ko" "rc=0" \
+		"/sys/module/klp_dot_target/parameters/hits: original hits=1" \
+		"/sys/module/klp_dot_target/parameters/hits: original hits=2" \
+		"\$ insmod /klp/klp_dot_patch.ko" "rc=0" \
+		"/sys/kernel/livepatch/klp_dot_patch/enabled: 1" \
+		"/sys/module/klp_dot_target/parameters/hits: klp_dot_patch hits.0=3"
+}
+
+# tool_error_re SYMBOL: the tool's --symvers refusal of SYMBOL.
+tool_error_re() {
+	echo "^klp-convert-mini: error: .*symbol '$1'.*not exported.*KLP_RELOC_SYMBOL\\("
+}
+
+# ---- build: the samples, as a user builds them ----------------------------
+
+# The livepatch sample directories, and the targets they need.
+samples=(klp-cmdline klp-module/target klp-module/patch klp-position/target
+	klp-position/patch klp-dotted/target klp-dotted/patch)
+
+# build_kernel SERIES: fetch, build, check the build, pack the initramfs and
+# start the boot in the background.  Sets boot_pid[SERIES].
+declare -A boot_pid=() boot_t0=() krel_of=()
+build_kernel() {
+	local series=$1 k="linux-$1" dir src out t0 s ko kos=()
+	t0=$(klp_now)
+	if ! klp_fetch_kernel "$series"; then
+		fail "$k: kernel packages" "cannot fetch Debian's linux-image/headers for $series (see above)"
+		return
+	fi
+	klp_log "$k: $KLP_KREL ready in $(klp_since "$t0")s (download ${KLP_TIME_DOWNLOAD:-cached}, unpack ${KLP_TIME_UNPACK:-cached})"
+	unset KLP_TIME_DOWNLOAD KLP_TIME_UNPACK
+	krel_of[$series]=$KLP_KREL
+	dir=$work/$series
+	src=$dir/samples
+	mkdir -p "$dir/klp"
+	cp -r "$KLP_TOPDIR/samples" "$src"
+
+	# The precondition of sample 1: the symbol really is not exported.
+	if grep -qP '^0x[0-9a-f]+\tsaved_command_line\t' "$KLP_KDIR/Module.symvers"; then
+		fail "$k: saved_command_line is not exported" "Module.symvers exports it"
+	else
+		pass "$k: saved_command_line is not exported (Module.symvers)"
+	fi
+
+	t0=$(klp_now)
+	# klp_cmdline unconverted first (KLP_CONVERT=true), then the real build:
+	# kbuild has nothing left to do and the fragment only converts.
+	if ! klp_build_sample "$src/klp-cmdline" "$KLP_KDIR" KLP_CONVERT=true \
+		>"$dir/build-unconverted.log" 2>&1; then
+		fail "$k: samples build" "klp-cmdline (unconverted): see $dir/build-unconverted.log"
+		return
+	fi
+	cp "$src/klp-cmdline/klp_cmdline.ko" "$dir/klp/klp_cmdline.unconverted.ko"
+	for s in "${samples[@]}"; do
+		if ! klp_build_sample "$src/$s" "$KLP_KDIR" >"$dir/build-${s//\//-}.log" 2>&1; then
+			fail "$k: samples build" "$s: see $dir/build-${s//\//-}.log"
+			sed 's/^/    /' "$dir/build-${s//\//-}.log" >&2
+			return
+		fi
+		for ko in "$src/$s"/*.ko; do kos+=("$ko"); done
+	done
+	klp_log "$k: samples built in $(klp_since "$t0")s"
+	pass "$k: every sample builds and converts through klp-convert-mini.mk"
+	cp "${kos[@]}" "$dir/klp/"
+
+	# The conversion left no prefixed symbol and made klp relocation sections.
+	local bad=()
+	for ko in "$dir"/klp/*_patch.ko "$dir"/klp/klp_pos_ambig.ko "$dir"/klp/klp_cmdline.ko; do
+		if nm "$ko" | grep -q '\.klp\.sym\.rela\.' ||
+			! readelf -SW "$ko" | grep -q '\.klp\.rela\.'; then
+			bad+=("${ko##*/}")
+		fi
+	done
+	if [[ ${#bad[@]} -eq 0 ]]; then
+		pass "$k: converted modules hold .klp.rela sections and no .klp.sym.rela symbol"
+	else
+		fail "$k: converted modules hold .klp.rela sections and no .klp.sym.rela symbol" "${bad[*]}"
+	fi
+
+	# modpost's noise about annotated symbols is gone, a real one is not.
+	if grep -q '\.klp\.sym\.rela\..*undefined!' "$dir"/build-*.log; then
+		fail "$k: modpost warnings about annotated symbols are filtered" \
+			"$(grep -h '\.klp\.sym\.rela\..*undefined!' "$dir"/build-*.log | head -n 1)"
+	else
+		pass "$k: modpost warnings about annotated symbols are filtered"
+	fi
+
+	# The unannotated sample must fail the build, and say why.
+	out=$dir/build-unannotated.log
+	if klp_build_sample "$src/klp-unannotated" "$KLP_KDIR" >"$out" 2>&1; then
+		fail "$k: unannotated livepatch fails the build" "make succeeded"
+	elif ! grep -qE '^WARNING: modpost: "saved_command_line" \[.*klp_unannotated\.ko\] undefined!$' "$out"; then
+		fail "$k: unannotated livepatch: modpost still warns about saved_command_line" "warning missing from $out"
+	elif ! grep -qE "$(tool_error_re saved_command_line)" "$out"; then
+		fail "$k: unannotated livepatch fails the build" "no klp-convert-mini error naming saved_command_line in $out"
+		sed 's/^/    /' "$out" >&2
+	else
+		pass "$k: unannotated livepatch fails the build naming saved_command_line and KLP_RELOC_SYMBOL"
+	fi
+
+	# A misspelled, unexported symbol next to annotated ones: modpost only
+	# warns (KBUILD_MODPOST_WARN=1), the post-link check fails the build.
+	cp -r "$src/klp-cmdline" "$src/klp-typo"
+	printf '%s\n' '/* run.sh: a misspelled symbol nobody exports */' \
+		'extern int klp_cmdline_typo;' \
+		'int *klp_cmdline_typo_ref = &klp_cmdline_typo;' >>"$src/klp-typo/klp_cmdline.c"
+	out=$dir/build-typo.log
+	if klp_build_sample "$src/klp-typo" "$KLP_KDIR" >"$out" 2>&1; then
+		fail "$k: a misspelled symbol beside annotated ones fails the build" "make succeeded"
+	elif ! grep -qE '^WARNING: modpost: "klp_cmdline_typo" .* undefined!$' "$out" ||
+		! grep -qE "$(tool_error_re klp_cmdline_typo)" "$out"; then
+		fail "$k: a misspelled symbol beside annotated ones fails the build" "modpost warning or tool error missing in $out"
+		sed 's/^/    /' "$out" >&2
+	else
+		pass "$k: a misspelled symbol beside annotated ones fails the build, modpost's warning kept"
+	fi
+	# Its unconverted .ko shows what the kernel would have said.
+	cp "$src/klp-unannotated/klp_unannotated.ko" "$dir/klp/"
+
+	klp_make_initramfs "$dir/initramfs.cpio.gz" "$here/guest-init.sh" "$dir"/klp/*.ko
+	klp_log "$k: booting $KLP_KREL"
+	boot_t0[$series]=$(klp_now)
+	klp_boot "$KLP_VMLINUZ" "$dir/initramfs.cpio.gz" "$dir/console.log" 300 &
+	boot_pid[$series]=$!
+}
+
+# judge SERIES: wait for its boot and check the console.
+judge() {
+	local series=$1 k="linux-$1" log=$work/$1/console.log rc=0
+	wait "${boot_pid[$series]}" || rc=$?
+	klp_log "$k: boot and scenarios took $(klp_since "${boot_t0[$series]}")s (qemu exit $rc)"
+	if [[ $rc -eq 124 || $rc -eq 137 ]]; then
+		fail "$k: guest finishes" "qemu timed out (see $log)"
+	elif ! tr -d '\r' <"$log" | grep -qx '@@KLP done'; then
+		fail "$k: guest finishes" "no '@@KLP done' on the console (see $log)"
+		tail -n 30 "$log" >&2
+	else
+		pass "$k: guest runs every scenario and powers off"
+	fi
+	if klp_console_crashed "$log"; then
+		fail "$k: no Oops, BUG, WARNING or panic" "$(grep -m1 -E 'Oops|BUG:|Kernel panic|Call Trace|WARNING: CPU' "$log")"
+	else
+		pass "$k: no Oops, BUG, WARNING or panic on the console"
+	fi
+
+	check "$k" "$log" boot "boots to /init with /sys/kernel/livepatch" \
+		ck_boot_for "${krel_of[$series]}"
+	check "$k" "$log" vmlinux "vmlinux: klp_cmdline patches /proc/cmdline using saved_command_line, and unloads" \
+		ck_vmlinux
+	check "$k" "$log" unconverted "unconverted livepatch is refused: Unknown symbol .klp.sym.rela..." \
+		ck_unconverted
+	check "$k" "$log" unannotated "unannotated livepatch is refused: Unknown symbol saved_command_line" \
+		ck_unannotated
+	check "$k" "$log" target-first "module: patch loaded after its target uses the target's static data and function" \
+		ck_target_first
+	check "$k" "$log" patch-first "module: patch loaded before its target is applied when the target loads" \
+		ck_patch_first
+	case $series in
+	6.1)
+		check "$k" "$log" target-reload "module: reloading the target under an enabled patch is refused (existing value is nonzero)" \
+			ck_reload_refused ;;
+	*)
+		check "$k" "$log" target-reload "module: target unloaded and reloaded under an enabled patch is patched again" \
+			ck_reload_works ;;
+	esac
+	check "$k" "$log" position "position: sympos 2 reaches pos_value of the second compilation unit" \
+		ck_position
+	check "$k" "$log" position-ambiguous "position: sympos 0 on a duplicated name is refused (unresolvable ambiguity)" \
+		ck_position_ambiguous
+	check "$k" "$log" dotted "dotted name: static local hits.0 resolved" \
+		ck_dotted
+}
+
+# ck_boot needs the release: curry it.
+ck_boot_for() { ck_boot "$2" "$1"; }
+
+series_list=${KLP_KERNELS:-6.1 6.12}
+for series in $series_list; do
+	build_kernel "$series"
+done
+for series in $series_list; do
+	[[ -n ${boot_pid[$series]:-} ]] && judge "$series"
+done
+
+klp_log "kernel suite: ${npass} passed, ${nfail} failed in $(klp_since "$t_start")s"
+[[ $nfail -eq 0 ]]
