@@ -1,0 +1,333 @@
+#!/bin/bash
+# shellcheck source-path=SCRIPTDIR disable=SC2317 # t_* run via run_test
+# run-cli.sh - klp-convert-mini's command line: where it writes, what it
+# prints, what it leaves alone, and its exit codes (contract: 0 converted
+# or nothing to do, 1 refused, 2 usage).
+
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
+
+# A fixture every test here can share: the assembly sample on x86_64
+# (exact), the C sample elsewhere.
+fixture() {
+	if [ "$(uname -m)" = x86_64 ]; then
+		sample sample.S
+		build_ko "$1" sample.S
+	else
+		sample sample.c
+		build_kmod "$1" sample.c
+	fi
+}
+
+# A fixed old mtime, so that "unchanged" cannot pass by luck.
+OLD=200101010000.00
+
+# A second run over a converted file finds nothing to do: exit 0, and the
+# file keeps its bytes and its mtime.
+t_idempotent() {
+	fixture mod.ko
+	run_tool 0 mod.ko
+	cp mod.ko once.ko
+	touch -t "$OLD" mod.ko
+	save mod.ko
+	run_tool 0 mod.ko
+	assert_unchanged mod.ko
+	assert_no_temp
+	# and -o of a converted file gives the same bytes
+	run_tool 0 -o again.ko mod.ko
+	cmp once.ko again.ko || fail "converting a converted file changed it"
+}
+run_test second_run_is_a_byte_identical_noop t_idempotent
+
+# Nothing annotated (and no livepatch=Y needed then): untouched, exit 0.
+t_nothing_to_do() {
+	cat >plain.c <<'EOF'
+extern int printk(const char *, ...);
+static const char lic[] __attribute__((section(".modinfo"), used, aligned(1))) = "license=GPL";
+int plain_fn(int x) { return printk("%d", x); }
+EOF
+	build_kmod mod.ko plain.c
+	touch -t "$OLD" mod.ko
+	save mod.ko
+	run_tool 0 mod.ko
+	assert_unchanged mod.ko
+	assert_no_temp
+	assert_no_grep 'error' "$t.err"
+	# Also a file converted elsewhere (already has klp sections).
+	fixture lp.ko
+	run_tool 0 lp.ko
+	touch -t "$OLD" lp.ko
+	save lp.ko
+	run_tool 0 -v lp.ko
+	assert_unchanged lp.ko
+}
+run_test file_without_annotated_symbols_is_left_untouched t_nothing_to_do
+
+# With two operands or -o, the output must exist even when there is
+# nothing to convert: kbuild's `klp-convert in out` step relies on it.
+t_nothing_to_do_out() {
+	cat >plain.c <<'EOF'
+int plain_fn(int x) { return x + 1; }
+EOF
+	build_kmod mod.ko plain.c
+	save mod.ko
+	run_tool 0 mod.ko out.ko
+	assert_unchanged mod.ko
+	assert_no_temp out.ko
+	[ -f out.ko ] || fail "out.ko was not written"
+	dump -h -S -c -s -r mod.ko >a
+	dump -h -S -c -s -r out.ko >b
+	compare_files "out.ko vs mod.ko" a b
+}
+run_test nothing_to_do_with_an_output_operand_still_writes_it t_nothing_to_do_out
+
+# In place, -o OUT and IN OUT are three spellings of one conversion.
+t_three_spellings() {
+	fixture a.ko
+	cp a.ko b.ko
+	cp a.ko c.ko
+	save b.ko c.ko
+	run_tool 0 a.ko
+	assert_no_temp
+	run_tool 0 -o b.out b.ko
+	assert_unchanged b.ko
+	assert_no_temp b.out
+	run_tool 0 c.ko c.out
+	assert_unchanged c.ko
+	assert_no_temp c.out
+	cmp a.ko b.out || fail "in place and -o differ"
+	cmp a.ko c.out || fail "in place and IN OUT differ"
+	assert_converted "$t.save/b.ko" b.out
+	# An output in another directory, given by path.
+	mkdir sub
+	run_tool 0 -o sub/d.ko b.ko
+	cmp a.ko sub/d.ko || fail "-o sub/d.ko differs"
+	[ "$(ls -A sub)" = d.ko ] || fail "sub/ holds $(ls -A sub)"
+}
+run_test in_place_dash_o_and_two_operands_give_identical_output t_three_spellings
+
+# The converted file keeps the input's permissions (not a fixed 0644 or
+# the umask's idea): in place, and for a new -o output.
+t_mode() {
+	local m
+	umask 022
+	for m in 600 755 640; do
+		fixture "m$m.ko"
+		chmod "$m" "m$m.ko"
+		run_tool 0 "m$m.ko"
+		[ "$(stat -c %a "m$m.ko")" = "$m" ] ||
+			fail "in place: mode $m became $(stat -c %a "m$m.ko")"
+		fixture "n$m.ko"
+		chmod "$m" "n$m.ko"
+		run_tool 0 -o "o$m.ko" "n$m.ko"
+		[ "$(stat -c %a "o$m.ko")" = "$m" ] ||
+			fail "-o: input mode $m, output mode $(stat -c %a "o$m.ko")"
+	done
+}
+run_test file_mode_0600_0755_0640_kept t_mode
+
+# -n plans and checks, and writes nothing at all.
+t_dry_run() {
+	fixture mod.ko
+	touch -t "$OLD" mod.ko
+	save mod.ko
+	run_tool 0 -n mod.ko
+	assert_unchanged mod.ko
+	assert_no_temp
+	run_tool 0 --dry-run -o out.ko mod.ko
+	assert_no_temp
+	[ ! -e out.ko ] || fail "-n -o wrote out.ko"
+	run_tool 0 -n mod.ko out.ko
+	assert_no_temp
+	assert_unchanged mod.ko
+	# and still refuses what it would refuse
+	cat >bad.c <<'EOF'
+#include "klp_reloc.h"
+#include "modinfo.h"
+MODULE_INFO(livepatch, "Y");
+extern int a KLP_RELOC_SYMBOL(bad-name, a, 0);
+int *p = &a;
+EOF
+	build_kmod bad.ko bad.c
+	save bad.ko
+	run_tool 1 -n bad.ko
+	assert_grep "^$me: error: bad\.ko: .*contains '-'" "$t.err"
+	assert_unchanged bad.ko
+	assert_no_temp
+}
+run_test dry_run_writes_nothing t_dry_run
+
+# -v: one line per moved relocation, in the contract's shape:
+#   klp-convert-mini: FILE: [IDX] SEC+0xOFF (FUNC+0xOFF): TYPE SYM -> [NEW] .klp.rela.OBJ.SEC
+# SYM is the symbol's input name or its converted name (the contract
+# does not say which); any other line fails.
+t_verbose() {
+	need_x86_64
+	cat >v.S <<'EOF'
+#include "klp_reloc.h"
+#include "modinfo.h"
+	MODINFO "livepatch=Y"
+	KLP_RELOC_SYMBOL cmdline, vmlinux, saved_command_line, 0
+	KLP_RELOC_SYMBOL tfn, klp_target, target_fn, 3
+	.text
+	.globl	first
+	.type	first, @function
+first:
+	nop
+	movq	cmdline(%rip), %rax
+	ret
+	.size	first, .-first
+	.globl	second
+	.type	second, @function
+second:
+	call	printk
+	call	tfn
+	jmp	tfn
+	.size	second, .-second
+	.section .note.GNU-stack,"",@progbits
+EOF
+	build_ko mod.ko v.S
+	run_tool 0 -v mod.ko
+	# sections: 1 .text 2 .rela.text ... 9 .shstrtab; new: 10, 11
+	dump -S mod.ko | grep -q '^\[10\] \.klp\.rela\.vmlinux\.\.text ' ||
+		fail "[10] is not .klp.rela.vmlinux..text"
+	for form in input converted; do
+		if [ "$form" = input ]; then
+			c=.klp.sym.rela.vmlinux.vmlinux.saved_command_line.0
+			f=.klp.sym.rela.klp_target.klp_target.target_fn.3
+		else
+			c=.klp.sym.vmlinux.saved_command_line,0
+			f=.klp.sym.klp_target.target_fn,3
+		fi
+		cat >"expect.$form" <<EOF
+$me: mod.ko: [1] .text+0x4 (first+0x4): R_X86_64_PC32 $c -> [10] .klp.rela.vmlinux..text
+$me: mod.ko: [1] .text+0xf (second+0x6): R_X86_64_PLT32 $f -> [11] .klp.rela.klp_target..text
+$me: mod.ko: [1] .text+0x14 (second+0xb): R_X86_64_PLT32 $f -> [11] .klp.rela.klp_target..text
+EOF
+	done
+	# The contract does not say which stream: either, not both.
+	cat "$t.out" "$t.err" >all
+	if ! cmp -s expect.input all && ! cmp -s expect.converted all; then
+		diff -u expect.input all || true
+		fail "-v output is not one contract line per moved relocation"
+	fi
+	[ ! -s "$t.out" ] || [ ! -s "$t.err" ] || fail "-v lines split over stdout and stderr"
+	# -v with nothing to move prints no relocation line.
+	run_tool 0 -v mod.ko
+	cat "$t.out" "$t.err" >all
+	assert_no_grep ' -> \[' all
+}
+run_test verbose_prints_one_line_per_moved_relocation t_verbose
+
+# -q: errors only; a successful conversion is silent.  Without -v or -q
+# nothing is printed on standard output either way about relocations.
+t_quiet() {
+	fixture mod.ko
+	cp mod.ko mod2.ko
+	run_tool 0 -q mod.ko
+	assert_empty "$t.out"
+	assert_empty "$t.err"
+	run_tool 0 --quiet mod2.ko
+	assert_empty "$t.out"
+	assert_empty "$t.err"
+	fixture mod3.ko
+	run_tool 0 mod3.ko
+	assert_no_grep ' -> \[' "$t.out"
+	assert_empty "$t.err"
+}
+run_test quiet_prints_nothing_on_success t_quiet
+
+t_help() {
+	run_tool 0 --help
+	assert_grep '[Uu]sage' "$t.out"
+	for opt in -o -n -v -q --symvers --help --version --dry-run --verbose --quiet; do
+		grep -q -- "$opt" "$t.out" || fail "--help does not mention $opt"
+	done
+	assert_empty "$t.err"
+}
+run_test help_lists_every_option_and_exits_0 t_help
+
+t_version() {
+	run_tool 0 --version
+	assert_grep '^klp-convert-mini.*[0-9]+\.[0-9]+' "$t.out"
+	assert_empty "$t.err"
+}
+run_test version_prints_name_and_number_and_exits_0 t_version
+
+# Usage errors: exit 2, a message on stderr, nothing written.
+t_usage() {
+	fixture mod.ko
+	cp mod.ko b.ko
+	touch -t "$OLD" mod.ko b.ko
+	save mod.ko b.ko
+	local -a cases=(
+		""			# no operand
+		"--no-such-option mod.ko"
+		"-x mod.ko"
+		"-o"			# -o without its argument
+		"-o out.ko"		# -o without an input
+		"-o out.ko mod.ko b.ko"	# -o and two operands
+		"mod.ko b.ko c.ko"	# three operands
+		"-o o1.ko -o o2.ko mod.ko"
+		"--symvers"
+	)
+	local c
+	for c in "${cases[@]}"; do
+		# shellcheck disable=SC2086 # each case is a list of words
+		run_tool 2 $c
+		[ -s "$t.err" ] || fail "'$c': exit 2 but no message"
+		assert_unchanged mod.ko b.ko
+		assert_no_temp
+	done
+}
+run_test usage_errors_exit_2_and_write_nothing t_usage
+
+# --symvers: undefined symbols left after conversion must be exported by
+# the kernel (a vmlinux Module.symvers line) or by a module named in
+# .modinfo depends=.
+symvers_fixture() {
+	cat >m.c <<'EOF'
+#include "klp_reloc.h"
+#include "modinfo.h"
+MODULE_INFO(livepatch, "Y");
+MODULE_INFO(depends, "dep_mod");
+extern int printk(const char *, ...);
+extern int dep_helper(int);
+extern int not_exported(int);
+extern int a KLP_RELOC_SYMBOL(vmlinux, a, 0);
+int lp_fn(int x) { return printk("%d", a) + dep_helper(x) + not_exported(x); }
+EOF
+	build_kmod mod.ko m.c
+	printf '0x12345678\tprintk\tvmlinux\tEXPORT_SYMBOL\t\n' >vmlinux.symvers
+	printf '0x00000001\tdep_helper\tdrivers/misc/dep_mod\tEXPORT_SYMBOL_GPL\t\n' >dep.symvers
+	printf '0x00000002\tnot_exported\tdrivers/misc/other_mod\tEXPORT_SYMBOL\t\n' >other.symvers
+}
+
+t_symvers_refuses() {
+	symvers_fixture
+	save mod.ko
+	run_tool 1 --symvers vmlinux.symvers --symvers dep.symvers --symvers other.symvers mod.ko
+	assert_lines 1 "$t.err"
+	assert_grep "^$me: error: mod\.ko: .*symbol 'not_exported' is not exported by the kernel or a dependency; annotate it with KLP_RELOC_SYMBOL\(obj, not_exported, pos\)" "$t.err"
+	assert_unchanged mod.ko
+	assert_no_temp
+}
+run_test symvers_refuses_symbol_exported_by_no_dependency t_symvers_refuses
+
+t_symvers_accepts() {
+	symvers_fixture
+	sed -i 's/not_exported(x)/0/' m.c
+	build_kmod mod.ko m.c
+	save mod.ko
+	run_tool 0 --symvers vmlinux.symvers --symvers dep.symvers mod.ko
+	assert_converted "$t.save/mod.ko" mod.ko
+	# without dep.symvers, dep_helper is unaccounted for
+	cp "$t.save/mod.ko" again.ko
+	save again.ko
+	run_tool 1 --symvers vmlinux.symvers again.ko
+	assert_grep "symbol 'dep_helper' is not exported" "$t.err"
+	assert_unchanged again.ko
+}
+run_test symvers_accepts_kernel_and_dependency_exports t_symvers_accepts
+
+end_suite

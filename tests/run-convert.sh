@@ -1,0 +1,461 @@
+#!/bin/bash
+# shellcheck source-path=SCRIPTDIR disable=SC2317 # t_* run via run_test
+# run-convert.sh - what klp-convert-mini makes of a livepatch module.
+#
+# Every fixture is built here from a small C or assembly source with
+# `cc -c` and `ld -r`.  Expectations are either written out in full (for
+# the assembly sample, whose bytes do not depend on a compiler) or derived
+# from the unconverted object by tests/predict.awk, an implementation of
+# the contract's rules that shares nothing with the tool.  Every converted
+# file also goes through klpcheck (the kernel's own sscanf formats and
+# checks) and eu-elflint --gnu-ld.
+
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
+
+# The assembly sample, converted in place, down to every field.
+t_asm_sample_exact() {
+	need_x86_64
+	sample sample.S
+	build_ko mod.ko sample.S
+	save mod.ko
+	run_tool 0 mod.ko
+	assert_no_temp
+	dump -h -S -s -r mod.ko | mask_strtab >dump.txt
+	compare "converted sample.S" dump.txt <<'EOF'
+class=ELF64 data=LSB type=1 machine=62
+[1] .text PROGBITS flags=0x6 link=0 info=0 entsize=0 align=1 size=24
+[2] .rela.text RELA flags=0x40 link=8 info=1 entsize=24 align=8 size=24
+[3] .modinfo PROGBITS flags=0x2 link=0 info=0 entsize=0 align=1 size=24
+[4] .data PROGBITS flags=0x3 link=0 info=0 entsize=0 align=1 size=32
+[5] .rela.data RELA flags=0x40 link=8 info=4 entsize=24 align=8 size=24
+[6] .bss NOBITS flags=0x3 link=0 info=0 entsize=0 align=1 size=0
+[7] .note.GNU-stack PROGBITS flags=0x0 link=0 info=0 entsize=0 align=1 size=0
+[8] .symtab SYMTAB flags=0x0 link=9 info=8 entsize=24 align=8 size=336
+[9] .strtab STRTAB flags=0x0 link=0 info=0 entsize=0 align=1 size=*
+[10] .shstrtab STRTAB flags=0x0 link=0 info=0 entsize=0 align=1 size=*
+[11] .klp.rela.vmlinux..text RELA flags=0x100042 link=8 info=1 entsize=24 align=8 size=24
+[12] .klp.rela.klp_target..text RELA flags=0x100042 link=8 info=1 entsize=24 align=8 size=48
+[13] .klp.rela.vmlinux..data RELA flags=0x100042 link=8 info=4 entsize=24 align=8 size=24
+[14] .klp.rela.klp_target..data RELA flags=0x100042 link=8 info=4 entsize=24 align=8 size=24
+symtab locals=8 count=14
+[0]  value=0x0 size=0 NOTYPE LOCAL DEFAULT shndx=UND
+[1]  value=0x0 size=0 SECTION LOCAL DEFAULT shndx=1(.text)
+[2]  value=0x0 size=0 SECTION LOCAL DEFAULT shndx=3(.modinfo)
+[3]  value=0x0 size=0 SECTION LOCAL DEFAULT shndx=4(.data)
+[4]  value=0x0 size=0 SECTION LOCAL DEFAULT shndx=6(.bss)
+[5]  value=0x0 size=0 SECTION LOCAL DEFAULT shndx=7(.note.GNU-stack)
+[6] sample.o value=0x0 size=0 FILE LOCAL DEFAULT shndx=ABS
+[7] local_var value=0x18 size=0 NOTYPE LOCAL DEFAULT shndx=4(.data)
+[8] .klp.sym.vmlinux.saved_command_line,0 value=0x0 size=0 NOTYPE GLOBAL DEFAULT shndx=0xff20
+[9] .klp.sym.klp_target.target_fn,1 value=0x0 size=0 NOTYPE GLOBAL DEFAULT shndx=0xff20
+[10] printk value=0x0 size=0 NOTYPE GLOBAL DEFAULT shndx=UND
+[11] lp_ptrs value=0x0 size=24 OBJECT GLOBAL DEFAULT shndx=4(.data)
+[12] lp_fn value=0x0 size=24 FUNC GLOBAL DEFAULT shndx=1(.text)
+[13] .klp.sym.klp_target.counter,2 value=0x0 size=0 NOTYPE GLOBAL DEFAULT shndx=0xff20
+[2] .rela.text -> [1] .text: 0x1 R_X86_64_PLT32 [10] printk -4
+[5] .rela.data -> [4] .data: 0x10 R_X86_64_64 [3]  +24
+[11] .klp.rela.vmlinux..text -> [1] .text: 0x8 R_X86_64_PC32 [8] .klp.sym.vmlinux.saved_command_line,0 -4
+[12] .klp.rela.klp_target..text -> [1] .text: 0xd R_X86_64_PLT32 [9] .klp.sym.klp_target.target_fn,1 -4
+[12] .klp.rela.klp_target..text -> [1] .text: 0x13 R_X86_64_PC32 [13] .klp.sym.klp_target.counter,2 -4
+[13] .klp.rela.vmlinux..data -> [4] .data: 0x0 R_X86_64_64 [8] .klp.sym.vmlinux.saved_command_line,0 +0
+[14] .klp.rela.klp_target..data -> [4] .data: 0x8 R_X86_64_64 [9] .klp.sym.klp_target.target_fn,1 +8
+EOF
+	compare_out "klpcheck summary" "$builddir/klpcheck" mod.ko <<'EOF'
+klpcheck: mod.ko: ok: 4 klp rela sections, 5 relocations, 3 klp symbols
+EOF
+	elflint mod.ko
+	# The prediction agrees with the hand-written expectation above.
+	assert_converted "$t.save/mod.ko" mod.ko
+}
+run_test converts_asm_sample_exactly t_asm_sample_exact
+
+# The C sample (compiler-dependent offsets): exactly as predicted.
+t_c_sample() {
+	sample sample.c
+	build_kmod mod.ko sample.c
+	save mod.ko
+	run_tool 0 mod.ko
+	assert_converted "$t.save/mod.ko" mod.ko
+	# Sanity of the fixture itself: it did have something to move.
+	dump -S mod.ko | grep -c '^\[[0-9]*\] \.klp\.rela\.' >n
+	compare "number of klp rela sections" n <<'EOF'
+4
+EOF
+}
+run_test converts_c_sample_as_predicted t_c_sample
+
+# v1/v2 names (.klp.sym.rela.<lp>.<obj>.<sym>,<pos>) and v3/klp_reloc.h
+# names (...<sym>.<pos>) are the same request, so give the same module.
+t_v1_v3() {
+	cat >v3.c <<'EOF'
+#include "klp_reloc.h"
+#include "modinfo.h"
+MODULE_INFO(livepatch, "Y");
+extern char *saved_command_line KLP_RELOC_SYMBOL(vmlinux, saved_command_line, 0);
+extern int target_fn(int) KLP_RELOC_SYMBOL_POS(klp_target, klp_target, target_fn, 3);
+int lp_fn(void) { return target_fn(saved_command_line[0]); }
+void *lp_ptr = &saved_command_line;
+EOF
+	sed -e 's/KLP_RELOC_SYMBOL(vmlinux, saved_command_line, 0)/__asm__("\\".klp.sym.rela.vmlinux.vmlinux.saved_command_line,0\\"")/' \
+	    -e 's/KLP_RELOC_SYMBOL_POS(klp_target, klp_target, target_fn, 3)/__asm__("\\".klp.sym.rela.klp_target.klp_target.target_fn,3\\"")/' \
+		v3.c >v1.c
+	grep -q 'target_fn,3' v1.c && grep -q 'saved_command_line,0' v1.c
+	build_kmod v3.ko v3.c
+	build_kmod v1.ko v1.c
+	dump -s v1.ko | grep -q 'klp_target.target_fn,3 '
+	save v1.ko v3.ko
+	run_tool 0 v1.ko
+	run_tool 0 v3.ko
+	assert_converted "$t.save/v1.ko" v1.ko
+	assert_converted "$t.save/v3.ko" v3.ko
+	# Same sections, contents, symbols and relocations; only the string
+	# table bytes may differ (the unconverted names are spelled apart).
+	dump -h -S -c -s -r v1.ko | mask_strtab | sed -E '/ STRTAB /s/ hash=[0-9a-f]+//' >d1
+	dump -h -S -c -s -r v3.ko | mask_strtab | sed -E '/ STRTAB /s/ hash=[0-9a-f]+//' >d3
+	compare_files "v1 (comma) output vs v3 (dot) output" d3 d1
+}
+run_test v1_comma_form_and_v3_dot_form_give_identical_output t_v1_v3
+
+# KLP_RELOC_SYMBOL(obj, sym, pos) uses obj for both objects;
+# KLP_RELOC_SYMBOL_POS(lp, obj, sym, pos) keeps them apart.
+t_symbol_and_symbol_pos() {
+	cat >m.c <<'EOF'
+#include "klp_reloc.h"
+#include "modinfo.h"
+MODULE_INFO(livepatch, "Y");
+extern int a KLP_RELOC_SYMBOL(vmlinux, jiffies_base, 0);
+extern int b KLP_RELOC_SYMBOL(klp_target, counter, 7);
+extern int c KLP_RELOC_SYMBOL_POS(klp_target, klp_helper, helper_count, 12);
+extern int d KLP_RELOC_SYMBOL_POS(vmlinux, vmlinux, nr_threads, 1);
+int *ptrs[] = { &a, &b, &c, &d };
+EOF
+	build_kmod mod.ko m.c
+	save mod.ko
+	run_tool 0 mod.ko
+	assert_converted "$t.save/mod.ko" mod.ko
+	dump -s mod.ko | grep -o '\.klp\.sym\.[^ ]*' | sort >names
+	compare "klp symbol names" names <<'EOF'
+.klp.sym.klp_helper.helper_count,12
+.klp.sym.klp_target.counter,7
+.klp.sym.vmlinux.jiffies_base,0
+.klp.sym.vmlinux.nr_threads,1
+EOF
+	dump -S mod.ko | grep -o '\.klp\.rela\.[^ ]*' >secs
+	compare "klp rela sections" secs <<'EOF'
+.klp.rela.vmlinux..data
+.klp.rela.klp_target..data
+EOF
+	relocs mod.ko .klp.rela.klp_target..data >relas
+	compare "module-specific relocations" relas <<'EOF'
+.klp.rela.klp_target..data .data: 0x8 R_X86_64_64 .klp.sym.klp_target.counter,7 +0
+.klp.rela.klp_target..data .data: 0x10 R_X86_64_64 .klp.sym.klp_helper.helper_count,12 +0
+EOF
+}
+run_test klp_reloc_symbol_and_symbol_pos_encode_objects_and_position t_symbol_and_symbol_pos
+
+# Compiler-made local names hold dots: foo.isra.0, counter.0, foo.cold.
+# The position is after the last dot, so all other dots are the name's.
+t_dotted_names() {
+	cat >m.c <<'EOF'
+#include "klp_reloc.h"
+#include "modinfo.h"
+MODULE_INFO(livepatch, "Y");
+extern int f1(int) KLP_RELOC_SYMBOL(vmlinux, foo.isra.0, 0);
+extern int c0 KLP_RELOC_SYMBOL(klp_target, counter.0, 2);
+extern void f2(void) KLP_RELOC_SYMBOL(vmlinux, foo.cold, 11);
+extern int f3(int) KLP_RELOC_SYMBOL_POS(klp_target, klp_target, bar.constprop.0.isra.0, 0);
+int lp_fn(int x) { f2(); return f1(x) + f3(c0); }
+EOF
+	build_kmod mod.ko m.c
+	save mod.ko
+	run_tool 0 mod.ko
+	assert_converted "$t.save/mod.ko" mod.ko
+	dump -s mod.ko | grep -o '\.klp\.sym\.[^ ]*' | sort >names
+	compare "klp symbol names" names <<'EOF'
+.klp.sym.klp_target.bar.constprop.0.isra.0,0
+.klp.sym.klp_target.counter.0,2
+.klp.sym.vmlinux.foo.cold,11
+.klp.sym.vmlinux.foo.isra.0,0
+EOF
+}
+run_test symbol_names_with_dots_keep_every_dot t_dotted_names
+
+# `current` is a kernel macro and GNU C predefines `linux` and `unix` as 1:
+# as klp_reloc.h arguments they must arrive as written.
+t_macro_args() {
+	cat >m.c <<'EOF'
+#include "klp_reloc.h"
+#include "modinfo.h"
+#if !defined(linux) || !defined(unix)
+#error "this test needs GNU C's predefined linux and unix macros"
+#endif
+#define current get_current()
+MODULE_INFO(livepatch, "Y");
+extern int cur KLP_RELOC_SYMBOL(vmlinux, current, 0);
+extern int lin KLP_RELOC_SYMBOL_POS(linux, unix, current, 1);
+extern int uni KLP_RELOC_SYMBOL(unix, linux, 0);
+int *ptrs[] = { &cur, &lin, &uni };
+EOF
+	build_kmod mod.ko m.c -- -std=gnu11
+	save mod.ko
+	run_tool 0 mod.ko
+	assert_converted "$t.save/mod.ko" mod.ko
+	dump -r mod.ko | sed -n 's/^\[[0-9]*\] \(\.klp\.rela\.[^ ]*\) .*\] \([^ ]*\) [-+][0-9]*$/\1 \2/p' >relas
+	compare "klp sections and symbols" relas <<'EOF'
+.klp.rela.vmlinux..data .klp.sym.vmlinux.current,0
+.klp.rela.linux..data .klp.sym.unix.current,1
+.klp.rela.unix..data .klp.sym.unix.linux,0
+EOF
+}
+run_test macro_args_current_linux_unix_not_expanded t_macro_args
+
+# One klp rela section per (lp_obj, target section), never one per symbol
+# and never one shared by two objects or two targets.
+t_one_section_per_obj_target() {
+	cat >m.c <<'EOF'
+#include "klp_reloc.h"
+#include "modinfo.h"
+MODULE_INFO(livepatch, "Y");
+extern int v1 KLP_RELOC_SYMBOL(vmlinux, v1, 0);
+extern int v2 KLP_RELOC_SYMBOL(vmlinux, v2, 0);
+extern int a1 KLP_RELOC_SYMBOL(mod_a, a1, 0);
+extern int a2 KLP_RELOC_SYMBOL(mod_a, a2, 0);
+extern int b1 KLP_RELOC_SYMBOL(mod_b, b1, 0);
+int f(void) { return v1 + a1 + b1 + v2 + a2; }
+int g(void) { return a2 + v2; }
+int *p[] = { &b1, &v2, &a1, &v1, &b1 };
+EOF
+	build_kmod mod.ko m.c
+	save mod.ko
+	run_tool 0 mod.ko
+	assert_converted "$t.save/mod.ko" mod.ko
+	dump -S mod.ko | grep -o '\.klp\.rela\.[^ ]*' | sort >secs
+	compare "klp rela sections" secs <<'EOF'
+.klp.rela.mod_a..data
+.klp.rela.mod_a..text
+.klp.rela.mod_b..data
+.klp.rela.mod_b..text
+.klp.rela.vmlinux..data
+.klp.rela.vmlinux..text
+EOF
+	relocs mod.ko .klp.rela.vmlinux..data .klp.rela.mod_b..data >relas
+	compare ".data relocations" relas <<'EOF'
+.klp.rela.mod_b..data .data: 0x0 R_X86_64_64 .klp.sym.mod_b.b1,0 +0
+.klp.rela.mod_b..data .data: 0x20 R_X86_64_64 .klp.sym.mod_b.b1,0 +0
+.klp.rela.vmlinux..data .data: 0x8 R_X86_64_64 .klp.sym.vmlinux.v2,0 +0
+.klp.rela.vmlinux..data .data: 0x18 R_X86_64_64 .klp.sym.vmlinux.v1,0 +0
+EOF
+}
+run_test one_klp_section_per_object_and_target t_one_section_per_obj_target
+
+# Relocations of non-allocated sections (.debug_*) are never applied by
+# the module loader; they stay where they are, even against klp symbols.
+t_debug_relocs_stay() {
+	sample sample.c
+	cat >dbg.c <<'EOF'
+/* A .debug_* relocation against an annotated symbol, as DWARF for a
+ * variable's location would be. */
+__asm__(".pushsection .debug_klp_test,\"\",@progbits\n"
+	"\t.quad \".klp.sym.rela.vmlinux.vmlinux.saved_command_line.0\"\n"
+	"\t.popsection");
+EOF
+	build_kmod mod.ko sample.c dbg.c -- -g
+	save mod.ko
+	dump -r mod.ko | grep -c '\.rela\.debug_' >ndebug
+	[ "$(cat ndebug)" -gt 5 ] || fail "fixture has no .debug relocations"
+	run_tool 0 mod.ko
+	assert_converted "$t.save/mod.ko" mod.ko
+	relocs mod.ko .debug_klp_test >r
+	compare ".debug_klp_test relocations" r <<'EOF'
+.rela.debug_klp_test .debug_klp_test: 0x0 R_X86_64_64 .klp.sym.vmlinux.saved_command_line,0 +0
+EOF
+	# No klp rela section targets a non-alloc section.
+	assert_no_grep '^\[[0-9]+\] \.klp\.rela\.[^ ]*\.debug' "$t.actual.dump"
+}
+run_test relocations_from_debug_sections_stay_in_place t_debug_relocs_stay
+
+# The klp rela section is .klp.rela.<lp_obj>.<full target name>: the
+# target keeps its own leading dot (.klp.rela.vmlinux..text.lp_a), and a
+# target without one still gets the separator (.klp.rela.vmlinux.__jump_table),
+# since the kernel reads the object up to the first dot after .klp.rela.
+t_target_names() {
+	cat >m.c <<'EOF'
+#include "klp_reloc.h"
+#include "modinfo.h"
+MODULE_INFO(livepatch, "Y");
+extern int v KLP_RELOC_SYMBOL(vmlinux, v, 0);
+extern int m KLP_RELOC_SYMBOL(klp_target, m, 0);
+int lp_a(void) { return v + m; }
+__attribute__((cold)) int lp_b(void) { return v; }
+int *lp_ptrs[] = { &v, &m };
+int *const lp_const[] = { &m };
+/* A static key entry, as arch_static_branch() emits it, for a vmlinux key. */
+__asm__(".pushsection __jump_table,\"aw\"\n"
+	"\t.balign 8\n"
+	"\t.long 0, 0\n"
+	"\t.quad \".klp.sym.rela.vmlinux.vmlinux.some_key.0\"\n"
+	"\t.popsection");
+EOF
+	build_kmod mod.ko m.c -- -ffunction-sections -fdata-sections
+	save mod.ko
+	run_tool 0 mod.ko
+	assert_converted "$t.save/mod.ko" mod.ko
+	dump -S mod.ko | grep -o '\.klp\.rela\.[^ ]*' | sort >secs
+	compare "klp rela section names" secs <<'EOF'
+.klp.rela.klp_target..data.lp_ptrs
+.klp.rela.klp_target..rodata.lp_const
+.klp.rela.klp_target..text.lp_a
+.klp.rela.vmlinux..data.lp_ptrs
+.klp.rela.vmlinux..text.lp_a
+.klp.rela.vmlinux..text.unlikely.lp_b
+.klp.rela.vmlinux.__jump_table
+EOF
+}
+run_test target_section_names_keep_their_leading_dot t_target_names
+
+# vmlinux klp relocations are applied while the livepatch module loads,
+# before its special sections are processed (5.8+): allowed there, and in
+# .init.* sections, which are still in place at that time.
+t_vmlinux_special() {
+	cat >m.c <<'EOF'
+#include "klp_reloc.h"
+#include "modinfo.h"
+MODULE_INFO(livepatch, "Y");
+extern int v KLP_RELOC_SYMBOL(vmlinux, v, 0);
+__attribute__((section(".init.text"))) int lp_init(void) { return v; }
+__asm__(".pushsection .altinstructions,\"a\"\n\t.quad \".klp.sym.rela.vmlinux.vmlinux.v.0\"\n\t.popsection\n"
+	".pushsection __ex_table,\"a\"\n\t.quad \".klp.sym.rela.vmlinux.vmlinux.v.0\"\n\t.popsection\n"
+	".pushsection .static_call_sites,\"aw\"\n\t.quad \".klp.sym.rela.vmlinux.vmlinux.v.0\"\n\t.popsection\n"
+	".pushsection .init.data,\"aw\"\n\t.quad \".klp.sym.rela.vmlinux.vmlinux.v.0\"\n\t.popsection");
+EOF
+	build_kmod mod.ko m.c
+	save mod.ko
+	run_tool 0 mod.ko
+	assert_converted "$t.save/mod.ko" mod.ko
+	dump -S mod.ko | grep -o '\.klp\.rela\.[^ ]*' | sort >secs
+	compare "klp rela section names" secs <<'EOF'
+.klp.rela.vmlinux..altinstructions
+.klp.rela.vmlinux..init.data
+.klp.rela.vmlinux..init.text
+.klp.rela.vmlinux..static_call_sites
+.klp.rela.vmlinux.__ex_table
+EOF
+}
+run_test vmlinux_relocations_in_special_and_init_sections_convert t_vmlinux_special
+
+# Relocations name symbols by index and the kernel keeps a livepatch
+# module's symtab whole: no symbol moves, locals stay first, and .symtab
+# sh_info (first non-local) is unchanged.
+t_symtab_order() {
+	cat >m.c <<'EOF'
+#include "klp_reloc.h"
+#include "modinfo.h"
+MODULE_INFO(livepatch, "Y");
+MODULE_INFO(license, "GPL");
+extern int z KLP_RELOC_SYMBOL(vmlinux, z, 0);
+extern int a KLP_RELOC_SYMBOL(klp_target, a, 0);
+extern int exported_thing;
+static int s1, s2 = 2;
+static int helper(int x) { return x * s1 + s2 + a; }
+int g1(int x) { return helper(x) + z + exported_thing; }
+int g2(int x) { static int calls; calls++; return helper(x + calls) + a; }
+__attribute__((weak)) int w(void) { return z; }
+EOF
+	build_kmod mod.ko m.c -- -fno-inline
+	save mod.ko
+	run_tool 0 mod.ko
+	assert_converted "$t.save/mod.ko" mod.ko
+	# Beyond the prediction, spelled out: each symbol keeps its index,
+	# bind, type and value; only the klp ones change name and shndx.
+	dump -s "$t.save/mod.ko" | sed -E 's/^(\[[0-9]+\]) [^ ]* (.*) shndx=[^ ]*$/\1 \2/' >before
+	dump -s mod.ko | sed -E 's/^(\[[0-9]+\]) [^ ]* (.*) shndx=[^ ]*$/\1 \2/' >after
+	compare_files "symbols without name and shndx" before after
+	head -n1 after >locals
+	grep -q "^symtab locals=$(dump -S mod.ko | sed -n 's/.* SYMTAB .* info=\([0-9]*\) .*/\1/p') " locals ||
+		fail ".symtab sh_info does not match the locals count"
+}
+run_test symtab_never_reordered_locals_first_sh_info_kept t_symtab_order
+
+# Everything the conversion has no business with stays byte for byte:
+# other relocations, section groups (COMDAT, from assembly and from C++),
+# .modinfo, .comment, notes.
+t_preserved() {
+	sample sample.c
+	cat >grp.S <<'EOF'
+	.section .text.grp_fn,"axG",@progbits,grp_fn,comdat
+	.globl	grp_fn
+	.type	grp_fn, @function
+grp_fn:
+	call	printk
+	ret
+	.size	grp_fn, .-grp_fn
+	.section .data.grp,"awG",@progbits,grp_fn,comdat
+	.quad	grp_fn
+	.section .note.GNU-stack,"",@progbits
+EOF
+	cat >inl.cc <<'EOF'
+extern "C" int printk(const char *, ...);
+inline int shared_inline(int x) { return printk("%d", x); }
+int use_inline(int x) { return shared_inline(x) + 1; }
+EOF
+	mapfile -t flags < <(kcflags)
+	g++ -c -O1 -fno-inline "${flags[@]}" -o inl.o inl.cc || fail "g++"
+	build_kmod part.ko sample.c grp.S
+	ld -r -o mod.ko part.ko inl.o
+	rm part.ko inl.o
+	dump -S mod.ko | grep -c ' GROUP ' >ngroups
+	compare "groups in the fixture" ngroups <<'EOF'
+2
+EOF
+	save mod.ko
+	run_tool 0 mod.ko
+	assert_converted "$t.save/mod.ko" mod.ko
+	# Every section but the string tables, .symtab and the relocation
+	# sections that lost entries: same header, same bytes.
+	shrunk=$(relocs mod.ko | sed -n 's/^\.klp\.rela\.[^ ]* \([^:]*\):.*/\1/p' | sort -u)
+	keep() {
+		awk -v shrunk=" $(echo "$shrunk" | tr '\n' ' ') " '
+			$3 == "STRTAB" || $3 == "SYMTAB" { next }
+			($3 == "RELA") {
+				for (i = 4; i <= NF; i++) if ($i ~ /^info=/) info = substr($i, 6)
+				if (index(shrunk, " " name[info] " ")) next
+			}
+			{ name[substr($1, 2, length($1) - 2)] = $2 }
+			$2 !~ /^\.klp\.rela\./ { print }'
+	}
+	dump -S -c "$t.save/mod.ko" | keep >before
+	dump -S -c mod.ko | keep >after
+	compare_files "untouched sections" before after
+	grep -q '\.modinfo .* hash=' after
+	grep -q ' GROUP .* members=' after
+}
+run_test other_sections_groups_modinfo_and_relocations_preserved t_preserved
+
+# The limits the kernel's sscanf() sets are limits, not off by one:
+# a 55-character object name and a 511-byte klp symbol name are fine.
+t_limits_ok() {
+	local obj55 sym492
+	obj55=$(printf 'o%.0s' $(seq 55))
+	sym492=$(printf 's%.0s' $(seq 492))
+	cat >m.c <<EOF
+#include "klp_reloc.h"
+#include "modinfo.h"
+MODULE_INFO(livepatch, "Y");
+extern int a KLP_RELOC_SYMBOL($obj55, counter, 0);
+extern int b KLP_RELOC_SYMBOL(vmlinux, $sym492, 0);
+int *p[] = { &a, &b };
+EOF
+	build_kmod mod.ko m.c
+	save mod.ko
+	run_tool 0 mod.ko
+	assert_converted "$t.save/mod.ko" mod.ko
+	dump -s mod.ko | grep -o '\.klp\.sym\.vmlinux\.[^ ]*' | tr -d '\n' | wc -c >len
+	compare "length of the long klp symbol name" len <<'EOF'
+511
+EOF
+	dump -S mod.ko | grep -q "\.klp\.rela\.$obj55\.\.data " || fail "no .klp.rela.<55 chars>..data"
+}
+run_test object_name_of_55_and_symbol_name_of_511_bytes_accepted t_limits_ok
+
+end_suite

@@ -1,0 +1,104 @@
+#!/bin/bash
+# shellcheck source-path=SCRIPTDIR disable=SC2317 # t_* run via run_test
+# run-cross.sh - the same sample on every architecture livepatch supports
+# that Debian has a cross compiler for, and natively.
+#
+# tests/src/sample.c is compiled with each architecture's kernel-module
+# code model and linked with the matching `ld -r`; the converted module
+# must be exactly what tests/predict.awk derives from the unconverted one
+# (same relocation offsets, types and addends, now in the klp sections),
+# pass klpcheck and eu-elflint.  s390x is big-endian; ppc64le reaches its
+# data through .toc; aarch64 splits addresses over ADRP/LDR pairs.
+#
+# A missing cross compiler FAILS the test (apt-get install
+# gcc-aarch64-linux-gnu gcc-s390x-linux-gnu gcc-powerpc64le-linux-gnu
+# gcc-riscv64-linux-gnu), unless KLP_SKIP_CROSS=1.
+
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
+
+need_cross() {
+	local cross=$1
+	if ! command -v "${cross}gcc" >/dev/null || ! command -v "${cross}ld" >/dev/null; then
+		if [ "${KLP_SKIP_CROSS:-0}" = 1 ]; then
+			skip "${cross}gcc not installed (KLP_SKIP_CROSS=1)"
+		fi
+		fail "${cross}gcc or ${cross}ld not installed (set KLP_SKIP_CROSS=1 to skip)"
+	fi
+}
+
+# t_arch CROSS-PREFIX "EXPECTED HEADER" FLAGS...
+t_arch() {
+	local cross=$1 header=$2
+	shift 2
+	[ -z "$cross" ] || need_cross "$cross"
+	sample sample.c
+	CROSS=$cross build_ko mod.ko sample.c -- "$@"
+	dump -h mod.ko >h
+	compare "ELF header" h <<<"$header"
+	# The fixture has something to move from code and from data.
+	local n
+	n=$(dump -r mod.ko | grep -c '\.klp\.sym\.rela\.')
+	[ "$n" -ge 6 ] || fail "only $n relocations against annotated symbols"
+	save mod.ko
+	run_tool 0 mod.ko
+	assert_converted "$t.save/mod.ko" mod.ko
+	assert_no_temp
+	# Converting again changes nothing.
+	cp mod.ko once.ko
+	run_tool 0 mod.ko
+	cmp -s once.ko mod.ko || fail "second run changed the file"
+}
+
+# The kernel's own flags for modules, per architecture, where they decide
+# the relocations: x86_64 -mcmodel=kernel; s390 modules are -fPIC; riscv
+# uses -mcmodel=medany and, when it can, -mno-relax; ppc64le -mcmodel=medium.
+run_test "cross_arch_sample_converts_as_predicted[x86_64]" t_arch "" \
+	"class=ELF64 data=LSB type=1 machine=62" \
+	-fno-pic -fno-pie -mcmodel=kernel -mno-red-zone -fno-asynchronous-unwind-tables
+run_test "cross_arch_sample_converts_as_predicted[aarch64]" t_arch aarch64-linux-gnu- \
+	"class=ELF64 data=LSB type=1 machine=183" \
+	-fno-pic -fno-pie -mcmodel=small -fno-asynchronous-unwind-tables
+run_test "cross_arch_sample_converts_as_predicted[s390x]" t_arch s390x-linux-gnu- \
+	"class=ELF64 data=MSB type=1 machine=22" \
+	-fPIC -fno-asynchronous-unwind-tables
+run_test "cross_arch_sample_converts_as_predicted[powerpc64le]" t_arch powerpc64le-linux-gnu- \
+	"class=ELF64 data=LSB type=1 machine=21" \
+	-mcmodel=medium -fno-asynchronous-unwind-tables
+run_test "cross_arch_sample_converts_as_predicted[riscv64]" t_arch riscv64-linux-gnu- \
+	"class=ELF64 data=LSB type=1 machine=243" \
+	-fno-pic -fno-pie -mcmodel=medany -mno-relax -fno-asynchronous-unwind-tables
+
+# riscv64 -mcmodel=medany: `lla`/loads of an extern are AUIPC+ADDI/LD, a
+# PCREL_HI20 naming the symbol and a PCREL_LO12 naming the AUIPC's label.
+# The kernel pairs them within one relocation section, and a LO12 cannot
+# move to a klp section (its symbol is no SHN_LIVEPATCH symbol).  Either
+# the tool refuses, naming the relocation, or its output must keep every
+# pair loadable (klpcheck checks exactly the kernel's search).
+t_riscv_pairs() {
+	need_cross riscv64-linux-gnu-
+	cat >m.c <<'EOF'
+#include "klp_reloc.h"
+#include "modinfo.h"
+MODULE_INFO(livepatch, "Y");
+extern char *saved_command_line KLP_RELOC_SYMBOL(vmlinux, saved_command_line, 0);
+int lp_fn(void) { return saved_command_line[0]; }
+EOF
+	CROSS=riscv64-linux-gnu- build_ko mod.ko m.c -- -fno-pic -fno-pie -mcmodel=medany -mno-relax
+	dump -r mod.ko | grep -q 'type=23 .*saved_command_line' || fail "fixture: no PCREL_HI20"
+	save mod.ko
+	local rc=0
+	"$KLP_CONVERT" mod.ko >"$t.out" 2>"$t.err" || rc=$?
+	cat "$t.err"
+	if [ "$rc" = 1 ]; then
+		assert_grep "^$me: error: mod\\.ko: \\[[0-9]+\\] \\.text\\+0x[0-9a-f]+ \\([^)]+\\): symbol '[^']+': " "$t.err"
+		assert_unchanged mod.ko
+	elif [ "$rc" = 0 ]; then
+		klpcheck mod.ko
+	else
+		fail "exit $rc"
+	fi
+}
+run_test riscv64_pcrel_hi20_lo12_pairs_are_not_split t_riscv_pairs
+
+end_suite
