@@ -15,7 +15,8 @@
 #                              each FILE under /klp/.
 #   klp_boot VMLINUZ INITRD LOG [TIMEOUT]
 #                              boot under qemu-system-x86_64 -accel tcg, console
-#                              on ttyS0 into LOG; returns qemu's/timeout's status.
+#                              on ttyS0 into LOG (- for stdout); returns
+#                              qemu's/timeout's status (124: timed out).
 #   klp_console_crashed LOG    true if LOG shows an Oops, BUG, panic or trace.
 #   klp_build_sample DIR KDIR [MAKE ARGS...]
 #                              build one sample as a user would: its own
@@ -24,13 +25,16 @@
 
 KLP_CACHE=${KLP_CACHE:-/var/cache/klp-convert-mini}
 
-# Colour only for a terminal (the klp_c_* names are for the sourcing scripts).
-# shellcheck disable=SC2034
+# Colour only for a terminal.
 if [[ -t 1 ]]; then
 	klp_c_bold=$'\e[1m' klp_c_dim=$'\e[2m' klp_c_red=$'\e[31m' klp_c_off=$'\e[0m'
 else
 	klp_c_bold='' klp_c_dim='' klp_c_red='' klp_c_off=''
 fi
+
+# klp_bold TEXT, klp_dimmed TEXT: TEXT styled (for a terminal), no newline.
+klp_bold() { printf '%s%s%s' "$klp_c_bold" "$*" "$klp_c_off"; }
+klp_dimmed() { printf '%s%s%s' "$klp_c_dim" "$*" "$klp_c_off"; }
 
 klp_log() { printf '%s%s%s\n' "$klp_c_dim" "$*" "$klp_c_off" >&2; }
 klp_die() { printf '%serror:%s %s\n' "$klp_c_red" "$klp_c_off" "$*" >&2; exit 1; }
@@ -199,15 +203,16 @@ klp_make_initramfs() {
 # /dev/kvm may exist but is not usable here.  -no-reboot turns the reboot
 # after a panic (panic=-1, oops=panic) into an exit.
 klp_boot() {
-	local kernel=$1 initrd=$2 log=$3 limit=${4:-180}
+	local kernel=$1 initrd=$2 log=$3 limit=${4:-180} out=/dev/stdout
+	local -a qemu
 	command -v qemu-system-x86_64 >/dev/null || klp_die "qemu-system-x86_64 not found (package qemu-system-x86)"
-	timeout -k 5 "$limit" qemu-system-x86_64 \
-		-accel tcg -m 512 -smp 1 \
-		-no-reboot -monitor none -serial "file:$log" \
-		-nic none -display none \
-		-kernel "$kernel" -initrd "$initrd" \
-		-append "console=ttyS0 panic=-1 oops=panic quiet loglevel=4 rdinit=/init" \
-		</dev/null >/dev/null 2>&1
+	qemu=(qemu-system-x86_64 -accel tcg -m 512 -smp 1
+		-no-reboot -monitor none -serial stdio -nic none -display none
+		-kernel "$kernel" -initrd "$initrd"
+		-append "console=ttyS0 panic=-1 oops=panic quiet loglevel=4 rdinit=/init")
+	# LOG "-": the console goes to stdout.
+	[[ $log == - ]] || out=$log
+	timeout -k 5 "$limit" "${qemu[@]}" </dev/null 2>/dev/null >"$out"
 }
 
 # klp_console_crashed LOG: the kernel crashed or warned somewhere in LOG.
