@@ -27,7 +27,7 @@ export LC_ALL=C
 log=$(mktemp "${TMPDIR:-/tmp}/klp-check.XXXXXX") || exit 1
 trap 'rm -f "$log"' EXIT
 
-suites="run-cli.sh run-convert.sh run-refuse.sh run-invalid.sh run-cross.sh"
+suites="run-harness.sh run-cli.sh run-convert.sh run-refuse.sh run-invalid.sh run-cross.sh"
 
 # run_suite LABEL SCRIPT [ENV=VALUE...]: run one suite, copy its lines to
 # stdout and to the log.

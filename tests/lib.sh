@@ -379,18 +379,18 @@ symidx() {
 # where FILE SYMNAME [N]: ERE for the contract's location of the Nth
 # (default first) relocation against SYMNAME:
 #   [IDX] SECNAME+0xOFF (FUNC+0xOFF)
-# FUNC is the FUNC symbol that covers the offset when there is one; for
-# data there is none that the contract names, so any "(...)" is allowed.
+# FUNC is the sized FUNC or OBJECT symbol that covers the offset.  Where
+# none does (a table in a special section), the contract has nothing to
+# put there, so " (...)" may be present or absent.
 where() {
-	local f=$1 sym=$2 n=${3:-1} line idx sec off
+	local f=$1 sym=$2 n=${3:-1} line idx sec off func
 	line=$(dump -r "$f" | awk -v s="$sym" '$(NF-1) == s || $NF == s' | sed -n "${n}p")
 	[ -n "$line" ] || fail "no relocation against $sym in $f"
 	idx=$(echo "$line" | sed -E 's/^.* -> \[([0-9]+)\] .*/\1/')
 	sec=$(echo "$line" | sed -E 's/^.* -> \[[0-9]+\] ([^ ]+): .*/\1/')
 	off=$(echo "$line" | sed -E 's/^.*: (0x[0-9a-f]+) .*/\1/')
-	local func
 	func=$(dump -s "$f" | awk -v sec="$idx($sec)" -v off=$((off)) '
-		$5 == "FUNC" && $NF == "shndx=" sec {
+		($5 == "FUNC" || $5 == "OBJECT") && $NF == "shndx=" sec {
 			v = substr($3, 9); sz = substr($4, 6)
 			# hex value to number, portably
 			n = 0
@@ -401,7 +401,7 @@ where() {
 	if [ -n "$func" ]; then
 		printf '%s' "$(re "[$idx] $sec+$off ($func)")"
 	else
-		printf '%s \\([^)]+\\)' "$(re "[$idx] $sec+$off")"
+		printf '%s( \\([^)]+\\))?' "$(re "[$idx] $sec+$off")"
 	fi
 }
 

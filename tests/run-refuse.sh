@@ -207,7 +207,7 @@ lp_fn:
 	.section .note.GNU-stack,"",@progbits
 EOF
 	build_ko mod.ko m.S
-	dump -r mod.ko | grep -q 'type=42 .*klp_target.b' || fail "fixture: no REX_GOTPCRELX"
+	dump -r mod.ko | grep -q 'R_X86_64_REX_GOTPCRELX .*klp_target\.b' || fail "fixture: no REX_GOTPCRELX"
 	save mod.ko
 	run_tool 1 mod.ko
 	local a=.klp.sym.rela.vmlinux.vmlinux.a.0 b=.klp.sym.rela.klp_target.klp_target.b.0
