@@ -1,0 +1,410 @@
+#!/bin/bash
+# tests/run-faults.sh - the tool under resource faults and odd file system
+# situations: no permission to write, no space, a file size limit, a
+# symlinked or read-only input, and being killed in the middle of a write.
+#
+# The promise under test: the tool ends with a correct output or a
+# one-line error and exit 1; the input is byte-identical afterwards; no
+# temporary file (<output>.XXXXXX next to the output) is left.  The one
+# documented exception is SIGKILL, which no program can clean up after:
+# there the input must be intact, and a temporary file may stay.
+#
+# The suite runs as root, which ignores permissions, so "not writable" is
+# tested as the user nobody (setpriv(1)) and with read-only mounts; "disk
+# full" with a tiny tmpfs and with `ulimit -f`.  Tests that need mount(2)
+# or setpriv skip when they cannot have them.
+
+here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=tests/malformed/subr.sh
+. "$here/malformed/subr.sh"
+
+good=$workdir/good.ko
+if ! build_module "$good" "$here/malformed/good.c"; then
+	fail faults_setup "cannot build tests/malformed/good.c"
+	end_suite
+fi
+# Others (nobody) must be able to reach the files.
+chmod 755 "$workdir"
+
+mounts=()
+# shellcheck disable=SC2016 # evaluated at exit
+cleanup_hooks+=('for mp in "${mounts[@]}"; do umount "$mp" 2>/dev/null; done')
+
+tn=0
+# new_dir: a fresh directory for one test in $d, holding in.ko.
+new_dir() {
+	tn=$((tn + 1))
+	d=$workdir/f$tn
+	mkdir -p "$d" && chmod 755 "$d" && cp "$good" "$d/in.ko" &&
+		cp "$good" "$workdir/f$tn.saved"
+	saved=$workdir/f$tn.saved
+	listing "$d" >"$workdir/f$tn.list"
+	before=$workdir/f$tn.list
+}
+
+# refused NAME REGEX FILE DIR...: the last run refused cleanly: exit 1, the
+# error names FILE and matches REGEX, FILE equals $saved, and each DIR
+# holds what it held before ($before for the first; later DIRs must hold
+# nothing new at all).
+refused() {
+	local name=$1 regex=$2 file=$3 dir why left
+	shift 3
+	why=$(tool_died)
+	if [ -n "$why" ]; then
+		fail "$name" "$why" "$err_file"
+		return 1
+	fi
+	if [ "$rc" != 1 ]; then
+		fail "$name" "exit $rc, expected 1" "$err_file"
+		return 1
+	fi
+	why=$(error_shape "$(basename "$file")")
+	if [ -n "$why" ] && [ -n "$(error_shape "$file")" ]; then
+		fail "$name" "$why" "$err_file"
+		return 1
+	fi
+	if ! grep -Eq -- "$regex" "$err_file"; then
+		fail "$name" "no error line matches /$regex/" "$err_file"
+		return 1
+	fi
+	if ! cmp -s "$file" "$saved"; then
+		fail "$name" "the input changed"
+		return 1
+	fi
+	for dir in "$@"; do
+		left=$(temp_left "$before" "$dir")
+		if [ -n "$left" ]; then
+			fail "$name" "files left behind in $dir: $left"
+			return 1
+		fi
+	done
+	return 0
+}
+
+# as_nobody CMD...: run as the unprivileged user nobody.
+as_nobody() {
+	setpriv --reuid=nobody --regid=nogroup --clear-groups -- "$@"
+}
+
+can_setpriv() {
+	command -v setpriv >/dev/null && as_nobody true 2>/dev/null &&
+		as_nobody test -x "$tool"
+}
+
+# mount_tmpfs DIR OPTIONS: mount a tmpfs, remembered for cleanup.
+mount_tmpfs() {
+	mkdir -p "$1" && mount -t tmpfs -o "$2" klp-test "$1" 2>/dev/null &&
+		mounts+=("$1")
+}
+
+# Run the tool as nobody; same outputs as run_tool.
+run_tool_nobody() {
+	local dir=$1
+	shift
+	out_file=$workdir/last.out
+	err_file=$workdir/last.err
+	rc=0
+	(cd "$dir" && exec timeout -k 5 "$tool_timeout" setpriv \
+		--reuid=nobody --regid=nogroup --clear-groups -- \
+		"${runner[@]}" "$tool" "$@") >"$out_file" 2>"$err_file" || rc=$?
+}
+
+# converted_ok NAME FILE: the last run succeeded, FILE is a converted
+# module (a second run finds nothing to do and leaves it as it is).
+converted_ok() {
+	local name=$1 file=$2 why
+	why=$(tool_died)
+	if [ -n "$why" ] || [ "$rc" != 0 ]; then
+		fail "$name" "exit $rc, expected 0 ${why:+($why)}" "$err_file"
+		return 1
+	fi
+	if cmp -s "$file" "$saved"; then
+		fail "$name" "$file was not converted"
+		return 1
+	fi
+	cp "$file" "$workdir/second"
+	run_tool "$(dirname "$file")" "$(basename "$file")"
+	if [ "$rc" != 0 ] || ! cmp -s "$file" "$workdir/second"; then
+		fail "$name" "$file does not read back as a converted module (exit $rc)" "$err_file"
+		return 1
+	fi
+	return 0
+}
+
+# --- permissions ------------------------------------------------------------------
+
+if can_setpriv; then
+	# In place in a directory nobody cannot write: no temporary file can
+	# be made, so nothing may change.
+	new_dir
+	run_tool_nobody "$d" in.ko
+	refused in_place_in_unwritable_directory 'temporary file|Permission denied' "$d/in.ko" "$d" &&
+		pass in_place_in_unwritable_directory
+
+	new_dir
+	mkdir "$d/out"
+	listing "$d" >"$before"
+	run_tool_nobody "$d" -o out/new.ko in.ko
+	refused output_to_unwritable_directory 'temporary file|Permission denied' "$d/in.ko" "$d" "$d/out" &&
+		pass output_to_unwritable_directory
+
+	# An existing output the user may not replace, in a directory the
+	# user may not write.
+	new_dir
+	mkdir "$d/out"
+	cp "$good" "$d/out/old.ko"
+	listing "$d" >"$before"
+	listing "$d/out" >"$workdir/out.list"
+	run_tool_nobody "$d" -o out/old.ko in.ko
+	if refused existing_output_not_replaceable 'temporary file|Permission denied' "$d/in.ko" "$d"; then
+		if ! cmp -s "$d/out/old.ko" "$good"; then
+			fail existing_output_not_replaceable "the old output changed"
+		elif [ -n "$(temp_left "$workdir/out.list" "$d/out")" ]; then
+			fail existing_output_not_replaceable "files left behind in out/"
+		else
+			pass existing_output_not_replaceable
+		fi
+	fi
+
+	new_dir
+	chmod 000 "$d/in.ko"
+	run_tool_nobody "$d" -o out.ko in.ko
+	chmod 644 "$d/in.ko"
+	refused input_not_readable 'cannot open|Permission denied' "$d/in.ko" "$d" &&
+		pass input_not_readable
+
+	# A read-only input in a directory the user owns: conversion in
+	# place replaces the file by rename, as editors and compilers do,
+	# and keeps its mode.
+	new_dir
+	chown nobody:nogroup "$d" "$d/in.ko"
+	chmod 444 "$d/in.ko"
+	run_tool_nobody "$d" in.ko
+	if converted_ok read_only_input_converted_in_place "$d/in.ko"; then
+		mode=$(stat -c %a "$d/in.ko")
+		owner=$(stat -c %U "$d/in.ko")
+		if [ "$mode" != 444 ]; then
+			fail read_only_input_converted_in_place "mode is $mode, expected 444 as before"
+		elif [ "$owner" != nobody ]; then
+			fail read_only_input_converted_in_place "owner is $owner, expected nobody"
+		elif [ -n "$(temp_left "$before" "$d")" ]; then
+			fail read_only_input_converted_in_place "files left behind: $(temp_left "$before" "$d")"
+		else
+			pass read_only_input_converted_in_place
+		fi
+	fi
+else
+	for n in in_place_in_unwritable_directory output_to_unwritable_directory \
+		existing_output_not_replaceable input_not_readable \
+		read_only_input_converted_in_place; do
+		skip "$n" "cannot run the tool as nobody with setpriv"
+	done
+fi
+
+# As root too: 0444 in place works and the mode stays.
+new_dir
+chmod 640 "$d/in.ko"
+run_tool "$d" in.ko
+if converted_ok mode_kept_in_place "$d/in.ko"; then
+	mode=$(stat -c %a "$d/in.ko")
+	if [ "$mode" = 640 ]; then
+		pass mode_kept_in_place
+	else
+		fail mode_kept_in_place "mode is $mode, expected 640"
+	fi
+fi
+
+# --- read-only file system -------------------------------------------------------------
+
+new_dir
+mp=$workdir/romount
+if mount_tmpfs "$mp" size=1m; then
+	cp "$good" "$mp/in.ko"
+	if mount -o remount,ro "$mp" 2>/dev/null; then
+		before=$workdir/ro.list
+		listing "$mp" >"$before"
+		run_tool "$mp" in.ko
+		refused read_only_file_system 'temporary file|Read-only file system' "$mp/in.ko" "$mp" &&
+			pass read_only_file_system
+	else
+		skip read_only_file_system "cannot remount a tmpfs read-only"
+	fi
+else
+	skip read_only_file_system "cannot mount a tmpfs (not permitted here)"
+fi
+
+# --- no space ---------------------------------------------------------------------
+
+# A tmpfs just big enough for the input, then filled up.
+mp=$workdir/fullmount
+if mount_tmpfs "$mp" size=64k; then
+	cp "$good" "$mp/in.ko"
+	cp "$good" "$workdir/full.saved"
+	saved=$workdir/full.saved
+	dd if=/dev/zero of="$mp/filler" bs=4k 2>/dev/null
+	before=$workdir/full.list
+	listing "$mp" >"$before"
+	run_tool "$mp" in.ko
+	refused disk_full_in_place 'No space left|cannot write' "$mp/in.ko" "$mp" &&
+		pass disk_full_in_place
+	run_tool "$mp" -o out.ko in.ko
+	refused disk_full_to_output 'No space left|cannot write' "$mp/in.ko" "$mp" &&
+		pass disk_full_to_output
+else
+	skip disk_full_in_place "cannot mount a tmpfs (not permitted here)"
+	skip disk_full_to_output "cannot mount a tmpfs (not permitted here)"
+fi
+
+# ulimit -f always works: writing past it fails with EFBIG (the tool
+# ignores SIGXFSZ).  One 1024-byte block is less than any output.
+new_dir
+rc=0
+(cd "$d" && ulimit -f 1 && exec timeout -k 5 "$tool_timeout" \
+	"${runner[@]}" "$tool" in.ko) >"$workdir/last.out" 2>"$workdir/last.err" || rc=$?
+err_file=$workdir/last.err
+refused file_size_limit_in_place 'File too large|cannot write' "$d/in.ko" "$d" &&
+	pass file_size_limit_in_place
+
+new_dir
+rc=0
+(cd "$d" && ulimit -f 1 && exec timeout -k 5 "$tool_timeout" \
+	"${runner[@]}" "$tool" -o out.ko in.ko) >"$workdir/last.out" 2>"$workdir/last.err" || rc=$?
+refused file_size_limit_to_output 'File too large|cannot write' "$d/in.ko" "$d" &&
+	pass file_size_limit_to_output
+
+# --- where the output goes ---------------------------------------------------------
+
+new_dir
+mkdir "$d/isdir"
+listing "$d" >"$before"
+run_tool "$d" -o isdir in.ko
+refused output_is_a_directory 'isdir|directory' "$d/in.ko" "$d" "$d/isdir" &&
+	pass output_is_a_directory
+
+new_dir
+run_tool "$d" -o nodir/out.ko in.ko
+refused output_directory_missing 'No such file|temporary file' "$d/in.ko" "$d" &&
+	pass output_directory_missing
+
+# A symlink as input: the file it points to is converted, the link stays
+# a link, and no temporary file is left next to either.
+new_dir
+mkdir "$d/real"
+mv "$d/in.ko" "$d/real/target.ko"
+ln -s real/target.ko "$d/in.ko"
+listing "$d" >"$before"
+listing "$d/real" >"$workdir/real.list"
+run_tool "$d" in.ko
+if converted_ok symlink_input_converts_its_target "$d/real/target.ko"; then
+	if [ ! -L "$d/in.ko" ] || [ "$(readlink "$d/in.ko")" != real/target.ko ]; then
+		fail symlink_input_converts_its_target "in.ko is no longer the same symlink"
+	elif [ -n "$(temp_left "$before" "$d")$(temp_left "$workdir/real.list" "$d/real")" ]; then
+		fail symlink_input_converts_its_target "files left behind"
+	else
+		pass symlink_input_converts_its_target
+	fi
+fi
+
+# -o naming the input itself, through a different spelling.
+new_dir
+run_tool "$d" -o ./in.ko in.ko
+converted_ok output_is_the_input_spelled_differently "$d/in.ko" &&
+	if [ -n "$(temp_left "$before" "$d")" ]; then
+		fail output_is_the_input_spelled_differently "files left behind: $(temp_left "$before" "$d")"
+	else
+		pass output_is_the_input_spelled_differently
+	fi
+
+# --- memory -------------------------------------------------------------------------
+
+# An address space too small for the input: refused, not killed.  The
+# sanitizers and valgrind need more address space than any limit that
+# would bite, so this runs with the plain build only.
+big=$workdir/big.ko
+gen=$workdir/gen-klp-object
+if [ -f "$top/bench/gen-klp-object.c" ] &&
+	"$CC" -O2 -o "$gen" "$top/bench/gen-klp-object.c" 2>/dev/null &&
+	"$gen" -F 2000 -R 2000 -K 1000 -O 4 -o "$big" -q; then
+	have_big=1
+else
+	# No generator: a module padded with a large .comment section.
+	have_big=0
+fi
+
+if [ "${KLP_VALGRIND:-0}" = 1 ] || grep -q AddressSanitizer "$tool" 2>/dev/null; then
+	skip address_space_limit "needs the tool without sanitizers or valgrind"
+elif [ $have_big = 0 ]; then
+	skip address_space_limit "no bench/gen-klp-object.c to make a big input"
+else
+	new_dir
+	ln "$big" "$d/big.ko" 2>/dev/null || cp "$big" "$d/big.ko"
+	listing "$d" >"$before"
+	rc=0
+	(cd "$d" && ulimit -v 100000 && exec timeout -k 5 "$tool_timeout" \
+		"$tool" big.ko) >"$workdir/last.out" 2>"$workdir/last.err" || rc=$?
+	err_file=$workdir/last.err
+	saved=$big
+	refused address_space_limit 'memory|cannot map|Cannot allocate' "$d/big.ko" "$d" &&
+		pass address_space_limit
+fi
+
+# --- killed while writing -------------------------------------------------------------
+
+# kill_mid_write NAME SIGNAL: convert the big input in place, send SIGNAL
+# as soon as the temporary file appears, and check what is left.
+kill_mid_write() {
+	local name=$1 sig=$2 pid i tmp left
+	new_dir
+	rm -f "$d/in.ko"
+	cp "$big" "$d/big.ko"
+	saved=$big
+	listing "$d" >"$before"
+	(cd "$d" && exec "${runner[@]}" "$tool" big.ko) >/dev/null 2>"$workdir/kill.err" &
+	pid=$!
+	tmp=
+	for ((i = 0; i < 2000; i++)); do
+		tmp=$(find "$d" -maxdepth 1 -name 'big.ko.??????' -print -quit)
+		[ -n "$tmp" ] && break
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.005
+	done
+	if [ -z "$tmp" ]; then
+		wait "$pid"
+		skip "$name" "the write ended before the temporary file was seen"
+		return
+	fi
+	kill -s "$sig" "$pid"
+	rc=0
+	# (braces: keep bash's "Killed" job report out of the output)
+	{ wait "$pid" || rc=$?; } 2>/dev/null
+	if ! cmp -s "$d/big.ko" "$big"; then
+		fail "$name" "the input is damaged after SIG$sig (exit $rc)"
+	elif [ "$sig" = KILL ]; then
+		# Nothing can unlink after SIGKILL: the temporary file may stay,
+		# and is harmless (the input is whole).  Documented, not failed.
+		left=$(temp_left "$before" "$d")
+		[ -z "$left" ] || echo "# SIGKILL left $left (expected: no handler runs)"
+		pass "$name"
+	elif [ -n "$(temp_left "$before" "$d")" ]; then
+		fail "$name" "SIG$sig left $(temp_left "$before" "$d")"
+	elif [ "$rc" -lt 128 ] && [ "$rc" != 0 ] && [ "$rc" != 1 ]; then
+		fail "$name" "exit $rc after SIG$sig"
+	else
+		pass "$name"
+	fi
+	rm -f "$d"/big.ko*
+}
+
+if [ $have_big = 1 ]; then
+	kill_mid_write sigkill_mid_write_leaves_input_intact KILL
+	kill_mid_write sigterm_mid_write_leaves_no_temp_file TERM
+	kill_mid_write sigint_mid_write_leaves_no_temp_file INT
+	kill_mid_write sighup_mid_write_leaves_no_temp_file HUP
+else
+	for n in sigkill_mid_write_leaves_input_intact sigterm_mid_write_leaves_no_temp_file \
+		sigint_mid_write_leaves_no_temp_file sighup_mid_write_leaves_no_temp_file; do
+		skip "$n" "no bench/gen-klp-object.c to make a big input"
+	done
+fi
+
+end_suite
