@@ -6,6 +6,7 @@
 # each offline suite tests/run-*.sh, runs them again with the sanitizer
 # build of the tool when KLP_CONVERT_SAN names one (test names prefixed
 # "asan:"), then the kernel suite tests/kernel/run.sh when it exists.
+# The offline suites run KLP_CHECK_JOBS (default: nproc) at a time.
 # Every suite prints one PASS:/FAIL:/SKIP: line per test; this script
 # counts them and ends with the contract's line:
 #
@@ -24,24 +25,51 @@ KLP_CONVERT=${KLP_CONVERT:-$KLP_TOPDIR/klp-convert-mini}
 export KLP_TOPDIR KLP_CONVERT
 export LC_ALL=C
 
-log=$(mktemp "${TMPDIR:-/tmp}/klp-check.XXXXXX") || exit 1
-trap 'rm -f "$log"' EXIT
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/klp-check.XXXXXX") || exit 1
+trap 'rm -rf "$tmp"' EXIT
+log=$tmp/log
+: >"$log"
 
-suites="run-harness.sh run-cli.sh run-convert.sh run-refuse.sh run-invalid.sh run-cross.sh"
+# Every suite script, in name order; the kernel suite runs last, alone.
+suites=$(cd "$here" && ls run-*.sh)
 
-# run_suite LABEL SCRIPT [ENV=VALUE...]: run one suite, copy its lines to
-# stdout and to the log.
-run_suite() {
-	local label=$1 script=$2 rc out
+# The offline suites run two at a time (the machines have two cores) and
+# their lines are printed in a fixed order once all are done.
+jobs=${KLP_CHECK_JOBS:-$(nproc 2>/dev/null || echo 2)}
+n=0
+order=()
+
+# start_suite LABEL SCRIPT [ENV=VALUE...]: run one suite in the background.
+start_suite() {
+	local label=$1 script=$2
 	shift 2
-	out=$(mktemp "${TMPDIR:-/tmp}/klp-suite.XXXXXX") || exit 1
-	env "$@" bash "$script" 2>&1 | tee "$out"
-	rc=${PIPESTATUS[0]}
-	if [ "$rc" != 0 ] && ! grep -q '^FAIL: ' "$out"; then
-		echo "FAIL: $label: suite exited $rc without a test failure" | tee -a "$out"
-	fi
-	cat "$out" >>"$log"
-	rm -f "$out"
+	n=$((n + 1))
+	order+=("$n:$label")
+	while [ "$(jobs -rp | wc -l)" -ge "$jobs" ]; do
+		wait -n
+	done
+	(
+		env "$@" bash "$script" >"$tmp/$n.out" 2>&1
+		echo $? >"$tmp/$n.rc"
+	) &
+}
+
+# finish_suites: print each suite's lines in order, and a FAIL line for a
+# suite that exited non-zero without reporting a failure (a crash).
+finish_suites() {
+	local entry i label rc
+	wait
+	for entry in "${order[@]}"; do
+		i=${entry%%:*}
+		label=${entry#*:}
+		cat "$tmp/$i.out"
+		rc=$(cat "$tmp/$i.rc" 2>/dev/null || echo lost)
+		if [ "$rc" != 0 ] && ! grep -q '^FAIL: ' "$tmp/$i.out"; then
+			echo "FAIL: $label: suite exited $rc without a test failure" | tee -a "$tmp/$i.out"
+		fi
+		cat "$tmp/$i.out" >>"$log"
+	done
+	order=()
 }
 
 # The helper programs, once, before the suites need them.
@@ -51,20 +79,24 @@ if ! (. "$here/lib.sh" && build_helpers); then
 fi
 
 for s in $suites; do
-	[ -f "$here/$s" ] || continue
-	run_suite "$s" "$here/$s"
+	start_suite "$s" "$here/$s"
 done
-
 if [ -n "${KLP_CONVERT_SAN:-}" ]; then
 	for s in $suites; do
-		[ -f "$here/$s" ] || continue
-		run_suite "asan:$s" "$here/$s" KLP_CONVERT="$KLP_CONVERT_SAN" KLP_TEST_PREFIX=asan:
+		start_suite "asan:$s" "$here/$s" KLP_CONVERT="$KLP_CONVERT_SAN" KLP_TEST_PREFIX=asan:
 	done
 fi
+finish_suites
 
 # The kernel suite belongs to another helper; not there yet, nothing to run.
+# Its lines are shown as they come: it boots kernels and takes a while.
 if [ -f "$here/kernel/run.sh" ]; then
-	run_suite kernel/run.sh "$here/kernel/run.sh"
+	bash "$here/kernel/run.sh" 2>&1 | tee "$tmp/kernel.out"
+	rc=${PIPESTATUS[0]}
+	if [ "$rc" != 0 ] && ! grep -q '^FAIL: ' "$tmp/kernel.out"; then
+		echo "FAIL: kernel/run.sh: suite exited $rc without a test failure" | tee -a "$tmp/kernel.out"
+	fi
+	cat "$tmp/kernel.out" >>"$log"
 fi
 
 passed=$(grep -c '^PASS: ' "$log")
