@@ -23,6 +23,10 @@
  *				file, at an offset that is K modulo 8, and
  *				point sh_offset there
  *	moveshdr=K		the same for the section header table
+ *	rename:Y=@PATH		give symbol Y the name read from PATH (up to
+ *				its first NUL): the symbol string table is
+ *				copied to the end of the file with the name
+ *				appended, and st_name points at it
  *	?ehdr.FIELD ?sec:S.FIELD ?sym:Y.FIELD ?rela:S:N.FIELD ?byte:OFF
  *				print the value in decimal on stdout
  *	?sec:S			print section S's index
@@ -283,6 +287,30 @@ static uint64_t append_copy(uint64_t from, uint64_t len, uint64_t k)
 	return at;
 }
 
+static void rename_symbol(const char *sel, const char *arg)
+{
+	uint64_t sym = find_symbol(sel), strtab = shdr(find_symtab(), "sh_link");
+	uint64_t old_size = shdr(strtab, "sh_size"), at, len;
+	char name[65536];
+	FILE *f;
+
+	if (arg[0] != '@' || !(f = fopen(arg + 1, "rb")))
+		die("rename: expected @FILE with the new name, not '%s'", arg);
+	len = fread(name, 1, sizeof(name) - 1, f);
+	fclose(f);
+	name[len] = '\0';
+	len = strlen(name) + 1;
+	at = append_copy(shdr(strtab, "sh_offset"), old_size, 0);
+	img = realloc(img, img_size + len);
+	if (!img)
+		die("out of memory");
+	memcpy(img + img_size, name, len);
+	img_size += len;
+	put(shdr_off(strtab) + offsetof(Elf64_Shdr, sh_offset), 8, at);
+	put(shdr_off(strtab) + offsetof(Elf64_Shdr, sh_size), 8, old_size + len);
+	put(sym_off(sym) + offsetof(Elf64_Sym, st_name), 4, old_size);
+}
+
 /*
  * Resolve "KIND:SEL.FIELD" (or the forms without FIELD) to a file offset
  * and width.  Return 0 with *OFF and *LEN, or 1 when there is no FIELD
@@ -385,6 +413,10 @@ static void run_op(char *op)
 		off = append_copy(ehdr("e_shoff"), n * sizeof(Elf64_Shdr),
 				  number(eq + 1));
 		put(offsetof(Elf64_Ehdr, e_shoff), 8, off);
+		return;
+	}
+	if (strncmp(op, "rename:", 7) == 0) {
+		rename_symbol(op + 7, eq + 1);
 		return;
 	}
 	if (strncmp(op, "move:", 5) == 0) {
