@@ -331,7 +331,7 @@ else
 	have_big=0
 fi
 
-if [ "${KLP_VALGRIND:-0}" = 1 ] || grep -q AddressSanitizer "$tool" 2>/dev/null; then
+if [ "${KLP_VALGRIND:-0}" = 1 ] || grep -qa __asan_init "$tool" 2>/dev/null; then
 	skip address_space_limit "needs the tool without sanitizers or valgrind"
 elif [ $have_big = 0 ]; then
 	skip address_space_limit "no bench/gen-klp-object.c to make a big input"
