@@ -70,16 +70,17 @@ klp_modpost_noise = ^WARNING: modpost: "\.klp\.sym\.rela\.[^"]*" \[[^]]*\] undef
 all: modules
 modules: klp-convert
 
-# kbuild's own status survives the filter through a file: /bin/sh may be
-# dash, which has no pipefail.
+# modpost's warnings go to stderr: filter only stderr, keep stdout as it is.
+# kbuild's exit status survives the pipe through a file (/bin/sh may be dash,
+# which has no pipefail).
 klp-build:
 	@test -f $(KDIR)/Module.symvers || \
 		{ echo "klp-convert-mini.mk: $(KDIR)/Module.symvers not found; set KDIR to a kernel build directory" >&2; exit 1; }
 	@test -f $(KLP_INCLUDE)/klp_reloc.h || \
 		{ echo "klp-convert-mini.mk: $(KLP_INCLUDE)/klp_reloc.h not found; set KLP_INCLUDE" >&2; exit 1; }
 	@status=$$(mktemp); \
-	{ $(klp_kbuild) KBUILD_MODPOST_WARN=1 modules 2>&1; \
-	  echo $$? >"$$status"; } | grep -Ev '$(klp_modpost_noise)'; \
+	{ { $(klp_kbuild) KBUILD_MODPOST_WARN=1 modules 2>&1 1>&3; echo $$? >"$$status"; } | \
+	  grep -Ev '$(klp_modpost_noise)' >&2; } 3>&1; \
 	rc=$$(cat "$$status"); rm -f "$$status"; exit $$rc
 
 # One run per module: with two file arguments the tool reads IN OUT.

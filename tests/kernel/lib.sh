@@ -45,8 +45,10 @@ klp_now() { date +%s.%N; }
 klp_since() { awk -v a="$1" -v b="$(klp_now)" 'BEGIN { printf "%.1f", b - a }'; }
 
 # The host tools this file needs, by the Debian package that ships them.
-KLP_HOST_PACKAGES=(qemu-system-x86 busybox-static cpio gzip xz-utils zstd
-	gcc-12 make libelf-dev dwarves binutils kmod)
+# gcc-12 is the compiler Debian built both kernels with; 6.12's module build
+# runs pahole (dwarves); binutils for readelf/nm.
+KLP_HOST_PACKAGES=(qemu-system-x86 busybox-static cpio gzip xz-utils
+	gcc-12 make libelf-dev dwarves binutils)
 
 # klp_missing_packages: print the KLP_HOST_PACKAGES that are not installed.
 klp_missing_packages() {
@@ -187,7 +189,8 @@ klp_make_initramfs() {
 	local out=$1 init=$2 tree busybox
 	shift 2
 	busybox=$(command -v busybox) || klp_die "busybox not found (package busybox-static)"
-	file -L "$busybox" 2>/dev/null | grep -q 'statically linked' ||
+	# A dynamic executable names its interpreter; the initramfs has no libc.
+	! readelf -lW "$busybox" 2>/dev/null | grep -q 'Requesting program interpreter' ||
 		klp_die "$busybox is not statically linked (install busybox-static)"
 	tree=$(mktemp -d)
 	mkdir -p "$tree"/{bin,dev,proc,sys,tmp,klp}

@@ -211,6 +211,12 @@ tool_error_re() {
 	echo "^klp-convert-mini: error: .*symbol '$1'.*not exported.*KLP_RELOC_SYMBOL\\("
 }
 
+# is_converted KO: no annotated symbol is left and a klp rela section exists.
+is_converted() {
+	! nm "$1" | grep -q '\.klp\.sym\.rela\.' &&
+		readelf -SW "$1" | grep -q '\.klp\.rela\.'
+}
+
 # ---- build: the samples, as a user builds them ----------------------------
 
 # The livepatch sample directories, and the targets they need.
@@ -266,10 +272,7 @@ build_kernel() {
 	# The conversion left no prefixed symbol and made klp relocation sections.
 	local bad=()
 	for ko in "$dir"/klp/*_patch.ko "$dir"/klp/klp_pos_ambig.ko "$dir"/klp/klp_cmdline.ko; do
-		if nm "$ko" | grep -q '\.klp\.sym\.rela\.' ||
-			! readelf -SW "$ko" | grep -q '\.klp\.rela\.'; then
-			bad+=("${ko##*/}")
-		fi
+		is_converted "$ko" || bad+=("${ko##*/}")
 	done
 	if [[ ${#bad[@]} -eq 0 ]]; then
 		pass "$k: converted modules hold .klp.rela sections and no .klp.sym.rela symbol"
@@ -314,6 +317,27 @@ build_kernel() {
 	else
 		pass "$k: a misspelled symbol beside annotated ones fails the build, modpost's warning kept"
 	fi
+	# As installed by `make install`: the fragment in $(PREFIX)/share/..., the
+	# header in $(PREFIX)/include, the tool on PATH; nothing passed but KDIR.
+	if [[ $series == "${series_list%% *}" ]]; then
+		local inst=$dir/prefix
+		mkdir -p "$inst/bin" "$inst/include" "$inst/share/klp-convert-mini"
+		ln -s "$KLP_CONVERT" "$inst/bin/klp-convert-mini"
+		cp "$KLP_TOPDIR/klp_reloc.h" "$inst/include/"
+		cp "$KLP_TOPDIR/klp-convert-mini.mk" "$inst/share/klp-convert-mini/"
+		cp -r "$src/klp-cmdline" "$src/klp-installed"
+		make -C "$src/klp-installed" clean KDIR="$KLP_KDIR" \
+			KLP_MK="$KLP_TOPDIR/klp-convert-mini.mk" >/dev/null 2>&1
+		out=$dir/build-installed.log
+		if PATH=$inst/bin:$PATH make -C "$src/klp-installed" KDIR="$KLP_KDIR" \
+			KLP_MK="$inst/share/klp-convert-mini/klp-convert-mini.mk" >"$out" 2>&1 &&
+			is_converted "$src/klp-installed/klp_cmdline.ko"; then
+			pass "$k: installed fragment finds klp_reloc.h and the tool on PATH by default"
+		else
+			fail "$k: installed fragment finds klp_reloc.h and the tool on PATH by default" "see $out"
+		fi
+	fi
+
 	# Its unconverted .ko shows what the kernel would have said.
 	cp "$src/klp-unannotated/klp_unannotated.ko" "$dir/klp/"
 
