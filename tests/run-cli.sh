@@ -113,7 +113,7 @@ run_test in_place_dash_o_and_two_operands_give_identical_output t_three_spelling
 t_mode() {
 	local m
 	umask 022
-	for m in 600 755 640; do
+	for m in 600 755 640 444; do
 		fixture "m$m.ko"
 		chmod "$m" "m$m.ko"
 		run_tool 0 "m$m.ko"
@@ -126,7 +126,7 @@ t_mode() {
 			fail "-o: input mode $m, output mode $(stat -c %a "o$m.ko")"
 	done
 }
-run_test file_mode_0600_0755_0640_kept t_mode
+run_test file_mode_0600_0755_0640_0444_kept t_mode
 
 # -n plans and checks, and writes nothing at all.
 t_dry_run() {
@@ -260,6 +260,28 @@ t_unwritable() {
 	[ -z "$(ls -A outdir)" ] || fail "outdir/ holds $(ls -A outdir)"
 }
 run_test unwritable_output_fails_cleanly t_unwritable
+
+# -o naming the input itself is in place by another spelling; whatever the
+# tool makes of it, the file is never left half-written: either it is
+# converted exactly as in place, or refused and untouched.
+t_o_is_input() {
+	fixture a.ko
+	cp a.ko b.ko
+	save b.ko
+	run_tool 0 a.ko
+	local rc=0
+	ls -A >"$t.before"
+	"$KLP_CONVERT" -o b.ko b.ko >"$t.out" 2>"$t.err" || rc=$?
+	ls -A >"$t.after"
+	cat "$t.err"
+	case $rc in
+	0) cmp a.ko b.ko || fail "-o IN IN differs from in place" ;;
+	1 | 2) assert_unchanged b.ko ;;
+	*) fail "exit $rc" ;;
+	esac
+	assert_no_temp
+}
+run_test dash_o_naming_the_input_is_safe t_o_is_input
 
 t_help() {
 	run_tool 0 --help

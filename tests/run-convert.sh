@@ -362,19 +362,23 @@ MODULE_INFO(livepatch, "Y");
 MODULE_INFO(license, "GPL");
 extern int z KLP_RELOC_SYMBOL(vmlinux, z, 0);
 extern int a KLP_RELOC_SYMBOL(klp_target, a, 0);
+extern int maybe KLP_RELOC_SYMBOL(vmlinux, maybe, 0) __attribute__((weak));
 extern int exported_thing;
 static int s1, s2 = 2;
 static int helper(int x) { return x * s1 + s2 + a; }
 int g1(int x) { return helper(x) + z + exported_thing; }
 int g2(int x) { static int calls; calls++; return helper(x + calls) + a; }
-__attribute__((weak)) int w(void) { return z; }
+__attribute__((weak)) int w(void) { return z + maybe; }
 EOF
 	build_kmod mod.ko m.c -- -fno-inline
+	dump -s mod.ko | grep -q '\.klp\.sym\.rela\.vmlinux\.vmlinux\.maybe\.0 .* WEAK ' ||
+		fail "fixture: no weak annotated symbol"
 	save mod.ko
 	run_tool 0 mod.ko
 	assert_converted "$t.save/mod.ko" mod.ko
 	# Beyond the prediction, spelled out: each symbol keeps its index,
-	# bind, type and value; only the klp ones change name and shndx.
+	# bind (the weak one stays weak), type and value; only the klp ones
+	# change name and shndx.
 	dump -s "$t.save/mod.ko" | sed -E 's/^(\[[0-9]+\]) [^ ]* (.*) shndx=[^ ]*$/\1 \2/' >before
 	dump -s mod.ko | sed -E 's/^(\[[0-9]+\]) [^ ]* (.*) shndx=[^ ]*$/\1 \2/' >after
 	compare_files "symbols without name and shndx" before after
@@ -399,6 +403,15 @@ grp_fn:
 	.size	grp_fn, .-grp_fn
 	.section .data.grp,"awG",@progbits,grp_fn,comdat
 	.quad	grp_fn
+	/* A group member whose relocation moves: its .rela section stays in
+	 * the group (emptied), the klp section is outside any group. */
+	.section .text.grp2_fn,"axG",@progbits,grp2_fn,comdat
+	.globl	grp2_fn
+	.type	grp2_fn, @function
+grp2_fn:
+	movq	".klp.sym.rela.vmlinux.vmlinux.saved_command_line.0"(%rip), %rax
+	ret
+	.size	grp2_fn, .-grp2_fn
 	.section .note.GNU-stack,"",@progbits
 EOF
 	cat >inl.cc <<'EOF'
@@ -413,7 +426,7 @@ EOF
 	rm part.ko inl.o
 	dump -S mod.ko | grep -c ' GROUP ' >ngroups
 	compare "groups in the fixture" ngroups <<'EOF'
-2
+3
 EOF
 	save mod.ko
 	run_tool 0 mod.ko
@@ -438,6 +451,35 @@ EOF
 	grep -q ' GROUP .* members=' after
 }
 run_test other_sections_groups_modinfo_and_relocations_preserved t_preserved
+
+# More than SHN_LORESERVE (0xff00) sections: e_shnum and e_shstrndx move to
+# section 0, symbols of high sections go through .symtab_shndx, and the new
+# klp section targets a section numbered above 65280.  Kernel objects this
+# big exist (vmlinux.o); a livepatch module built with -ffunction-sections
+# from a large patch can get there too.
+t_many_sections() {
+	need_x86_64
+	{
+		printf '#include "klp_reloc.h"\n#include "modinfo.h"\n'
+		printf '\tMODINFO "livepatch=Y"\n'
+		printf '\tKLP_RELOC_SYMBOL cmdline, vmlinux, saved_command_line, 0\n'
+		awk 'BEGIN { for (i = 0; i < 65300; i++)
+			printf "\t.section .text.f%d,\"ax\",@progbits\n\tret\n", i }'
+		printf '\t.section .text.last,"ax",@progbits\n\t.globl last\n'
+		printf '\t.type last, @function\nlast:\n\tmovq cmdline(%%rip), %%rax\n'
+		printf '\tret\n\t.size last, .-last\n\t.section .note.GNU-stack,"",@progbits\n'
+	} >many.S
+	build_ko mod.ko many.S
+	dump -S mod.ko | grep -q ' SYMTAB_SHNDX ' || fail "fixture: no .symtab_shndx"
+	save mod.ko
+	run_tool 0 mod.ko
+	assert_converted "$t.save/mod.ko" mod.ko
+	relocs mod.ko .klp.rela.vmlinux..text.last >r
+	compare "the klp relocation" r <<'EOF'
+.klp.rela.vmlinux..text.last .text.last: 0x3 R_X86_64_PC32 .klp.sym.vmlinux.saved_command_line,0 -4
+EOF
+}
+run_test more_than_65280_sections_extended_numbering_kept t_many_sections
 
 # The limits the kernel's sscanf() sets are limits, not off by one:
 # a 55-character object name and a 511-byte klp symbol name are fine.
