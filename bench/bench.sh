@@ -159,17 +159,17 @@ if [ "$refs_only" = 0 ] && "$tool" --help 2>&1 | grep -q -- '--check'; then
 fi
 echo
 
-# measure NAME OUT CMD...: run CMD once, append "WALL_NS RSS_KIB" to NAME.t
+# measure NAME OUT CMD...: run CMD once, append "WALL_NS RSS_KIB CPU_NS" to NAME.t
 measure() {
-	local name=$1 out=$2 ns kb
+	local name=$1 out=$2 ns kb cpu
 	shift 2
 	rm -f "$out"
 	if ! "$bin/bench-run" "$tmp/res" "$@" >"$tmp/cmd.log" 2>&1; then
 		err "$name: '$*' failed: $(head -c 2000 "$tmp/cmd.log")"
 		return 1
 	fi
-	read -r ns kb _ <"$tmp/res"
-	echo "$ns $kb" >>"$tmp/$name.t"
+	read -r ns kb _ cpu <"$tmp/res"
+	echo "$ns $kb $cpu" >>"$tmp/$name.t"
 }
 
 median() {		# FILE COLUMN
@@ -269,6 +269,7 @@ check_output() {
 }
 
 declare -A exp
+load_start=$(cut -d' ' -f1-3 /proc/loadavg)
 results=()		# "size file relocs tool_ns cp_ns objcopy_ns tool_kb cp_kb objcopy_kb"
 t_start=$SECONDS
 
@@ -305,7 +306,10 @@ for size in "${size_list[@]}"; do
 	measure cp "$tmp/out.cp" cp "$in" "$tmp/out.cp" || failed=1
 	measure objcopy "$tmp/out.objcopy" objcopy "$in" "$tmp/out.objcopy" || failed=1
 	rm -f "$tmp"/*.t
-	for ((r = 1; r <= runs && failed == 0; r++)); do
+	# small files are cheap and noisy: three times the runs
+	n=$runs
+	[ "${exp[file_size]}" -ge 4194304 ] || n=$((runs * 3))
+	for ((r = 1; r <= n && failed == 0; r++)); do
 		if [ "$refs_only" = 0 ]; then
 			measure tool "$tmp/out.tool" "$tool" "${tool_args[@]}" -o "$tmp/out.tool" "$in" || { failed=1; break; }
 			if ! cmp -s "$tmp/out.first" "$tmp/out.tool"; then
@@ -322,44 +326,65 @@ for size in "${size_list[@]}"; do
 		rm -f "$in"
 		continue
 	fi
-	tns=-1 tkb=-1
+	tns=-1 tkb=-1 tcpu=-1
 	if [ "$refs_only" = 0 ]; then
 		tns=$(median "$tmp/tool.t" 1)
 		tkb=$(median "$tmp/tool.t" 2)
+		tcpu=$(median "$tmp/tool.t" 3)
 	fi
+	# size file relocs | wall: tool cp objcopy | RSS: tool cp objcopy | CPU: ...
 	row="$size ${exp[file_size]} ${exp[relocs]} $tns $(median "$tmp/cp.t" 1)"
 	row+=" $(median "$tmp/objcopy.t" 1) $tkb $(median "$tmp/cp.t" 2)"
-	row+=" $(median "$tmp/objcopy.t" 2)"
+	row+=" $(median "$tmp/objcopy.t" 2) $tcpu $(median "$tmp/cp.t" 3)"
+	row+=" $(median "$tmp/objcopy.t" 3) $n"
 	results+=("$row")
 	rm -f "$in"
 done
 
-# ---- table ----
+# ---- tables ----
+# row: 1 size 2 file 3 relocs 4-6 wall ns tool cp objcopy 7-9 RSS KiB
+#      10-12 CPU ns 13 runs
 echo
-printf '%s\n' "${results[@]}" | awk -v refs="$refs_only" '
+printf '%s\n' "${results[@]}" | awk '
 function ms(ns) { return ns < 0 ? "-" : sprintf("%.2f", ns / 1e6) }
+function mib(kb) { return kb < 0 ? "-" : sprintf("%.1f", kb / 1024) }
 function human(b) {
 	return b >= 1048576 ? sprintf("%.1fM", b / 1048576) : sprintf("%.1fK", b / 1024)
 }
 function ratio(a, b) { return a < 0 || b <= 0 ? "-" : sprintf("%.2f", a / b) }
-BEGIN {
-	fmt = "%-7s %9s %9s %10s %9s %10s %8s %12s %9s %8s %8s %9s\n"
-	printf fmt, "size", "file", "relocs", "tool ms", "cp ms", "objcopy ms",
-		"tool/cp", "tool/objcopy", "ns/reloc", "RSS MiB", "RSS/file", "objcp MiB"
-}
-NF {
-	printf fmt, $1, human($2), $3, ms($4), ms($5), ms($6),
-		ratio($4, $5), ratio($4, $6),
-		$4 < 0 ? "-" : sprintf("%.1f", $4 / $3),
-		$7 < 0 ? "-" : sprintf("%.1f", $7 / 1024),
-		$7 < 0 ? "-" : sprintf("%.2f", $7 * 1024 / $2),
-		sprintf("%.1f", $9 / 1024)
+function per(ns, n) { return ns < 0 ? "-" : sprintf("%.1f", ns / n) }
+NF { row[++n] = $0 }
+END {
+	print "Wall time (median), tool peak RSS:"
+	fmt = "%-7s %7s %8s %4s %9s %8s %10s %7s %12s %8s %7s %8s\n"
+	printf fmt, "size", "file", "relocs", "runs", "tool ms", "cp ms", "objcopy ms",
+		"tool/cp", "tool/objcopy", "ns/reloc", "RSS MiB", "RSS/file"
+	for (i = 1; i <= n; i++) {
+		split(row[i], f, " ")
+		printf fmt, f[1], human(f[2]), f[3], f[13], ms(f[4]), ms(f[5]), ms(f[6]),
+			ratio(f[4], f[5]), ratio(f[4], f[6]), per(f[4], f[3]), mib(f[7]),
+			f[7] < 0 ? "-" : sprintf("%.2f", f[7] * 1024 / f[2])
+	}
+	print ""
+	print "CPU time, user + system (median; less disturbed by a busy machine), reference RSS:"
+	fmt = "%-7s %12s %10s %15s %11s %16s %12s %10s %15s\n"
+	printf fmt, "size", "tool CPU ms", "cp CPU ms", "objcopy CPU ms", "tool/cp CPU",
+		"tool/objcopy CPU", "CPU ns/reloc", "cp RSS MiB", "objcopy RSS MiB"
+	for (i = 1; i <= n; i++) {
+		split(row[i], f, " ")
+		printf fmt, f[1], ms(f[10]), ms(f[11]), ms(f[12]), ratio(f[10], f[11]),
+			ratio(f[10], f[12]), per(f[10], f[3]), mib(f[8]), mib(f[9])
+	}
 }'
-echo "(medians of $runs runs; RSS = peak resident set of the process; cp peak RSS is" \
-	"$(printf '%s\n' "${results[@]}" | awk 'NF { if ($8 > m) m = $8 } END { printf "%.1f", m / 1024 }') MiB at most)"
+load_end=$(cut -d' ' -f1-3 /proc/loadavg)
+echo "load average at the start $load_start, at the end $load_end ($(nproc) CPUs)"
+if awk -v l="${load_end%% *}" -v c="$(nproc)" 'BEGIN { exit !(l > c) }'; then
+	echo "note: the machine was busy; wall times (and small sizes most) are noisy," \
+		"the CPU table is the steadier one"
+fi
 echo
 
-# ---- targets ----
+# ---- targets (judged on wall time, CPU time shown beside) ----
 if [ "$refs_only" = 1 ]; then
 	echo "SKIP: targets: --refs-only"
 elif [ "${#results[@]}" -eq 0 ]; then
@@ -371,26 +396,33 @@ else
 		else printf "FAIL: %s: %s\n", name, why
 	}
 	NF { size[NR] = $1; file[$1] = $2; rel[$1] = $3; t[$1] = $4; cp[$1] = $5
-	     oc[$1] = $6; rss[$1] = $7 * 1024; n = NR }
+	     oc[$1] = $6; rss[$1] = $7 * 1024; tc[$1] = $10; cpc[$1] = $11
+	     occ[$1] = $12; n = NR }
 	END {
 		lo = hi = 0; used = ""
 		for (i = 1; i <= n; i++) {
 			s = size[i]
 			if (s != "medium" && s != "large" && s != "huge") continue
 			v = t[s] / rel[s]
+			c = tc[s] / rel[s]
 			if (!lo || v < lo) lo = v
 			if (v > hi) hi = v
+			if (!clo || c < clo) clo = c
+			if (c > chi) chi = c
 			used = used " " s
 		}
 		if (split(used, u, " ") >= 2)
 			line(hi < 2 * lo, "time per relocation varies < 2x from medium to huge",
-			     sprintf("%.1f..%.1f ns over%s, %.2fx", lo, hi, used, hi / lo))
+			     sprintf("%.1f..%.1f ns over%s, %.2fx; CPU %.1f..%.1f ns, %.2fx",
+				     lo, hi, used, hi / lo, clo, chi, chi / clo))
 		else
 			print "SKIP: time per relocation varies < 2x from medium to huge: needs two of those sizes"
 		if ("huge" in t) {
 			line(t["huge"] <= 3 * cp["huge"], "huge: tool <= 3x cp",
-			     sprintf("%.1f ms vs cp %.1f ms, %.2fx", t["huge"] / 1e6,
-				     cp["huge"] / 1e6, t["huge"] / cp["huge"]))
+			     sprintf("%.1f ms vs cp %.1f ms, %.2fx; CPU %.1f ms vs %.1f ms, %.2fx",
+				     t["huge"] / 1e6, cp["huge"] / 1e6, t["huge"] / cp["huge"],
+				     tc["huge"] / 1e6, cpc["huge"] / 1e6,
+				     cpc["huge"] > 0 ? tc["huge"] / cpc["huge"] : 0))
 			line(rss["huge"] <= 2 * file["huge"], "huge: peak RSS <= 2x file size",
 			     sprintf("%.1f MiB for %.1f MiB, %.2fx", rss["huge"] / 1048576,
 				     file["huge"] / 1048576, rss["huge"] / file["huge"]))
@@ -401,7 +433,8 @@ else
 		for (i = 1; i <= n; i++) {
 			s = size[i]
 			line(t[s] < oc[s], s ": tool faster than objcopy",
-			     sprintf("%.2f ms vs %.2f ms", t[s] / 1e6, oc[s] / 1e6))
+			     sprintf("%.2f ms vs %.2f ms; CPU %.2f ms vs %.2f ms",
+				     t[s] / 1e6, oc[s] / 1e6, tc[s] / 1e6, occ[s] / 1e6))
 		}
 	}'
 fi
