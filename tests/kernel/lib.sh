@@ -130,9 +130,20 @@ klp_fix_headers() {
 
 # klp_fetch_kernel SERIES: see the file header.  A release that is already
 # unpacked is reused; when apt cannot be reached, the newest unpacked release
-# of SERIES in the cache is used.
+# of SERIES in the cache is used.  A lock keeps concurrent runs (tests and
+# demo) from unpacking into the same place.
 klp_fetch_kernel() {
-	local series=$1 image krel dir debs t0
+	local fd rc=0
+	mkdir -p "$KLP_CACHE"
+	exec {fd}>>"$KLP_CACHE/.lock"
+	flock "$fd"
+	klp_fetch_kernel_locked "$1" || rc=$?
+	exec {fd}>&-
+	return "$rc"
+}
+
+klp_fetch_kernel_locked() {
+	local series=$1 image krel dir debs t0 old
 	image=$(klp_newest_image "$series")
 	if [[ -z $image ]]; then
 		klp_apt_update || true
@@ -164,7 +175,7 @@ klp_fetch_kernel() {
 			image=$(klp_newest_image "$series")
 			[[ -n $image && ${image#linux-image-} != "$krel" ]] || return 1
 			rm -rf "$dir"
-			klp_fetch_kernel "$series"
+			klp_fetch_kernel_locked "$series"
 			return
 		fi
 		KLP_TIME_DOWNLOAD=$(klp_since "$t0")
@@ -175,6 +186,13 @@ klp_fetch_kernel() {
 		KLP_TIME_UNPACK=$(klp_since "$t0")
 		touch "$dir/.complete"
 		klp_log "$krel: download ${KLP_TIME_DOWNLOAD}s, unpack ${KLP_TIME_UNPACK}s"
+		# The mirror keeps only the newest ABI: older ones of SERIES go too.
+		for old in "$KLP_CACHE/${series}".[0-9]*; do
+			[[ -d $old && $old != "$dir" ]] || continue
+			case ${old##*/} in
+			6.1.0-* | 6.12.*) klp_log "removing old $old"; rm -rf "$old" ;;
+			esac
+		done
 	fi
 	# shellcheck disable=SC2034 # for the caller
 	KLP_KREL=$krel
