@@ -31,8 +31,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 /* A private directory for the written files: every run writes the same
  * name, so a crash cannot leave several behind.  */
-static char out_path[4096];
 static char out_dir[4096];
+static char out_path[sizeof(out_dir) + sizeof("/out.ko")];
 
 static void remove_out_dir(void)
 {
@@ -48,8 +48,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	(void)argv;
 	if (!base)
 		base = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp";
-	snprintf(out_dir, sizeof(out_dir), "%s/fuzz-convert.XXXXXX", base);
-	if (!mkdtemp(out_dir)) {
+	if (snprintf(out_dir, sizeof(out_dir), "%s/fuzz-convert.XXXXXX",
+		     base) >= (int)sizeof(out_dir) || !mkdtemp(out_dir)) {
 		perror("fuzz-convert: mkdtemp");
 		exit(1);
 	}
