@@ -16,10 +16,12 @@
  * klp-convert-mini.c (which holds main).
  */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "../convert.h"
@@ -29,32 +31,35 @@
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-/* A private directory for the written files: every run writes the same
- * name, so a crash cannot leave several behind.  */
+/*
+ * The written files go to a private directory, one per user and shared by
+ * the processes of -fork/-jobs runs, each writing its own out.<pid>.ko and
+ * removing it after every input; so nothing is left behind, even by the
+ * child processes that libFuzzer ends without running atexit handlers.
+ */
 static char out_dir[4096];
-static char out_path[sizeof(out_dir) + sizeof("/out.ko")];
-
-static void remove_out_dir(void)
-{
-	unlink(out_path);
-	rmdir(out_dir);
-}
+static char out_path[sizeof(out_dir) + 64];
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	const char *base = getenv("FUZZ_TMPDIR");
+	struct stat st;
 
 	(void)argc;
 	(void)argv;
 	if (!base)
 		base = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp";
-	if (snprintf(out_dir, sizeof(out_dir), "%s/fuzz-convert.XXXXXX",
-		     base) >= (int)sizeof(out_dir) || !mkdtemp(out_dir)) {
-		perror("fuzz-convert: mkdtemp");
+	if (snprintf(out_dir, sizeof(out_dir), "%s/klp-fuzz-convert.%u", base,
+		     (unsigned)getuid()) >= (int)sizeof(out_dir) ||
+	    (mkdir(out_dir, 0700) != 0 && errno != EEXIST) ||
+	    lstat(out_dir, &st) != 0 || !S_ISDIR(st.st_mode) ||
+	    st.st_uid != getuid() || (st.st_mode & 077)) {
+		fprintf(stderr, "fuzz-convert: cannot use %s as a private directory\n",
+			out_dir);
 		exit(1);
 	}
-	snprintf(out_path, sizeof(out_path), "%s/out.ko", out_dir);
-	atexit(remove_out_dir);
+	snprintf(out_path, sizeof(out_path), "%s/out.%ld.ko", out_dir,
+		 (long)getpid());
 	return 0;
 }
 
