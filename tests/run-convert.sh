@@ -481,6 +481,52 @@ EOF
 }
 run_test more_than_65280_sections_extended_numbering_kept t_many_sections
 
+# Every relocation type the x86_64 kernel applies in apply_relocate_add()
+# (64, 32, 32S, PC32, PLT32, PC64) converts, with its addend; the refused
+# ones are in run-refuse.sh.
+t_x86_types() {
+	need_x86_64
+	cat >m.S <<'EOF'
+#include "klp_reloc.h"
+#include "modinfo.h"
+	MODINFO "livepatch=Y"
+	KLP_RELOC_SYMBOL v, vmlinux, v, 0
+	KLP_RELOC_SYMBOL m, klp_target, m, 0
+	.data
+	.globl	lp_tab
+	.type	lp_tab, @object
+lp_tab:
+	.reloc	., R_X86_64_64, v + 1
+	.quad	0
+	.reloc	., R_X86_64_32, m + 2
+	.long	0
+	.reloc	., R_X86_64_32S, v - 3
+	.long	0
+	.reloc	., R_X86_64_PC32, m - 4
+	.long	0
+	.reloc	., R_X86_64_PLT32, v - 4
+	.long	0
+	.reloc	., R_X86_64_PC64, m + 5
+	.quad	0
+	.size	lp_tab, .-lp_tab
+	.section .note.GNU-stack,"",@progbits
+EOF
+	build_ko mod.ko m.S
+	save mod.ko
+	run_tool 0 mod.ko
+	assert_converted "$t.save/mod.ko" mod.ko
+	relocs mod.ko .klp.rela.vmlinux..data .klp.rela.klp_target..data >r
+	compare "klp relocations" r <<'EOF'
+.klp.rela.vmlinux..data .data: 0x0 R_X86_64_64 .klp.sym.vmlinux.v,0 +1
+.klp.rela.vmlinux..data .data: 0xc R_X86_64_32S .klp.sym.vmlinux.v,0 -3
+.klp.rela.vmlinux..data .data: 0x14 R_X86_64_PLT32 .klp.sym.vmlinux.v,0 -4
+.klp.rela.klp_target..data .data: 0x8 R_X86_64_32 .klp.sym.klp_target.m,0 +2
+.klp.rela.klp_target..data .data: 0x10 R_X86_64_PC32 .klp.sym.klp_target.m,0 -4
+.klp.rela.klp_target..data .data: 0x18 R_X86_64_PC64 .klp.sym.klp_target.m,0 +5
+EOF
+}
+run_test every_x86_64_type_the_kernel_applies_converts t_x86_types
+
 # The limits the kernel's sscanf() sets are limits, not off by one:
 # a 55-character object name and a 511-byte klp symbol name are fine.
 t_limits_ok() {
