@@ -31,7 +31,7 @@ section() {
 	printf '\n%s\n' "$(klp_bold "== $step. $1")"
 }
 # say TEXT: narration.
-say() { printf '%s\n' "$(klp_dimmed "$*")"; }
+say() { printf '%s\n' "$(klp_note "$*")"; }
 # prompt CMD...: print a command as typed, with the long paths shortened.
 prompt() {
 	local line="$*"

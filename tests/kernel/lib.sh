@@ -27,14 +27,16 @@ KLP_CACHE=${KLP_CACHE:-/var/cache/klp-convert-mini}
 
 # Colour only for a terminal.
 if [[ -t 1 ]]; then
-	klp_c_bold=$'\e[1m' klp_c_dim=$'\e[2m' klp_c_red=$'\e[31m' klp_c_off=$'\e[0m'
+	klp_c_bold=$'\e[1m' klp_c_dim=$'\e[2m' klp_c_red=$'\e[31m' klp_c_cyan=$'\e[36m' klp_c_off=$'\e[0m'
 else
-	klp_c_bold='' klp_c_dim='' klp_c_red='' klp_c_off=''
+	klp_c_bold='' klp_c_dim='' klp_c_red='' klp_c_cyan='' klp_c_off=''
 fi
 
-# klp_bold TEXT, klp_dimmed TEXT: TEXT styled (for a terminal), no newline.
+# klp_bold TEXT, klp_dimmed TEXT, klp_note TEXT: TEXT styled (on a
+# terminal), no newline.
 klp_bold() { printf '%s%s%s' "$klp_c_bold" "$*" "$klp_c_off"; }
 klp_dimmed() { printf '%s%s%s' "$klp_c_dim" "$*" "$klp_c_off"; }
+klp_note() { printf '%s%s%s' "$klp_c_cyan" "$*" "$klp_c_off"; }
 
 klp_log() { printf '%s%s%s\n' "$klp_c_dim" "$*" "$klp_c_off" >&2; }
 klp_die() { printf '%serror:%s %s\n' "$klp_c_red" "$klp_c_off" "$*" >&2; exit 1; }
