@@ -238,7 +238,10 @@ lint_input() {
 check_output() {
 	local in=$1 out=$2 label=$3 line key val ok=1 rs rr
 	if ! "$bin/klp-verify" "$in" "$out" >"$tmp/verify.log" 2>&1; then
-		err "$label: klp-verify: $(grep -m5 FAIL "$tmp/verify.log" || tail -n3 "$tmp/verify.log")"
+		err "$label: klp-verify finds the output wrong:"
+		{ grep -m5 FAIL "$tmp/verify.log" || tail -n3 "$tmp/verify.log"; } |
+			sed 's/^klp-verify: FAIL: /    /'
+		grep 'problems in all' "$tmp/verify.log" | sed 's/^klp-verify: /    /' || true
 		return 1
 	fi
 	line=$(tail -n1 "$tmp/verify.log")
