@@ -35,15 +35,6 @@ pass() { echo "PASS: $1"; npass=$((npass + 1)); }
 fail() { echo "FAIL: $1: $2"; nfail=$((nfail + 1)); }
 
 t_start=$(klp_now)
-work=$(mktemp -d "${TMPDIR:-/tmp}/klp-kernel.XXXXXX")
-cleanup() {
-	if [[ $nfail -gt 0 || ${KLP_KEEP:-0} == 1 ]]; then
-		klp_log "work directory kept: $work"
-	else
-		rm -rf "$work"
-	fi
-}
-trap cleanup EXIT
 
 # ---- preconditions: these fail loudly, they never skip -------------------
 missing=$(klp_missing_packages | tr '\n' ' ')
@@ -55,6 +46,16 @@ if [[ ! -x $KLP_CONVERT ]]; then
 	fail "kernel suite tool" "KLP_CONVERT=$KLP_CONVERT is not an executable (run make first)"
 	exit 1
 fi
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/klp-kernel.XXXXXX")
+cleanup() {
+	if [[ $nfail -gt 0 || ${KLP_KEEP:-0} == 1 ]]; then
+		klp_log "work directory kept: $work"
+	else
+		rm -rf "$work"
+	fi
+}
+trap cleanup EXIT
 
 # ---- console helpers ------------------------------------------------------
 
