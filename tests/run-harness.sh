@@ -65,4 +65,17 @@ t_klpcheck() {
 }
 run_test klpcheck_rejects_what_the_kernel_rejects t_klpcheck
 
+# The test scripts themselves stay shellcheck-clean (bash, every warning
+# level), so a quoting slip cannot quietly turn an assertion into a no-op.
+t_shellcheck() {
+	command -v shellcheck >/dev/null || skip "shellcheck not installed"
+	(cd "$srcdir" && shellcheck -x -s bash lib.sh check.sh run-cli.sh \
+		run-convert.sh run-refuse.sh run-invalid.sh run-cross.sh run-harness.sh) ||
+		fail "shellcheck found problems"
+}
+# Not again in the sanitizer rerun: it does not depend on the tool.
+if [ -z "$test_prefix" ]; then
+	run_test test_scripts_are_shellcheck_clean t_shellcheck
+fi
+
 end_suite
