@@ -38,13 +38,14 @@ usage() {
 usage: $prog [--sizes LIST] [--runs N] [--no-lint] [--refs-only] [--keep]
 Benchmark klp-convert-mini (\$KLP_CONVERT) against cp and objcopy.
   --sizes LIST  comma-separated, from: small medium large huge
-                (default $sizes); also F:R:K:O for a custom size
+                (default $sizes); also F:R:K:O[:D] for a custom size
   --runs N      measured runs per command, median taken (default $runs)
   --no-lint     skip readelf/eu-elflint/ld -r checks of the generated inputs
   --refs-only   measure only cp and objcopy (no tool needed)
   --keep        keep the temporary directory
-Sizes (F functions x R relocations, K klp symbols in O objects):
-  small 10x20 K=50 O=3, medium 1000x20 K=2000 O=8,
+Sizes (F functions x R relocations, K klp symbols in O objects, D relocations
+in a non-allocated .debug_info that must stay):
+  small 10x20 K=50 O=3 D=20, medium 1000x20 K=2000 O=8,
   large 20000x20 K=20000 O=8, huge 100000x20 K=50000 O=8 (200,009 sections)
 EOF
 }
@@ -66,13 +67,14 @@ case $runs in
 ''|*[!0-9]*|0) echo "$prog: --runs wants a positive number" >&2; exit 2 ;;
 esac
 
-size_params() {		# NAME -> "F R K O"
+size_params() {		# NAME -> "F R K O D"
 	case $1 in
-	small) echo "10 20 50 3" ;;
-	medium) echo "1000 20 2000 8" ;;
-	large) echo "20000 20 20000 8" ;;
-	huge) echo "100000 20 50000 8" ;;
-	*:*:*:*) echo "${1//:/ }" ;;
+	small) echo "10 20 50 3 20" ;;
+	medium) echo "1000 20 2000 8 0" ;;
+	large) echo "20000 20 20000 8 0" ;;
+	huge) echo "100000 20 50000 8 0" ;;
+	*:*:*:*:*) echo "${1//:/ }" ;;
+	*:*:*:*) echo "${1//:/ } 0" ;;
 	*) return 1 ;;
 	esac
 }
@@ -280,10 +282,10 @@ results=()		# "size file relocs tool_ns cp_ns objcopy_ns tool_kb cp_kb objcopy_k
 t_start=$SECONDS
 
 for size in "${size_list[@]}"; do
-	read -r F R K O <<<"$(size_params "$size")"
+	read -r F R K O D <<<"$(size_params "$size")"
 	in=$tmp/$size.ko
-	echo "== $size: F=$F R=$R K=$K O=$O"
-	"$bin/gen-klp-object" -F "$F" -R "$R" -K "$K" -O "$O" -o "$in" >"$tmp/expect" || {
+	echo "== $size: F=$F R=$R K=$K O=$O D=$D"
+	"$bin/gen-klp-object" -F "$F" -R "$R" -K "$K" -O "$O" -D "$D" -o "$in" >"$tmp/expect" || {
 		err "$size: gen-klp-object failed"
 		continue
 	}

@@ -18,6 +18,9 @@
  *                                   livepatch_fn_<i>
  *   5 + 2i       .rela.text.fn_<i>  its R relocations
  *   4 + 2F       .note.GNU-stack
+ *   with -D N    .debug_info (not allocated), .rela.debug_info: N
+ *                R_X86_64_64 relocations alternately against klp symbols
+ *                and section symbols, which a conversion must leave alone
  *   then         .symtab, .symtab_shndx (only if some symbol's section index
  *                is >= SHN_LORESERVE), .strtab, .shstrtab
  *
@@ -213,13 +216,15 @@ static void usage(FILE *f)
 "  -K N   distinct .klp.sym.rela.* symbols (default 100)\n"
 "  -O N   objects they live in: vmlinux plus N-1 modules (default 4)\n"
 "  -U N   ordinary undefined (exported) symbols such as _printk (default 16)\n"
+"  -D N   add a non-allocated .debug_info with N R_X86_64_64 relocations, half\n"
+"         against klp symbols; they must stay where they are (default 0)\n"
 "  -s N   random seed (default 1)\n"
 "  -o F   output file (required)\n"
 "  -q     print nothing\n", prog);
 }
 
 struct gen {
-	uint32_t F, R, K, O, U;
+	uint32_t F, R, K, O, U, D;
 	uint64_t seed;
 	const char *out;
 	int quiet;
@@ -255,13 +260,14 @@ int main(int argc, char **argv)
 
 		prog = slash ? slash + 1 : argv[0];
 	}
-	while ((c = getopt(argc, argv, "F:R:K:O:U:s:o:qh")) != -1) {
+	while ((c = getopt(argc, argv, "F:R:K:O:U:D:s:o:qh")) != -1) {
 		switch (c) {
 		case 'F': g.F = (uint32_t)parse_num("F", optarg, 1, 50000000); break;
 		case 'R': g.R = (uint32_t)parse_num("R", optarg, 1, 1000000); break;
 		case 'K': g.K = (uint32_t)parse_num("K", optarg, 1, 50000000); break;
 		case 'O': g.O = (uint32_t)parse_num("O", optarg, 1, 1000000); break;
 		case 'U': g.U = (uint32_t)parse_num("U", optarg, 1, 1000000); break;
+		case 'D': g.D = (uint32_t)parse_num("D", optarg, 0, 50000000); break;
 		case 's': g.seed = parse_num("s", optarg, 0, ULONG_MAX); break;
 		case 'o': g.out = optarg; break;
 		case 'q': g.quiet = 1; break;
@@ -291,7 +297,10 @@ int main(int argc, char **argv)
 #define SEC_TEXT(i) (4 + 2 * (uint64_t)(i))
 #define SEC_RELA(i) (5 + 2 * (uint64_t)(i))
 	const uint64_t SEC_NOTE = 4 + 2 * (uint64_t)g.F;
-	const uint64_t SEC_SYMTAB = SEC_NOTE + 1;
+	/* optional .debug_info and its relocations */
+	const uint64_t SEC_DEBUG = g.D ? SEC_NOTE + 1 : 0;
+	const uint64_t SEC_DEBUG_RELA = g.D ? SEC_NOTE + 2 : 0;
+	const uint64_t SEC_SYMTAB = SEC_NOTE + 1 + (g.D ? 2 : 0);
 	/* Section symbols and function symbols point at .text.fn_<i>. */
 	const int need_xindex = SEC_TEXT(g.F - 1) >= SHN_LORESERVE;
 	const uint64_t SEC_SHNDX = need_xindex ? SEC_SYMTAB + 1 : 0;
@@ -360,6 +369,10 @@ int main(int argc, char **argv)
 		sh[SEC_TEXT(i)].sh_name = sh[SEC_RELA(i)].sh_name + 5;
 	}
 	sh[SEC_NOTE].sh_name = str_add(&shstr, ".note.GNU-stack");
+	if (g.D) {
+		sh[SEC_DEBUG_RELA].sh_name = str_add(&shstr, ".rela.debug_info");
+		sh[SEC_DEBUG].sh_name = sh[SEC_DEBUG_RELA].sh_name + 5;
+	}
 	sh[SEC_SYMTAB].sh_name = str_add(&shstr, ".symtab");
 	if (need_xindex)
 		sh[SEC_SHNDX].sh_name = str_add(&shstr, ".symtab_shndx");
@@ -463,6 +476,18 @@ int main(int argc, char **argv)
 	}
 	sh[SEC_NOTE].sh_type = SHT_PROGBITS;
 	sh[SEC_NOTE].sh_addralign = 1;
+	if (g.D) {
+		sh[SEC_DEBUG].sh_type = SHT_PROGBITS;
+		sh[SEC_DEBUG].sh_size = (uint64_t)g.D * 8;
+		sh[SEC_DEBUG].sh_addralign = 1;
+		sh[SEC_DEBUG_RELA].sh_type = SHT_RELA;
+		sh[SEC_DEBUG_RELA].sh_flags = SHF_INFO_LINK;
+		sh[SEC_DEBUG_RELA].sh_size = (uint64_t)g.D * sizeof(Elf64_Rela);
+		sh[SEC_DEBUG_RELA].sh_link = (Elf64_Word)SEC_SYMTAB;
+		sh[SEC_DEBUG_RELA].sh_info = (Elf64_Word)SEC_DEBUG;
+		sh[SEC_DEBUG_RELA].sh_addralign = 8;
+		sh[SEC_DEBUG_RELA].sh_entsize = sizeof(Elf64_Rela);
+	}
 	sh[SEC_SYMTAB].sh_type = SHT_SYMTAB;
 	sh[SEC_SYMTAB].sh_size = nsym * sizeof(Elf64_Sym);
 	sh[SEC_SYMTAB].sh_link = (Elf64_Word)SEC_STRTAB;
@@ -581,6 +606,25 @@ int main(int argc, char **argv)
 	}
 
 	sh[SEC_NOTE].sh_offset = o.off;
+	if (g.D) {
+		/* Like DWARF: 64-bit addresses of functions and of klp symbols. */
+		static const unsigned char zero8[8];
+
+		sh[SEC_DEBUG].sh_offset = o.off;
+		for (uint32_t n = 0; n < g.D; n++)
+			put(&o, zero8, sizeof(zero8));
+		pad_to(&o, 8);
+		sh[SEC_DEBUG_RELA].sh_offset = o.off;
+		for (uint32_t n = 0; n < g.D; n++) {
+			Elf64_Rela r = { .r_offset = (uint64_t)n * 8, .r_addend = 0 };
+
+			r.r_info = n % 2 ?
+				ELF64_R_INFO(SYM_SEC_TEXT(n / 2 % g.F), R_X86_64_64) :
+				ELF64_R_INFO(SYM_KLP(n / 2 % g.K), R_X86_64_64);
+			put(&o, &r, sizeof(r));
+			n_other++;
+		}
+	}
 	pad_to(&o, 8);
 	sh[SEC_SYMTAB].sh_offset = o.off;
 	put(&o, sym, nsym * sizeof(*sym));
@@ -624,7 +668,7 @@ int main(int argc, char **argv)
 		die("%s: write failed: %s", g.out, strerror(errno));
 
 	if (!g.quiet) {
-		uint64_t relocs = (uint64_t)g.F * g.R;
+		uint64_t relocs = (uint64_t)g.F * g.R + g.D;
 
 		printf("file=%s\n", g.out);
 		printf("file_size=%" PRIu64 "\n", file_size);
