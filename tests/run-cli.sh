@@ -283,6 +283,34 @@ t_o_is_input() {
 }
 run_test dash_o_naming_the_input_is_safe t_o_is_input
 
+# -o onto another file system: the output is written beside the output
+# (a temporary file renamed over it), not beside the input, or the rename
+# would fail with EXDEV.  Nothing is left in either directory.
+t_other_fs() {
+	local other
+	if [ ! -d /dev/shm ] || [ ! -w /dev/shm ]; then skip "no writable /dev/shm"; fi
+	[ "$(stat -c %d /dev/shm)" != "$(stat -c %d .)" ] ||
+		skip "/dev/shm is on the test directory's file system"
+	other=$(mktemp -d /dev/shm/klp-test.XXXXXX)
+	# shellcheck disable=SC2064 # expand now: the variable is local
+	trap "rm -rf $other" EXIT
+	fixture mod.ko
+	cp mod.ko ref.ko
+	save mod.ko
+	run_tool 0 ref.ko
+	local rc=0
+	"$KLP_CONVERT" -o "$other/out.ko" mod.ko >"$t.out" 2>"$t.err" || rc=$?
+	cat "$t.err"
+	local left
+	left=$(ls -A "$other")
+	cmp -s ref.ko "$other/out.ko" || rc="$rc, output differs from in place"
+	rm -rf "$other"
+	[ "$rc" = 0 ] || fail "-o onto /dev/shm: exit $rc"
+	[ "$left" = out.ko ] || fail "/dev/shm dir holds: $left"
+	assert_unchanged mod.ko
+}
+run_test dash_o_onto_another_file_system t_other_fs
+
 t_help() {
 	run_tool 0 --help
 	assert_grep '[Uu]sage' "$t.out"

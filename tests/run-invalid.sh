@@ -77,6 +77,24 @@ for c in truncated_to_elf_header truncated_in_the_middle section_headers_past_eo
 	run_test "refuses_malformed_input[$c]" t_invalid "$c"
 done
 
+# Livepatch modules are ELF64; a 32-bit object (i386, from cc -m32) is
+# refused cleanly, not misread.
+t_elf32() {
+	[ "$(uname -m)" = x86_64 ] || skip "needs an x86_64 compiler for -m32"
+	sample sample.c
+	cc -m32 -c -O2 -fno-pic -I"$top" -I"$srcdir/src" -o s.o sample.c 2>/dev/null ||
+		skip "cc -m32 cannot compile"
+	ld -m elf_i386 -r -o mod.ko s.o
+	rm s.o
+	save mod.ko
+	run_tool 1 mod.ko
+	assert_lines 1 "$t.err"
+	assert_grep "^$me: error: mod\\.ko: " "$t.err"
+	assert_unchanged mod.ko
+	assert_no_temp
+}
+run_test refuses_32_bit_object t_elf32
+
 # Not every oddity is an error: sh_addralign 0 means "no constraint".
 t_addralign0() {
 	good
