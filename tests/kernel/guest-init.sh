@@ -76,6 +76,7 @@ unpatch() {
 
 begin boot
 echo "kernel $(uname -r)"
+echo "uptime at /init: $(cut -d' ' -f1 /proc/uptime)s"
 show /proc/cmdline
 run ls $LP
 end boot
@@ -168,6 +169,7 @@ run rmmod klp_dot_target
 end dotted
 
 begin final
+echo "uptime at the end: $(cut -d' ' -f1 /proc/uptime)s"
 show /proc/sys/kernel/tainted
 run lsmod
 end final

@@ -353,7 +353,8 @@ build_kernel() {
 judge() {
 	local series=$1 k="linux-$1" log=$work/$1/console.log rc=0
 	wait "${boot_pid[$series]}" || rc=$?
-	klp_log "$k: boot and scenarios took $(klp_since "${boot_t0[$series]}")s (qemu exit $rc)"
+	klp_log "$k: boot and scenarios took $(klp_since "${boot_t0[$series]}")s (qemu exit $rc);" \
+		"guest clock: $(tr -d '\r' <"$log" | sed -n 's/^\(uptime .*\)$/\1/p' | paste -sd, -)"
 	if [[ $rc -eq 124 || $rc -eq 137 ]]; then
 		fail "$k: guest finishes" "qemu timed out (see $log)"
 	elif ! tr -d '\r' <"$log" | grep -qx '@@KLP done'; then
