@@ -108,6 +108,8 @@ klp_kernel_debs() {
 # klp_unpack_kernel DEBDIR ROOT: unpack the downloaded debs under ROOT.
 # Headers, common and kbuild whole (their relative symlinks need the
 # usr/src + usr/lib layout); of the image only /boot, which holds vmlinuz.
+# None of the image's modules (.ko, .ko.xz on 6.12) is needed: the serial
+# console, initramfs support and livepatch are built into both kernels.
 klp_unpack_kernel() {
 	local debdir=$1 root=$2 deb
 	mkdir -p "$root"
