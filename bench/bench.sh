@@ -255,6 +255,7 @@ check_output() {
 		val=${kv#*=}
 		case $key in
 		sections) key=sections_after ;;
+		unused_bytes) unused=$val; continue ;;
 		esac
 		if [ "${exp[$key]:-}" != "$val" ]; then
 			err "$label: $key is $val, the generator made ${exp[$key]:-?}"
@@ -277,6 +278,7 @@ check_output() {
 }
 
 declare -A exp
+unused=-1		# set by check_output
 load_start=$(cut -d' ' -f1-3 /proc/loadavg)
 results=()		# "size file relocs tool_ns cp_ns objcopy_ns tool_kb cp_kb objcopy_kb"
 t_start=$SECONDS
@@ -303,12 +305,15 @@ for size in "${size_list[@]}"; do
 
 	rm -f "$tmp"/*.t
 	failed=0
+	out_size=-1
 	# warm-up: every command once; the tool's output is the one checked
 	if [ "$refs_only" = 0 ]; then
 		measure tool "$tmp/out.first" "$tool" "${tool_args[@]}" -o "$tmp/out.first" "$in" || failed=1
 		if [ "$failed" = 0 ]; then
+			out_size=$(stat -c %s "$tmp/out.first")
 			check_output "$in" "$tmp/out.first" "$size" && echo "  output checked:" \
-				"klp-verify ok, readelf counts ok$([ "$have_check" = 1 ] && echo ", --check ok")"
+				"klp-verify ok, readelf counts ok$([ "$have_check" = 1 ] && echo ", --check ok")," \
+				"$out_size bytes, $unused of them covered by no header or section"
 		fi
 	fi
 	measure cp "$tmp/out.cp" cp "$in" "$tmp/out.cp" || failed=1
@@ -344,14 +349,14 @@ for size in "${size_list[@]}"; do
 	row="$size ${exp[file_size]} ${exp[relocs]} $tns $(median "$tmp/cp.t" 1)"
 	row+=" $(median "$tmp/objcopy.t" 1) $tkb $(median "$tmp/cp.t" 2)"
 	row+=" $(median "$tmp/objcopy.t" 2) $tcpu $(median "$tmp/cp.t" 3)"
-	row+=" $(median "$tmp/objcopy.t" 3) $n"
+	row+=" $(median "$tmp/objcopy.t" 3) $n $out_size"
 	results+=("$row")
 	rm -f "$in"
 done
 
 # ---- tables ----
 # row: 1 size 2 file 3 relocs 4-6 wall ns tool cp objcopy 7-9 RSS KiB
-#      10-12 CPU ns 13 runs
+#      10-12 CPU ns 13 runs 14 tool output size
 echo
 printf '%s\n' "${results[@]}" | awk '
 function ms(ns) { return ns < 0 ? "-" : sprintf("%.2f", ns / 1e6) }
@@ -364,14 +369,15 @@ function per(ns, n) { return ns < 0 ? "-" : sprintf("%.1f", ns / n) }
 NF { row[++n] = $0 }
 END {
 	print "Wall time (median), tool peak RSS:"
-	fmt = "%-7s %7s %8s %4s %9s %8s %10s %7s %12s %8s %7s %8s\n"
+	fmt = "%-7s %7s %8s %4s %9s %8s %10s %7s %12s %8s %7s %8s %6s\n"
 	printf fmt, "size", "file", "relocs", "runs", "tool ms", "cp ms", "objcopy ms",
-		"tool/cp", "tool/objcopy", "ns/reloc", "RSS MiB", "RSS/file"
+		"tool/cp", "tool/objcopy", "ns/reloc", "RSS MiB", "RSS/file", "out/in"
 	for (i = 1; i <= n; i++) {
 		split(row[i], f, " ")
 		printf fmt, f[1], human(f[2]), f[3], f[13], ms(f[4]), ms(f[5]), ms(f[6]),
 			ratio(f[4], f[5]), ratio(f[4], f[6]), per(f[4], f[3]), mib(f[7]),
-			f[7] < 0 ? "-" : sprintf("%.2f", f[7] * 1024 / f[2])
+			f[7] < 0 ? "-" : sprintf("%.2f", f[7] * 1024 / f[2]),
+			f[14] < 0 ? "-" : sprintf("%.2f", f[14] / f[2])
 	}
 	print ""
 	print "CPU time, user + system (median; less disturbed by a busy machine), reference RSS:"

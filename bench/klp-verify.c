@@ -20,7 +20,8 @@
  *    section, offsets/types/addends are unchanged and order is kept.
  *
  * Prints "klp_syms=N klp_relocs=N klp_rela_sections=N other_relocs=N
- * sections=N" for the output and exits 0 when all holds; prints up to 20
+ * sections=N unused_bytes=N" for the output (unused_bytes: bytes of the file
+ * that neither a header nor a section covers, alignment padding included) and exits 0 when all holds; prints up to 20
  * problems and exits 1 otherwise (2 on usage or I/O errors).
  */
 #define _POSIX_C_SOURCE 200809L
@@ -278,6 +279,48 @@ static void collect(struct obj *o, size_t sec, struct vec *out)
 	}
 }
 
+struct extent {
+	uint64_t off, end;
+};
+
+static int extent_cmp(const void *a, const void *b)
+{
+	const struct extent *x = a, *y = b;
+
+	return x->off < y->off ? -1 : x->off > y->off;
+}
+
+/* Bytes of the file outside the ELF header, section headers and sections. */
+static uint64_t unused_bytes(const struct obj *o)
+{
+	struct extent *x = xcalloc(o->shnum + 2, sizeof(*x));
+	size_t n = 0, size;
+	uint64_t covered = 0, reach = 0;
+	GElf_Ehdr eh;
+	const char *raw = elf_rawfile(o->e, &size);
+
+	if (!raw || !gelf_getehdr(o->e, &eh))
+		fatal("%s: %s", o->path, elf_errmsg(-1));
+	x[n++] = (struct extent){ 0, sizeof(Elf64_Ehdr) };
+	x[n++] = (struct extent){ eh.e_shoff,
+				  eh.e_shoff + (uint64_t)o->shnum * sizeof(Elf64_Shdr) };
+	for (size_t i = 1; i < o->shnum; i++)
+		if (o->sh[i].sh_type != SHT_NOBITS && o->sh[i].sh_size)
+			x[n++] = (struct extent){ o->sh[i].sh_offset,
+						  o->sh[i].sh_offset + o->sh[i].sh_size };
+	qsort(x, n, sizeof(*x), extent_cmp);
+	for (size_t i = 0; i < n; i++) {
+		uint64_t from = x[i].off > reach ? x[i].off : reach;
+
+		if (x[i].end > from)
+			covered += x[i].end - from;
+		if (x[i].end > reach)
+			reach = x[i].end;
+	}
+	free(x);
+	return size > covered ? size - covered : 0;
+}
+
 static int is_table(const struct obj *o, size_t i)
 {
 	uint32_t t = o->sh[i].sh_type;
@@ -482,7 +525,8 @@ int main(int argc, char **argv)
 	if (problems > MAX_PROBLEMS)
 		printf("klp-verify: ... %lu problems in all\n", problems);
 	printf("klp_syms=%lu klp_relocs=%lu klp_rela_sections=%lu other_relocs=%lu "
-	       "sections=%zu\n", klp_syms, klp_relocs, klp_secs, other, out.shnum);
+	       "sections=%zu unused_bytes=%" PRIu64 "\n", klp_syms, klp_relocs,
+	       klp_secs, other, out.shnum, unused_bytes(&out));
 
 	for (size_t i = 0; i < in.nsyms; i++) {
 		free(conv[i]);
