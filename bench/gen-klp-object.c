@@ -81,6 +81,9 @@ static const char *const exported_names[] = {
 #define N_EXPORTED_NAMES (sizeof(exported_names) / sizeof(exported_names[0]))
 
 static void die(const char *fmt, ...)
+	__attribute__((format(printf, 1, 2)));
+
+static void die(const char *fmt, ...)
 {
 	va_list ap;
 

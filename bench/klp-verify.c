@@ -50,6 +50,9 @@
 static unsigned long problems;
 
 static void fatal(const char *fmt, ...)
+	__attribute__((format(printf, 1, 2)));
+
+static void fatal(const char *fmt, ...)
 {
 	va_list ap;
 
@@ -60,6 +63,9 @@ static void fatal(const char *fmt, ...)
 	fputc('\n', stderr);
 	exit(2);
 }
+
+static void problem(const char *fmt, ...)
+	__attribute__((format(printf, 1, 2)));
 
 static void problem(const char *fmt, ...)
 {
