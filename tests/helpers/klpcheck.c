@@ -70,13 +70,17 @@ static int starts_with(const char *s, const char *prefix)
 	return !strncmp(s, prefix, strlen(prefix));
 }
 
-/* Sections that the livepatch module's own load processes (kernel-rules 9). */
+/*
+ * Sections that the livepatch module's own load processes: the list of
+ * kernel-rules.md 9, and "the like" that the load also reads (alternative
+ * replacement code, ORC data, export tables, tracepoint pointers).
+ */
 static const char *const special[] = {
 	"__jump_table", ".static_call_sites", ".altinstructions",
 	".altinstr_replacement", ".parainstructions", ".smp_locks",
 	"__bug_table", "__ex_table", ".orc_unwind_ip", ".orc_unwind",
 	"__mcount_loc", "__patchable_function_entries", ".retpoline_sites",
-	".return_sites", ".call_sites", ".ibt_endbr_seal", ".static_call.text",
+	".return_sites", ".call_sites", ".ibt_endbr_seal",
 	"__tracepoints_ptrs", "__kcrctab", "__ksymtab",
 };
 
