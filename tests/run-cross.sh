@@ -101,4 +101,27 @@ EOF
 }
 run_test riscv64_pcrel_hi20_lo12_pairs_are_not_split t_riscv_pairs
 
+# arm64's apply_relocate_add() has no GOT relocations: code built with
+# -fPIC reaches an extern through ADR_GOT_PAGE/LD64_GOT_LO12_NC, which the
+# tool must refuse, one line per relocation, on this arch as on x86_64.
+t_aarch64_got() {
+	need_cross aarch64-linux-gnu-
+	cat >m.c <<'EOF'
+#include "klp_reloc.h"
+#include "modinfo.h"
+MODULE_INFO(livepatch, "Y");
+extern char *saved_command_line KLP_RELOC_SYMBOL(vmlinux, saved_command_line, 0);
+int lp_fn(void) { return saved_command_line[0]; }
+EOF
+	CROSS=aarch64-linux-gnu- build_ko mod.ko m.c -- -fPIC
+	local s=.klp.sym.rela.vmlinux.vmlinux.saved_command_line.0
+	dump -r mod.ko | grep -q 'type=311 .*saved_command_line' || fail "fixture: no ADR_GOT_PAGE"
+	save mod.ko
+	run_tool 1 mod.ko
+	refused mod.ko 2 \
+		"^$me: error: mod\\.ko: $(where mod.ko "$s" 1): symbol '$(re "$s")': .*not supported by the kernel" \
+		"^$me: error: mod\\.ko: $(where mod.ko "$s" 2): symbol '$(re "$s")': .*not supported by the kernel"
+}
+run_test "cross_arch_refuses_type_the_kernel_cannot_apply[aarch64]" t_aarch64_got
+
 end_suite
