@@ -46,6 +46,13 @@ if ! build_module "$good" "$here/malformed/good.c"; then
 fi
 build_module "$good_be" "$here/malformed/good.c" s390x 2>/dev/null ||
 	good_be=
+# Extended section numbering (e_shnum 0, e_shstrndx SHN_XINDEX, a
+# .symtab_shndx), from the benchmark's generator when it is there.
+good_xn=$workdir/good-xnum.ko
+if ! "$CC" -O2 -o "$workdir/gen-klp-object" "$top/bench/gen-klp-object.c" 2>/dev/null ||
+	! "$workdir/gen-klp-object" -F 33000 -R 2 -K 50 -O 3 -o "$good_xn" -q; then
+	good_xn=
+fi
 # A 32-bit object, where the compiler can make one.
 if ! "$CC" -m32 -c -O2 -fno-pic -I"$top" -o "$good32.o" \
 	"$here/malformed/good.c" 2>/dev/null ||
@@ -259,6 +266,14 @@ tcase st_shndx_xindex_without_symtab_shndx 1 "${E}.*(SHN_XINDEX|symtab_shndx)" '
 tcase st_shndx_out_of_range 1 "${E}.*section index.*out of range" 'm sym:good_patched.st_shndx=500'
 tcase klp_symbol_defined 1 "${E}.*is defined" 'm sym:.klp.sym.rela.vmlinux.vmlinux.vm_fn.0.st_shndx=1'
 
+# With extended numbering: an entry of .symtab_shndx out of range.
+tcase symtab_shndx_entry_out_of_range 1 "${E}.*section index.*out of range" \
+	'm byte:$(($(q sec:.symtab_shndx.sh_offset) + 4 * $(q sym:livepatch_fn_32999) + 2))=0x7f' "$good_xn"
+tcase extended_numbering_count_past_end 1 "${E}.*(section header|past the end)" \
+	'm sec:0.sh_size=$(($(q sec:0.sh_size) + 100))' "$good_xn"
+tcase extended_numbering_name_table_out_of_range 1 "${E}.*(name table|shstrndx|out of range)" \
+	'm sec:0.sh_link=$(($(q sec:0.sh_size) + 5))' "$good_xn"
+
 # --- relocation sections --------------------------------------------------------------
 
 tcase rela_sh_link_out_of_range 1 "${E}.*sh_link" 'm sec:.rela.text.sh_link=999'
@@ -326,6 +341,7 @@ tcase valid_empty_section_offset_past_end 0 '' 'm sec:.note.GNU-stack.sh_offset=
 tcase valid_section_headers_moved_to_the_end 0 '' 'm moveshdr=0'
 tcase valid_symtab_moved_to_the_end 0 '' 'm move:.symtab=0'
 tcase valid_big_endian_module 0 '' ':' "$good_be"
+tcase valid_extended_section_numbering 0 '' ':' "$good_xn"
 # Unusual: a misaligned table (libelf hands out pointers into the file, so
 # misaligned reads must not be undefined behaviour) and an alignment that
 # is not a power of two.  Either refused or converted, never a crash.

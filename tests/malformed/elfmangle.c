@@ -245,11 +245,14 @@ static uint64_t find_symtab(void)
 	die("no symbol table");
 }
 
+static uint64_t sym_off_in(uint64_t symtab, uint64_t idx)
+{
+	return shdr(symtab, "sh_offset") + idx * sizeof(Elf64_Sym);
+}
+
 static uint64_t sym_off(uint64_t idx)
 {
-	uint64_t symtab = find_symtab();
-
-	return shdr(symtab, "sh_offset") + idx * sizeof(Elf64_Sym);
+	return sym_off_in(find_symtab(), idx);
 }
 
 static uint64_t find_symbol(const char *sel)
@@ -262,7 +265,8 @@ static uint64_t find_symbol(const char *sel)
 	strtab = shdr(symtab, "sh_link");
 	n = shdr(symtab, "sh_size") / sizeof(Elf64_Sym);
 	for (uint64_t i = 0; i < n; i++) {
-		uint64_t st_name = get(sym_off(i) + offsetof(Elf64_Sym, st_name), 4);
+		uint64_t st_name = get(sym_off_in(symtab, i) +
+				       offsetof(Elf64_Sym, st_name), 4);
 		const char *name = string_at(strtab, st_name);
 
 		if (name && strcmp(name, sel) == 0)
