@@ -27,7 +27,7 @@ SAN_FLAGS	:= -fsanitize=address,undefined -fno-sanitize-recover=all \
 
 PROG		:= klp-convert-mini
 PROG_SAN	:= build/san/$(PROG)
-SRCS		:= klp-convert-mini.c convert.c klp.c arch.c elf-file.c diag.c
+SRCS		:= klp-convert-mini.c convert.c check.c klp.c arch.c elf-file.c diag.c
 OBJS		:= $(SRCS:%.c=build/%.o)
 OBJS_SAN	:= $(SRCS:%.c=build/san/%.o)
 

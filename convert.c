@@ -35,6 +35,7 @@
 #include <string.h>
 
 #include "arch.h"
+#include "check.h"
 
 /* A prefixed symbol of the input. */
 struct klp_sym {
@@ -47,13 +48,13 @@ struct klp_sym {
 /* A klp relocation section being built (or extended). */
 struct klp_sec {
 	uint32_t lp_obj;
-	size_t target;		/* section the relocations apply to */
-	size_t idx;		/* section index (assigned when created) */
+	uint32_t target;	/* section the relocations apply to */
+	uint32_t idx;		/* section index (assigned when created) */
+	uint32_t src;		/* first relocation section moved from */
+	uint32_t next;		/* 1-based index of the next for the same target */
 	bool exists;		/* found in the input: extend it */
-	size_t src;		/* first relocation section moved from */
-	Elf64_Rela *relas;
-	size_t n, cap;
-	size_t next;		/* 1-based index of the next for the same target */
+	size_t n;		/* relocations moved here */
+	size_t fill;		/* next free slot in plan.moved */
 };
 
 /* lp_obj_name strings -> small ids, by open addressing. */
@@ -61,13 +62,6 @@ struct intern {
 	char **names;		/* by id */
 	uint32_t *slots;	/* id + 1, 0 = empty */
 	size_t count, cap;
-};
-
-/* Defined functions and objects by (section, value), for FUNC+0xOFF. */
-struct func_ref {
-	size_t shndx;
-	uint64_t value, size;
-	size_t symidx;
 };
 
 struct plan {
@@ -85,12 +79,19 @@ struct plan {
 
 	struct klp_sec *secs;
 	size_t nsecs, secs_cap;
-	size_t *sec_of_target;	/* [ef->nsecs]: 1-based index into secs */
+	uint32_t *sec_of_target;	/* [ef->nsecs]: 1-based index into secs */
 	size_t orig_nsecs;
 
-	struct func_ref *funcs;	/* built on first use */
-	size_t nfuncs;
-	bool funcs_built;
+	/* Relocations that move: a bit per entry of every RELA section, in
+	 * section order, each section starting on a fresh word; then all
+	 * moved entries in one array, grouped by klp section.  Both pass to
+	 * the ELF model, which writes from them.  */
+	uint64_t *drop;
+	size_t drop_words;
+	Elf64_Rela *moved;
+	size_t nmoved;
+
+	struct klp_checker chk;	/* the rules, shared with --check */
 };
 
 /* ------------------------------------------------------------------ */
@@ -149,78 +150,24 @@ static void intern_free(struct intern *in)
 	free(in->slots);
 }
 
-static int cmp_func_ref(const void *a, const void *b)
-{
-	const struct func_ref *x = a, *y = b;
-
-	if (x->shndx != y->shndx)
-		return x->shndx < y->shndx ? -1 : 1;
-	if (x->value != y->value)
-		return x->value < y->value ? -1 : 1;
-	return x->symidx < y->symidx ? -1 : x->symidx > y->symidx;
-}
-
-static void build_funcs(struct plan *p)
-{
-	const struct elf_file *ef = p->ef;
-
-	p->funcs_built = true;
-	p->funcs = xcalloc(ef->nsyms, sizeof(*p->funcs));
-	for (size_t i = 1; i < ef->nsyms; i++) {
-		const Elf64_Sym *sym = &ef->syms[i];
-		int type = ELF64_ST_TYPE(sym->st_info);
-		size_t shndx = elf_sym_shndx(ef, i);
-
-		if ((type != STT_FUNC && type != STT_OBJECT) ||
-		    shndx == SHN_UNDEF || shndx >= ef->nsecs ||
-		    (sym->st_shndx >= SHN_LORESERVE &&
-		     sym->st_shndx != SHN_XINDEX))
-			continue;
-		p->funcs[p->nfuncs++] = (struct func_ref){
-			shndx, sym->st_value, sym->st_size, i };
-	}
-	qsort(p->funcs, p->nfuncs, sizeof(*p->funcs), cmp_func_ref);
-}
-
-/* "[IDX] SECTION+0xOFF (FUNC+0xOFF)" for offset OFF in section SHNDX. */
-static const char *where(struct plan *p, size_t shndx, uint64_t off,
-			 char *buf, size_t len)
-{
-	const struct func_ref *best = NULL;
-	size_t lo = 0, hi;
-	int n;
-
-	n = snprintf(buf, len, "[%zu] %s+0x%" PRIx64, shndx,
-		     p->ef->secs[shndx].name, off);
-	if (!p->funcs_built)
-		build_funcs(p);
-	hi = p->nfuncs;
-	while (lo < hi) {		/* last entry <= (shndx, off) */
-		size_t mid = lo + (hi - lo) / 2;
-		const struct func_ref *f = &p->funcs[mid];
-
-		if (f->shndx < shndx || (f->shndx == shndx && f->value <= off)) {
-			best = f;
-			lo = mid + 1;
-		} else {
-			hi = mid;
-		}
-	}
-	if (best && best->shndx == shndx && off - best->value < best->size &&
-	    n > 0 && (size_t)n < len)
-		snprintf(buf + n, len - (size_t)n, " (%s+0x%" PRIx64 ")",
-			 elf_sym_name(p->ef, best->symidx), off - best->value);
-	return buf;
-}
-
 /* ------------------------------------------------------------------ */
 /* Plan: find the prefixed symbols                                    */
 /* ------------------------------------------------------------------ */
 
+/*
+ * Is symbol I one klp_reloc.h made?  A converted symbol can look like one
+ * (object "rela": .klp.sym.rela.<sym>,<pos>), but it has SHN_LIVEPATCH.
+ */
+static bool is_prefixed_sym(const struct elf_file *ef, size_t i)
+{
+	return ef->syms[i].st_shndx != SHN_LIVEPATCH &&
+	       klp_is_prefixed(elf_sym_name(ef, i));
+}
+
 static void find_prefixed_symbols(struct plan *p)
 {
 	struct elf_file *ef = p->ef;
-	char new_name[KLP_SYMNAME_MAX + 1], why[256];
+	char new_name[KLP_SYMNAME_MAX + 1], why[256], loc[64];
 
 	p->klp_of_sym = xcalloc(ef->nsyms ? ef->nsyms : 1,
 				sizeof(*p->klp_of_sym));
@@ -229,27 +176,30 @@ static void find_prefixed_symbols(struct plan *p)
 		size_t shndx;
 		struct klp_sym *ks;
 
-		if (!klp_is_prefixed(name))
+		if (!is_prefixed_sym(ef, i))
 			continue;
+		snprintf(loc, sizeof(loc), ".symtab entry %zu", i);
 		shndx = elf_sym_shndx(ef, i);
 		if (shndx != SHN_UNDEF) {
-			diag_error(p->d, ".symtab entry %zu: symbol '%s': is defined (section index %zu%s%s), but a klp_reloc.h name must stay undefined: remove the definition or the KLP_RELOC_SYMBOL annotation",
-				   i, name, shndx, shndx < ef->nsecs ? ", " : "",
+			klp_report(&p->chk, RULE_PREFIX_DEFINED, loc, name,
+				   "is defined (section index %zu%s%s), but a klp_reloc.h name must stay undefined: remove the definition or the KLP_RELOC_SYMBOL annotation",
+				   shndx, shndx < ef->nsecs ? ", " : "",
 				   shndx < ef->nsecs ? ef->secs[shndx].name : "");
 			continue;
 		}
 		ks = &p->syms[p->nsyms];
 		if (klp_parse_name(name, &ks->name, new_name, why, sizeof(why))) {
-			diag_error(p->d, ".symtab entry %zu: symbol '%s': %s",
-				   i, name, why);
+			klp_report(&p->chk, RULE_PREFIX_PARSE, loc, name, "%s",
+				   why);
 			continue;
 		}
 		if (!klp_span_is(ks->name.lp_obj, KLP_VMLINUX) &&
 		    klp_span_is(ks->name.sym_obj, KLP_VMLINUX)) {
-			diag_error(p->d, ".symtab entry %zu: symbol '%s': a module-specific klp relocation section (.klp.rela.%.*s.*) may not reference a vmlinux symbol (the kernel refuses it: \"invalid access to vmlinux symbol\"); use KLP_RELOC_SYMBOL(vmlinux, %.*s, %lu)",
-				   i, name, (int)ks->name.lp_obj.len,
-				   ks->name.lp_obj.s, (int)ks->name.sym.len,
-				   ks->name.sym.s, ks->name.sympos);
+			klp_report(&p->chk, RULE_VMLINUX_FROM_MODULE, loc, name,
+				   "a module-specific klp relocation section (.klp.rela.%.*s.*) may not reference a vmlinux symbol; use KLP_RELOC_SYMBOL(vmlinux, %.*s, %lu)",
+				   (int)ks->name.lp_obj.len, ks->name.lp_obj.s,
+				   (int)ks->name.sym.len, ks->name.sym.s,
+				   ks->name.sympos);
 			continue;
 		}
 		ks->symidx = i;
@@ -266,7 +216,7 @@ static size_t count_prefixed(const struct elf_file *ef)
 	size_t n = 0;
 
 	for (size_t i = 1; i < ef->nsyms; i++)
-		n += klp_is_prefixed(elf_sym_name(ef, i));
+		n += is_prefixed_sym(ef, i);
 	return n;
 }
 
@@ -278,13 +228,14 @@ static void check_modinfo(struct plan *p)
 		const Elf_Data *data;
 
 		if (strcmp(ef->secs[i].name, ".modinfo") != 0 ||
-		    ef->secs[i].sh.sh_type != SHT_PROGBITS)
+		    ef->secs[i].sh->sh_type != SHT_PROGBITS)
 			continue;
 		data = elf_sec_data(ef, i);
 		if (data && klp_modinfo_is_livepatch(data->d_buf, data->d_size))
 			return;
 	}
-	diag_error(p->d, "uses %zu klp_reloc.h symbol%s but .modinfo does not say livepatch=Y: the kernel would not treat it as a livepatch; add MODULE_INFO(livepatch, \"Y\")",
+	klp_report(&p->chk, RULE_MODINFO, NULL, NULL,
+		   "uses %zu klp_reloc.h symbol%s but .modinfo does not say livepatch=Y: the kernel would not treat it as a livepatch; add MODULE_INFO(livepatch, \"Y\")",
 		   p->nsyms, p->nsyms == 1 ? "" : "s");
 }
 
@@ -306,7 +257,7 @@ static struct klp_sec *add_klp_sec(struct plan *p, uint32_t lp_obj,
 	ks->lp_obj = lp_obj;
 	ks->target = target;
 	ks->next = p->sec_of_target[target];
-	p->sec_of_target[target] = ++p->nsecs;
+	p->sec_of_target[target] = (uint32_t)++p->nsecs;
 	return ks;
 }
 
@@ -331,141 +282,31 @@ static void index_existing_klp_secs(struct plan *p)
 		const char *dot;
 		struct klp_sec *ks;
 
-		if (s->sh.sh_type != SHT_RELA ||
-		    !(s->sh.sh_flags & SHF_RELA_LIVEPATCH) ||
+		if (s->sh->sh_type != SHT_RELA ||
+		    !(s->sh->sh_flags & SHF_RELA_LIVEPATCH) ||
 		    strncmp(s->name, KLP_RELA_PREFIX,
 			    sizeof(KLP_RELA_PREFIX) - 1) != 0 ||
-		    s->sh.sh_info == 0 || s->sh.sh_info >= p->orig_nsecs)
+		    s->sh->sh_info == 0 || s->sh->sh_info >= p->orig_nsecs)
 			continue;
 		dot = strchr(obj, '.');
 		if (!dot)
 			continue;
 		ks = add_klp_sec(p, intern(&p->objs, obj, (size_t)(dot - obj)),
-				 s->sh.sh_info);
-		ks->idx = i;
+				 s->sh->sh_info);
+		ks->idx = (uint32_t)i;
 		ks->exists = true;
 	}
-}
-
-static void push_rela(struct klp_sec *ks, const Elf64_Rela *r)
-{
-	if (ks->n == ks->cap) {
-		ks->cap = ks->cap ? ks->cap * 2 : 8;
-		ks->relas = xrealloc(ks->relas, ks->cap * sizeof(*ks->relas));
-	}
-	ks->relas[ks->n++] = *r;
 }
 
 /* ------------------------------------------------------------------ */
 /* Plan: the relocations                                              */
 /* ------------------------------------------------------------------ */
 
-static void reloc_error(struct plan *p, size_t target, const Elf64_Rela *r,
-			const char *symname, const char *fmt, ...)
-	__attribute__((format(printf, 5, 6)));
-
-static void reloc_error(struct plan *p, size_t target, const Elf64_Rela *r,
-			const char *symname, const char *fmt, ...)
-{
-	char loc[512], cause[1024];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(cause, sizeof(cause), fmt, ap);
-	va_end(ap);
-	diag_error(p->d, "%s: symbol '%s': %s",
-		   where(p, target, r->r_offset, loc, sizeof(loc)), symname,
-		   cause);
-}
-
-/* What the kernel's loader does with a target section, by its name. */
-enum target_kind {
-	TARGET_PLAIN,
-	TARGET_LOST,		/* never relocated: SHF_ALLOC cleared first */
-	TARGET_INIT,		/* freed after the module's init */
-	TARGET_SPECIAL,		/* processed while the livepatch loads */
-};
-
-static enum target_kind classify_target(const struct plan *p, size_t target)
-{
-	const char *name = p->ef->secs[target].name;
-
-	/* The loader clears SHF_ALLOC of these before relocating. */
-	if (strcmp(name, ".data..percpu") == 0 ||
-	    strcmp(name, ".modinfo") == 0 || strcmp(name, "__versions") == 0)
-		return TARGET_LOST;
-	if (strncmp(name, ".init", 5) == 0)
-		return TARGET_INIT;
-	if (klp_is_special_section(p->arch, name))
-		return TARGET_SPECIAL;
-	return TARGET_PLAIN;
-}
-
-/* Would the kernel apply relocation R, for object LP_OBJ, into TARGET? */
-static void check_klp_reloc(struct plan *p, size_t target,
-			    enum target_kind kind, const Elf64_Rela *r,
-			    const struct klp_sym *ks)
-{
-	const struct elf_file *ef = p->ef;
-	const struct elf_sec *t = &ef->secs[target];
-	const char *symname = elf_sym_name(ef, ks->symidx);
-	uint32_t type = (uint32_t)ELF64_R_TYPE(r->r_info);
-	const struct klp_reloc_type *rt = klp_arch_reloc(p->arch, type);
-	char tname[64];
-	uint64_t width = rt ? rt->width : 0;
-
-	if (!rt || !rt->supported)
-		reloc_error(p, target, r, symname,
-			    "relocation type %s is not supported by the kernel's apply_relocate_add() on %s",
-			    klp_reloc_type_name(p->arch, type, tname,
-						sizeof(tname)),
-			    p->arch->name);
-	if (r->r_offset >= t->sh.sh_size ||
-	    width > t->sh.sh_size - r->r_offset) {
-		reloc_error(p, target, r, symname,
-			    "relocation offset is past the end of the section (size 0x%" PRIx64 ")",
-			    t->sh.sh_size);
-		return;
-	}
-	if (p->arch->zero_check && width && t->sh.sh_type != SHT_NOBITS) {
-		const unsigned char *loc = (const unsigned char *)ef->map +
-					   t->orig_offset + r->r_offset;
-
-		for (uint64_t k = 0; k < width; k++) {
-			if (loc[k] == 0)
-				continue;
-			reloc_error(p, target, r, symname,
-				    "the relocated location holds a nonzero value, so the kernel would refuse it (\"existing value is nonzero\"); relocations with an addend must leave zeros there");
-			break;
-		}
-	}
-	if (p->arch->e_machine == EM_RISCV &&
-	    (type == R_RISCV_PCREL_HI20 || type == R_RISCV_GOT_HI20))
-		reloc_error(p, target, r, symname,
-			    "%s cannot be a klp relocation: its PCREL_LO12 partner names a local label and must stay behind, while the kernel looks for the pair in one relocation section; take the symbol's address through an exported pointer or a call instead",
-			    klp_reloc_type_name(p->arch, type, tname,
-						sizeof(tname)));
-	if (kind == TARGET_LOST)
-		reloc_error(p, target, r, symname,
-			    "section '%s' is never relocated by the kernel's module loader, so this klp relocation would be lost",
-			    t->name);
-	if (ks->lp_obj == p->vmlinux)
-		return;
-	if (kind == TARGET_INIT)
-		reloc_error(p, target, r, symname,
-			    "a klp relocation for module '%s' in init section '%s' would be applied after the section is freed; move the reference out of __init code",
-			    p->objs.names[ks->lp_obj], t->name);
-	else if (kind == TARGET_SPECIAL)
-		reloc_error(p, target, r, symname,
-			    "a klp relocation for module '%s' in special section '%s', which the livepatch's own load processes before the relocation is applied; reference an exported or vmlinux symbol here instead",
-			    p->objs.names[ks->lp_obj], t->name);
-}
-
 /* Check a relocation section's header; return false if it can't be read. */
 static bool check_rel_section(struct plan *p, size_t idx, size_t entsize)
 {
 	const struct elf_file *ef = p->ef;
-	const Elf64_Shdr *sh = &ef->secs[idx].sh;
+	const Elf64_Shdr *sh = ef->secs[idx].sh;
 
 	if (sh->sh_entsize != entsize || sh->sh_size % entsize) {
 		diag_error(p->d, "[%zu] %s: entry size %" PRIu64 " or size 0x%" PRIx64 " does not fit %zu-byte entries",
@@ -480,8 +321,8 @@ static bool check_rel_section(struct plan *p, size_t idx, size_t entsize)
 	}
 	if (sh->sh_info == 0 || sh->sh_info >= p->orig_nsecs ||
 	    sh->sh_info == idx ||
-	    ef->secs[sh->sh_info].sh.sh_type == SHT_RELA ||
-	    ef->secs[sh->sh_info].sh.sh_type == SHT_REL) {
+	    ef->secs[sh->sh_info].sh->sh_type == SHT_RELA ||
+	    ef->secs[sh->sh_info].sh->sh_type == SHT_REL) {
 		diag_error(p->d, "[%zu] %s: sh_info %u is not a section relocations can apply to",
 			   idx, ef->secs[idx].name, sh->sh_info);
 		return false;
@@ -514,30 +355,44 @@ static void scan_rel_section(struct plan *p, size_t idx)
 			return;
 		}
 		if (!p->klp_of_sym[symi] ||
-		    !elf_sec_is_alloc(&ef->secs[ef->secs[idx].sh.sh_info]))
+		    !elf_sec_is_alloc(&ef->secs[ef->secs[idx].sh->sh_info]))
 			continue;
-		diag_error(p->d, "%s: symbol '%s': REL relocation section [%zu] %s: livepatch needs RELA relocations (the kernel applies klp relocations with apply_relocate_add())",
-			   where(p, ef->secs[idx].sh.sh_info, rel[i].r_offset,
-				 loc, sizeof(loc)),
-			   elf_sym_name(ef, symi), idx, ef->secs[idx].name);
+		klp_report(&p->chk, RULE_REL,
+			   klp_where(&p->chk, ef->secs[idx].sh->sh_info,
+				     rel[i].r_offset, loc, sizeof(loc)),
+			   elf_sym_name(ef, symi),
+			   "REL relocation section [%zu] %s: livepatch needs RELA relocations (the kernel applies klp relocations with apply_relocate_add())",
+			   idx, ef->secs[idx].name);
 		return;
 	}
 }
 
+/* Words of the drop bitmap that section IDX's entries use. */
+static size_t drop_words(const struct elf_file *ef, size_t idx)
+{
+	return (ef->secs[idx].sh->sh_size / sizeof(Elf64_Rela) + 63) / 64;
+}
+
+/* Is this a section whose relocations may move? */
+static bool is_movable_rela(const struct elf_sec *s)
+{
+	return s->sh->sh_type == SHT_RELA &&
+	       !(s->sh->sh_flags & SHF_RELA_LIVEPATCH);
+}
+
 /*
- * One pass over a RELA section: relocations against prefixed symbols move
- * to their klp section, the rest are compacted in place, order kept.
+ * Plan pass over a RELA section: mark in DROP the relocations against
+ * prefixed symbols from an allocated target, check each, and count it
+ * for its klp section.  Nothing is changed yet.
  */
-static void scan_rela_section(struct plan *p, size_t idx)
+static void scan_rela_section(struct plan *p, size_t idx, uint64_t *drop)
 {
 	struct elf_file *ef = p->ef;
 	const struct elf_sec *s = &ef->secs[idx];
-	size_t target = s->sh.sh_info, kept = 0, n;
+	size_t target = s->sh->sh_info, n;
 	struct klp_sec *last = NULL;
-	enum target_kind kind = TARGET_PLAIN;
-	Elf_Data *data;
-	Elf64_Rela *rela;
-	bool alloc;
+	const Elf_Data *data;
+	const Elf64_Rela *rela;
 
 	if (!check_rel_section(p, idx, sizeof(Elf64_Rela)))
 		return;
@@ -546,102 +401,56 @@ static void scan_rela_section(struct plan *p, size_t idx)
 		return;
 	rela = data->d_buf;
 	n = data->d_size / sizeof(*rela);
-	alloc = elf_sec_is_alloc(&ef->secs[target]);
-
 	for (size_t i = 0; i < n; i++) {
-		size_t symi = ELF64_R_SYM(rela[i].r_info);
-		const struct klp_sym *ks;
-
-		if (symi >= ef->nsyms) {
+		if (ELF64_R_SYM(rela[i].r_info) >= ef->nsyms) {
 			diag_error(p->d, "[%zu] %s: entry %zu: symbol index %zu is past the end of .symtab",
-				   idx, s->name, i, symi);
+				   idx, s->name, i,
+				   (size_t)ELF64_R_SYM(rela[i].r_info));
 			return;
 		}
-		if (!p->klp_of_sym[symi] || !alloc) {
-			rela[kept++] = rela[i];
+	}
+	if (!elf_sec_is_alloc(&ef->secs[target]))
+		return;
+
+	for (size_t i = 0; i < n; i++) {
+		uint32_t k = p->klp_of_sym[ELF64_R_SYM(rela[i].r_info)];
+		const struct klp_sym *ks;
+
+		if (!k)
 			continue;
-		}
-		ks = &p->syms[p->klp_of_sym[symi] - 1];
-		if (!last)
-			kind = classify_target(p, target);
-		check_klp_reloc(p, target, kind, &rela[i], ks);
+		ks = &p->syms[k - 1];
+		klp_check_reloc(&p->chk, target, &rela[i],
+				elf_sym_name(ef, ks->symidx),
+				p->objs.names[ks->lp_obj]);
 		if (!last || last->lp_obj != ks->lp_obj)
 			last = find_klp_sec(p, ks->lp_obj, target);
 		if (!last->src)
-			last->src = idx;
-		push_rela(last, &rela[i]);
-	}
-	if (kept != n) {
-		ef->secs[idx].sh.sh_size = kept * sizeof(*rela);
-		elf_sec_mark_dirty(ef, idx);
+			last->src = (uint32_t)idx;
+		last->n++;
+		p->nmoved++;
+		drop[i / 64] |= 1ULL << (i % 64);
 	}
 }
 
 static void scan_relocations(struct plan *p)
 {
 	struct elf_file *ef = p->ef;
+	size_t word = 0;
 
-	for (size_t i = 1; i < p->orig_nsecs; i++) {
-		const Elf64_Shdr *sh = &ef->secs[i].sh;
-
-		if (sh->sh_type == SHT_REL)
-			scan_rel_section(p, i);
-		else if (sh->sh_type == SHT_RELA &&
-			 !(sh->sh_flags & SHF_RELA_LIVEPATCH))
-			scan_rela_section(p, i);
-	}
-}
-
-/* First relocation that references SYMIDX, for a message's location. */
-static bool first_reference(struct plan *p, size_t symidx, size_t *target,
-			    const Elf64_Rela **r)
-{
-	struct elf_file *ef = p->ef;
+	for (size_t i = 1; i < p->orig_nsecs; i++)
+		if (is_movable_rela(&ef->secs[i]))
+			p->drop_words += drop_words(ef, i);
+	p->drop = xcalloc(p->drop_words, sizeof(*p->drop));
 
 	for (size_t i = 1; i < p->orig_nsecs; i++) {
 		const struct elf_sec *s = &ef->secs[i];
-		const Elf64_Rela *rela;
-		size_t n;
 
-		if (s->sh.sh_type != SHT_RELA || !s->data ||
-		    !elf_sec_is_alloc(&ef->secs[s->sh.sh_info]))
-			continue;
-		rela = s->data->d_buf;
-		n = s->sh.sh_size / sizeof(*rela);
-		for (size_t k = 0; k < n; k++) {
-			if (ELF64_R_SYM(rela[k].r_info) == symidx) {
-				*target = s->sh.sh_info;
-				*r = &rela[k];
-				return true;
-			}
+		if (s->sh->sh_type == SHT_REL) {
+			scan_rel_section(p, i);
+		} else if (is_movable_rela(s)) {
+			scan_rela_section(p, i, p->drop + word);
+			word += drop_words(ef, i);
 		}
-	}
-	return false;
-}
-
-/* With --symvers: every undefined symbol left must be exported. */
-static void check_exports(struct plan *p)
-{
-	struct elf_file *ef = p->ef;
-
-	for (size_t i = 1; i < ef->nsyms; i++) {
-		const Elf64_Sym *sym = &ef->syms[i];
-		const char *name = elf_sym_name(ef, i);
-		const Elf64_Rela *r;
-		size_t target;
-
-		if (sym->st_shndx != SHN_UNDEF || p->klp_of_sym[i] ||
-		    ELF64_ST_BIND(sym->st_info) == STB_WEAK || !*name ||
-		    strcmp(name, ".TOC.") == 0 ||	/* ppc64: the loader's */
-		    klp_symvers_has(p->opts->symvers, name))
-			continue;
-		if (first_reference(p, i, &target, &r))
-			reloc_error(p, target, r, name,
-				    "is not exported by the kernel or by a module in --symvers, so the module would fail to load (\"Unknown symbol\"); annotate its declaration with KLP_RELOC_SYMBOL(vmlinux, %s, 0) or name its module",
-				    name);
-		else
-			diag_error(p->d, ".symtab entry %zu: symbol '%s': is not exported by the kernel or by a module in --symvers, so the module would fail to load (\"Unknown symbol\"); annotate its declaration with KLP_RELOC_SYMBOL(vmlinux, %s, 0) or name its module",
-				   i, name, name);
 	}
 }
 
@@ -663,27 +472,75 @@ static void rename_symbols(struct plan *p)
 		elf_sec_mark_dirty(ef, ef->symtab_idx);
 }
 
+/*
+ * Apply pass: copy the marked relocations, in order, into one array
+ * grouped by klp section, and tell the model which entries each source
+ * section loses.
+ */
+static void move_relocations(struct plan *p)
+{
+	struct elf_file *ef = p->ef;
+	size_t word = 0, fill = 0;
+
+	p->moved = xcalloc(p->nmoved, sizeof(*p->moved));
+	for (size_t k = 0; k < p->nsecs; k++) {
+		p->secs[k].fill = fill;
+		fill += p->secs[k].n;
+	}
+	for (size_t idx = 1; idx < p->orig_nsecs; idx++) {
+		const struct elf_sec *s = &ef->secs[idx];
+		const uint64_t *drop = p->drop + word;
+		const Elf64_Rela *rela;
+		struct klp_sec *last = NULL;
+		size_t n, moved = 0;
+
+		if (!is_movable_rela(s))
+			continue;
+		word += drop_words(ef, idx);
+		if (!s->data)
+			continue;
+		rela = s->data->d_buf;
+		n = s->sh->sh_size / sizeof(*rela);
+		for (size_t i = 0; i < n; i++) {
+			const struct klp_sym *ks;
+
+			if (!(drop[i / 64] >> (i % 64) & 1))
+				continue;
+			ks = &p->syms[p->klp_of_sym[ELF64_R_SYM(rela[i].r_info)] - 1];
+			if (!last || last->lp_obj != ks->lp_obj)
+				last = find_klp_sec(p, ks->lp_obj, s->sh->sh_info);
+			p->moved[last->fill++] = rela[i];
+			moved++;
+		}
+		if (moved)
+			elf_sec_drop_entries(ef, idx, drop, n - moved);
+	}
+}
+
 static void create_klp_secs(struct plan *p)
 {
 	struct elf_file *ef = p->ef;
+	char *name = NULL;
+	size_t name_cap = 0;
 
+	elf_reserve_sections(ef, p->nsecs);
 	for (size_t k = 0; k < p->nsecs; k++) {
 		struct klp_sec *ks = &p->secs[k];
-		size_t size = ks->n * sizeof(Elf64_Rela);
-		Elf64_Rela *buf;
-		char *name;
+		Elf64_Rela *relas = p->moved + ks->fill - ks->n;
+		size_t size = ks->n * sizeof(Elf64_Rela), len;
 
 		if (ks->n == 0)
 			continue;
 		if (ks->exists) {
 			/* Old entries first, then the new ones. */
 			const Elf_Data *old = elf_sec_data(ef, ks->idx);
+			char *buf;
 
 			if (!old)
 				INTERNAL_ERROR("existing klp section unreadable");
 			buf = xmalloc(old->d_size + size);
 			memcpy(buf, old->d_buf, old->d_size);
-			memcpy((char *)buf + old->d_size, ks->relas, size);
+			memcpy(buf + old->d_size, relas, size);
 			elf_sec_set_buf(ef, ks->idx, buf, old->d_size + size,
 					ELF_T_RELA);
 			continue;
@@ -692,7 +549,7 @@ static void create_klp_secs(struct plan *p)
 			.sh_type = SHT_RELA,
 			.sh_flags = SHF_ALLOC | SHF_INFO_LINK | SHF_RELA_LIVEPATCH,
 			.sh_link = (Elf64_Word)ef->symtab_idx,
-			.sh_info = (Elf64_Word)ks->target,
+			.sh_info = ks->target,
 			.sh_addralign = 8,
 			.sh_entsize = sizeof(Elf64_Rela),
 			.sh_size = size,
@@ -701,14 +558,23 @@ static void create_klp_secs(struct plan *p)
 		/* section format: .klp.rela.<lp_obj_name>.<section name>,
 		 * the section name with its leading dot, so the kernel's
 		 * %55[^.] stops right after the object name.  */
-		if (asprintf(&name, KLP_RELA_PREFIX "%s.%s",
-			     p->objs.names[ks->lp_obj],
-			     ef->secs[ks->target].name) < 0)
-			INTERNAL_ERROR("out of memory");
-		ks->idx = elf_add_section(ef, name, &sh, ks->relas, ELF_T_RELA);
-		ks->relas = NULL;	/* the model owns it now */
-		free(name);
+		len = sizeof(KLP_RELA_PREFIX) + strlen(p->objs.names[ks->lp_obj]) +
+		      1 + strlen(ef->secs[ks->target].name);
+		if (len > name_cap) {
+			name_cap = len * 2;
+			name = xrealloc(name, name_cap);
+		}
+		snprintf(name, name_cap, KLP_RELA_PREFIX "%s.%s",
+			 p->objs.names[ks->lp_obj], ef->secs[ks->target].name);
+		ks->idx = (uint32_t)elf_add_section(ef, name, &sh, relas,
+						    ELF_T_RELA, false);
 	}
+	free(name);
+	/* The model writes from these; they live as long as it does. */
+	elf_adopt(ef, p->moved);
+	elf_adopt(ef, p->drop);
+	p->moved = NULL;
+	p->drop = NULL;
 }
 
 static void print_moves(struct plan *p)
@@ -719,36 +585,53 @@ static void print_moves(struct plan *p)
 		const struct klp_sec *ks = &p->secs[k];
 		const struct elf_sec *s = &ef->secs[ks->idx];
 		const Elf64_Rela *rela = s->buf;
-		size_t first = ks->exists ? s->sh.sh_size / sizeof(*rela) - ks->n : 0;
+		size_t first = s->sh->sh_size / sizeof(*rela) - ks->n;
 
 		for (size_t i = first; i < first + ks->n; i++) {
 			char loc[512], tname[64];
 			size_t symi = ELF64_R_SYM(rela[i].r_info);
 
 			diag_note(p->d, "%s: %s %s%+" PRId64 ": [%zu] %s -> [%zu] %s",
-				  where(p, ks->target, rela[i].r_offset, loc,
-					sizeof(loc)),
+				  klp_where(&p->chk, ks->target,
+					    rela[i].r_offset, loc, sizeof(loc)),
 				  klp_reloc_type_name(p->arch,
 					(uint32_t)ELF64_R_TYPE(rela[i].r_info),
 					tname, sizeof(tname)),
 				  p->syms[p->klp_of_sym[symi] - 1].new_name,
-				  rela[i].r_addend, ks->src,
-				  ef->secs[ks->src].name, ks->idx, s->name);
+				  rela[i].r_addend, (size_t)ks->src,
+				  ef->secs[ks->src].name, (size_t)ks->idx, s->name);
 		}
 	}
+}
+
+/*
+ * Run --check's rules on the result before anything is written: what the
+ * converter produces and what the checker accepts cannot disagree.  A
+ * finding here is a bug of the converter, and stops the write.
+ */
+static void self_check(struct plan *p)
+{
+	size_t errors;
+
+	p->chk.symvers = NULL;	/* checked above, on the same symbols */
+	errors = klp_check_module(&p->chk);
+
+	if (errors)
+		diag_error(p->d, "internal error: the converted module would break %zu rule%s above; nothing written, please report this",
+			   errors, errors == 1 ? "" : "s");
 }
 
 static void plan_free(struct plan *p)
 {
 	for (size_t k = 0; k < p->nsyms; k++)
 		free(p->syms[k].new_name);
-	for (size_t k = 0; k < p->nsecs; k++)
-		free(p->secs[k].relas);
+	free(p->moved);
+	free(p->drop);
 	free(p->syms);
 	free(p->secs);
 	free(p->klp_of_sym);
 	free(p->sec_of_target);
-	free(p->funcs);
+	klp_checker_free(&p->chk);
 	intern_free(&p->objs);
 }
 
@@ -765,8 +648,17 @@ enum convert_result klp_convert(struct elf_file *ef,
 	enum convert_result ret;
 
 	memset(stats, 0, sizeof(*stats));
-	if (nprefixed == 0)
-		return CONVERT_NOTHING;
+	klp_checker_init(&p.chk, ef);
+	p.chk.symvers = opts->symvers;
+	if (nprefixed == 0) {
+		/* Nothing to convert, but an unannotated reference to a
+		 * symbol nobody exports must still fail the build.  */
+		if (opts->symvers)
+			klp_check_exports(&p.chk);
+		klp_checker_free(&p.chk);
+		return ef->diag->errors == errors ? CONVERT_NOTHING
+						  : CONVERT_ERROR;
+	}
 
 	p.syms = xcalloc(nprefixed, sizeof(*p.syms));
 	p.sec_of_target = xcalloc(ef->nsecs, sizeof(*p.sec_of_target));
@@ -775,31 +667,38 @@ enum convert_result klp_convert(struct elf_file *ef,
 	find_prefixed_symbols(&p);
 	check_modinfo(&p);
 	p.arch = klp_arch_find(ef->ehdr.e_machine);
-	if (!p.arch || (ef->ehdr.e_machine == EM_PPC64 &&
-			ef->data_enc == ELFDATA2MSB))
-		diag_error(p.d, "machine %u%s: the kernel has no livepatch support for this architecture",
+	if (p.arch && ef->ehdr.e_machine == EM_PPC64 &&
+	    ef->data_enc == ELFDATA2MSB)
+		p.arch = NULL;
+	if (!p.arch)
+		klp_report(&p.chk, RULE_ARCH, NULL, NULL,
+			   "machine %u%s: the kernel has no livepatch support for this architecture",
 			   ef->ehdr.e_machine,
 			   ef->data_enc == ELFDATA2MSB ? " (big-endian)" : "");
-	if (ef->diag->errors == errors) {
+	/* Relocations of the symbols that parsed are checked even when
+	 * others did not: every problem is reported in one run.  */
+	if (p.arch) {
 		index_existing_klp_secs(&p);
 		scan_relocations(&p);
 	}
 	if (ef->diag->errors == errors && opts->symvers)
-		check_exports(&p);
+		klp_check_exports(&p.chk);
 
 	if (ef->diag->errors != errors) {
 		ret = CONVERT_ERROR;
 	} else {
 		rename_symbols(&p);
+		move_relocations(&p);
 		create_klp_secs(&p);
 		if (p.d->verbose > 0)
 			print_moves(&p);
+		self_check(&p);
 		stats->symbols = p.nsyms;
 		for (size_t k = 0; k < p.nsecs; k++) {
 			stats->relocs += p.secs[k].n;
 			stats->sections += p.secs[k].n > 0;
 		}
-		ret = CONVERT_DONE;
+		ret = ef->diag->errors == errors ? CONVERT_DONE : CONVERT_ERROR;
 	}
 	plan_free(&p);
 	return ret;

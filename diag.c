@@ -35,6 +35,17 @@ void diag_vreport(struct diag *d, enum diag_level level, const char *fmt,
 		break;
 	}
 
+	if (d->json && level != DIAG_NOTE) {
+		char msg[2048];
+
+		vsnprintf(msg, sizeof(msg), fmt, ap);
+		diag_json_begin(d, level, "malformed");
+		fputs(", \"location\": \"\", \"symbol\": \"\", \"message\": ", d->json);
+		diag_json_string(d->json, msg);
+		fputs(", \"kernel\": \"\"}", d->json);
+		return;
+	}
+
 	/* Notes are -v output: stdout.  Problems go to stderr. */
 	FILE *out = level == DIAG_NOTE ? stdout : stderr;
 
@@ -52,9 +63,32 @@ void diag_report(struct diag *d, enum diag_level level, const char *fmt, ...)
 	va_end(ap);
 }
 
+void diag_json_string(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; *s; s++) {
+		unsigned char ch = (unsigned char)*s;
+
+		if (ch == '"' || ch == '\\')
+			fprintf(f, "\\%c", ch);
+		else if (ch < 0x20 || ch >= 0x7f)
+			fprintf(f, "\\u%04x", ch);
+		else
+			fputc(ch, f);
+	}
+	fputc('"', f);
+}
+
+void diag_json_begin(struct diag *d, enum diag_level level, const char *rule)
+{
+	fputs(d->json_findings++ ? ",\n    " : "\n    ", d->json);
+	fprintf(d->json, "{\"severity\": \"%s\", \"rule\": \"%s\"",
+		level == DIAG_ERROR ? "error" : "warning", rule);
+}
+
 void diag_finish(struct diag *d)
 {
-	if (d->errors > DIAG_MAX_ERRORS)
+	if (d->errors > DIAG_MAX_ERRORS && !d->json)
 		fprintf(stderr, "%s: error: %s: %zu more errors not shown\n",
 			diag_progname, d->file, d->errors - DIAG_MAX_ERRORS);
 }

@@ -14,6 +14,7 @@
 
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdio.h>
 
 enum diag_level {
 	DIAG_ERROR,
@@ -29,6 +30,8 @@ struct diag {
 	int verbose;		/* -v count; -q makes it negative */
 	size_t errors;		/* errors reported for this file */
 	size_t warnings;
+	FILE *json;		/* --format=json: findings go here instead */
+	size_t json_findings;	/* objects written so far for this file */
 };
 
 extern const char *diag_progname;
@@ -37,6 +40,12 @@ void diag_report(struct diag *d, enum diag_level level, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 void diag_vreport(struct diag *d, enum diag_level level, const char *fmt,
 		  va_list ap) __attribute__((format(printf, 3, 0)));
+/* Write S as a JSON string literal. */
+void diag_json_string(FILE *f, const char *s);
+
+/* Start one JSON finding object (the caller adds fields and the '}'). */
+void diag_json_begin(struct diag *d, enum diag_level level, const char *rule);
+
 /* Print "N more errors not shown" when the cap was reached. */
 void diag_finish(struct diag *d);
 

@@ -21,6 +21,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,6 +38,44 @@
 /* Reading                                                            */
 /* ------------------------------------------------------------------ */
 
+/* New section headers and names come from blocks that never move, so
+ * pointers to them stay valid while sections are added.  */
+struct elf_arena_block {
+	struct elf_arena_block *next;
+	size_t used, size;
+	max_align_t data[];
+};
+
+static void *arena_alloc(struct elf_arena *a, size_t n)
+{
+	struct elf_arena_block *b = a->blocks;
+	void *p;
+
+	n = (n + sizeof(max_align_t) - 1) & ~(sizeof(max_align_t) - 1);
+	if (!b || b->size - b->used < n) {
+		size_t size = n > (1u << 20) ? n : (1u << 20);
+
+		b = xmalloc(sizeof(*b) + size);
+		b->next = a->blocks;
+		b->used = 0;
+		b->size = size;
+		a->blocks = b;
+	}
+	p = (char *)b->data + b->used;
+	b->used += n;
+	return p;
+}
+
+static void arena_free(struct elf_arena *a)
+{
+	while (a->blocks) {
+		struct elf_arena_block *b = a->blocks;
+
+		a->blocks = b->next;
+		free(b);
+	}
+}
+
 static bool is_pow2_or_zero(uint64_t x)
 {
 	return (x & (x - 1)) == 0;
@@ -50,7 +89,7 @@ static bool in_file(const struct elf_file *ef, uint64_t off, uint64_t size)
 
 struct extent {
 	uint64_t start, end;
-	size_t idx;		/* section index, or SIZE_MAX for a header */
+	size_t idx;
 };
 
 static int cmp_extent(const void *a, const void *b)
@@ -62,47 +101,49 @@ static int cmp_extent(const void *a, const void *b)
 	return x->idx < y->idx ? -1 : x->idx > y->idx;
 }
 
-static const char *extent_name(const struct elf_file *ef, size_t idx,
-			       char *buf, size_t len)
+/*
+ * Sort the sections that have file contents by offset into ef->by_offset,
+ * and check that they overlap neither each other, nor the ELF header, nor
+ * the section header table: the writer edits sections in place and would
+ * corrupt a neighbour.
+ */
+static int sort_and_check_extents(struct elf_file *ef)
 {
-	if (idx == SIZE_MAX - 1)
-		return "the ELF header";
-	if (idx == SIZE_MAX)
-		return "the section header table";
-	snprintf(buf, len, "[%zu] %s", idx, ef->secs[idx].name);
-	return buf;
-}
-
-/* Sections, the ELF header and the section header table may not overlap:
- * the writer edits sections in place and would corrupt a neighbour.  */
-static int check_overlaps(struct elf_file *ef)
-{
-	struct extent *ext = xcalloc(ef->nsecs + 2, sizeof(*ext));
+	struct extent *ext = xcalloc(ef->nsecs, sizeof(*ext));
+	uint64_t sh_start = ef->ehdr.e_shoff;
+	uint64_t sh_end = sh_start + ef->nsecs * sizeof(Elf64_Shdr);
 	size_t n = 0;
 	int ret = 0;
 
-	ext[n++] = (struct extent){ 0, sizeof(Elf64_Ehdr), SIZE_MAX - 1 };
-	ext[n++] = (struct extent){ ef->ehdr.e_shoff,
-				    ef->ehdr.e_shoff +
-				    ef->nsecs * sizeof(Elf64_Shdr), SIZE_MAX };
 	for (size_t i = 1; i < ef->nsecs; i++) {
-		const Elf64_Shdr *sh = &ef->secs[i].sh;
+		const Elf64_Shdr *sh = ef->secs[i].sh;
 
 		if (elf_sec_has_file_data(sh))
 			ext[n++] = (struct extent){ sh->sh_offset,
 				sh->sh_offset + sh->sh_size, i };
 	}
 	qsort(ext, n, sizeof(*ext), cmp_extent);
-	for (size_t i = 1; i < n; i++) {
-		char a[64], b[64];
+	ef->by_offset = xcalloc(n, sizeof(*ef->by_offset));
+	ef->nby_offset = n;
+	for (size_t k = 0; k < n && ret == 0; k++) {
+		size_t i = ext[k].idx;
 
-		if (ext[i].start >= ext[i - 1].end)
-			continue;
-		diag_error(ef->diag, "%s and %s overlap in the file",
-			   extent_name(ef, ext[i - 1].idx, a, sizeof(a)),
-			   extent_name(ef, ext[i].idx, b, sizeof(b)));
+		ef->by_offset[k] = i;
+		if (ext[k].start < sizeof(Elf64_Ehdr)) {
+			sec_error(ef, i, "overlaps the ELF header");
+			ret = -1;
+		} else if (ext[k].start < sh_end && ext[k].end > sh_start) {
+			sec_error(ef, i, "overlaps the section header table");
+			ret = -1;
+		} else if (k > 0 && ext[k].start < ext[k - 1].end) {
+			sec_error(ef, i, "overlaps [%zu] %s in the file",
+				  ext[k - 1].idx, ef->secs[ext[k - 1].idx].name);
+			ret = -1;
+		}
+	}
+	if (ret == 0 && sh_start < sizeof(Elf64_Ehdr)) {
+		diag_error(ef->diag, "the section header table overlaps the ELF header");
 		ret = -1;
-		break;
 	}
 	free(ext);
 	return ret;
@@ -112,19 +153,21 @@ Elf_Data *elf_sec_data(struct elf_file *ef, size_t idx)
 {
 	struct elf_sec *s = &ef->secs[idx];
 	Elf_Data *data;
+	Elf_Scn *scn;
 
 	if (s->data)
 		return s->data;
-	if (!s->scn)
+	if (s->is_new)
 		INTERNAL_ERROR("elf_sec_data on a new section");
 
-	data = elf_getdata(s->scn, NULL);
+	scn = elf_getscn(ef->elf, idx);
+	data = scn ? elf_getdata(scn, NULL) : NULL;
 	if (!data) {
 		sec_error(ef, idx, "cannot read contents: %s", elf_errmsg(-1));
 		return NULL;
 	}
-	if (elf_getdata(s->scn, data) != NULL ||
-	    (s->sh.sh_type != SHT_NOBITS && data->d_size != s->sh.sh_size)) {
+	if (elf_getdata(scn, data) != NULL ||
+	    (s->sh->sh_type != SHT_NOBITS && data->d_size != s->sh->sh_size)) {
 		sec_error(ef, idx, "unexpected data layout from libelf");
 		return NULL;
 	}
@@ -137,9 +180,9 @@ static int check_strtab(struct elf_file *ef, size_t idx, const char *what)
 	const struct elf_sec *s = &ef->secs[idx];
 	Elf_Data *data;
 
-	if (s->sh.sh_type != SHT_STRTAB) {
+	if (s->sh->sh_type != SHT_STRTAB) {
 		sec_error(ef, idx, "%s is not a string table (type %u)", what,
-			  s->sh.sh_type);
+			  s->sh->sh_type);
 		return -1;
 	}
 	data = elf_sec_data(ef, idx);
@@ -181,15 +224,17 @@ static int load_sections(struct elf_file *ef)
 	for (size_t i = 0; i < shnum; i++) {
 		struct elf_sec *s = &ef->secs[i];
 		Elf64_Shdr *sh;
+		Elf_Scn *scn;
 
-		s->scn = elf_getscn(ef->elf, i);
-		sh = s->scn ? elf64_getshdr(s->scn) : NULL;
+		scn = elf_getscn(ef->elf, i);
+		sh = scn ? elf64_getshdr(scn) : NULL;
 		if (!sh) {
 			diag_error(ef->diag, "[%zu]: cannot read section header: %s",
 				   i, elf_errmsg(-1));
 			return -1;
 		}
-		s->sh = *sh;
+		/* libelf's own copy of the header: edits stay in memory. */
+		s->sh = sh;
 		s->orig_offset = sh->sh_offset;
 		s->orig_size = sh->sh_type == SHT_NOBITS ? 0 : sh->sh_size;
 		s->type = ELF_T_BYTE;
@@ -203,7 +248,7 @@ static int load_sections(struct elf_file *ef)
 	ef->shstrndx = shstrndx;
 	ef->secs[shstrndx].name = ".shstrtab";
 	for (size_t i = 1; i < shnum; i++) {
-		const Elf64_Shdr *sh = &ef->secs[i].sh;
+		const Elf64_Shdr *sh = ef->secs[i].sh;
 
 		if (elf_sec_has_file_data(sh) &&
 		    !in_file(ef, sh->sh_offset, sh->sh_size)) {
@@ -218,14 +263,14 @@ static int load_sections(struct elf_file *ef)
 	for (size_t i = 0; i < shnum; i++) {
 		struct elf_sec *s = &ef->secs[i];
 
-		if (s->sh.sh_name >= names->d_size) {
+		if (s->sh->sh_name >= names->d_size) {
 			diag_error(ef->diag, "[%zu]: section name offset 0x%x is past the end of .shstrtab",
-				   i, s->sh.sh_name);
+				   i, s->sh->sh_name);
 			return -1;
 		}
-		s->name = (const char *)names->d_buf + s->sh.sh_name;
+		s->name = (const char *)names->d_buf + s->sh->sh_name;
 	}
-	return check_overlaps(ef);
+	return sort_and_check_extents(ef);
 }
 
 static int load_symbols(struct elf_file *ef)
@@ -235,7 +280,7 @@ static int load_symbols(struct elf_file *ef)
 	Elf_Data *data;
 
 	for (size_t i = 1; i < ef->nsecs; i++) {
-		if (ef->secs[i].sh.sh_type == SHT_SYMTAB) {
+		if (ef->secs[i].sh->sh_type == SHT_SYMTAB) {
 			if (symtab) {
 				diag_error(ef->diag, "two symbol tables, [%zu] %s and [%zu] %s",
 					   symtab, ef->secs[symtab].name,
@@ -249,18 +294,18 @@ static int load_symbols(struct elf_file *ef)
 		return 0;	/* nothing can reference a symbol */
 
 	s = &ef->secs[symtab];
-	if (s->sh.sh_entsize != sizeof(Elf64_Sym) ||
-	    s->sh.sh_size % sizeof(Elf64_Sym)) {
+	if (s->sh->sh_entsize != sizeof(Elf64_Sym) ||
+	    s->sh->sh_size % sizeof(Elf64_Sym)) {
 		sec_error(ef, symtab, "entry size %" PRIu64 " or size %" PRIu64 " does not fit Elf64_Sym",
-			  s->sh.sh_entsize, s->sh.sh_size);
+			  s->sh->sh_entsize, s->sh->sh_size);
 		return -1;
 	}
-	if (s->sh.sh_link == 0 || s->sh.sh_link >= ef->nsecs) {
+	if (s->sh->sh_link == 0 || s->sh->sh_link >= ef->nsecs) {
 		sec_error(ef, symtab, "sh_link %u is not a valid string table index",
-			  s->sh.sh_link);
+			  s->sh->sh_link);
 		return -1;
 	}
-	if (check_strtab(ef, s->sh.sh_link, "symbol name table"))
+	if (check_strtab(ef, s->sh->sh_link, "symbol name table"))
 		return -1;
 	data = elf_sec_data(ef, symtab);
 	if (!data)
@@ -268,16 +313,16 @@ static int load_symbols(struct elf_file *ef)
 	ef->symtab_idx = symtab;
 	ef->syms = data->d_buf;
 	ef->nsyms = data->d_size / sizeof(Elf64_Sym);
-	ef->strtab = ef->secs[s->sh.sh_link].data->d_buf;
-	ef->strtab_size = ef->secs[s->sh.sh_link].data->d_size;
-	if (s->sh.sh_info > ef->nsyms) {
+	ef->strtab = ef->secs[s->sh->sh_link].data->d_buf;
+	ef->strtab_size = ef->secs[s->sh->sh_link].data->d_size;
+	if (s->sh->sh_info > ef->nsyms) {
 		sec_error(ef, symtab, "sh_info %u (first global) is past the last symbol (%zu)",
-			  s->sh.sh_info, ef->nsyms);
+			  s->sh->sh_info, ef->nsyms);
 		return -1;
 	}
 
 	for (size_t i = 1; i < ef->nsecs; i++) {
-		const Elf64_Shdr *sh = &ef->secs[i].sh;
+		const Elf64_Shdr *sh = ef->secs[i].sh;
 
 		if (sh->sh_type != SHT_SYMTAB_SHNDX || sh->sh_link != symtab)
 			continue;
@@ -288,9 +333,9 @@ static int load_symbols(struct elf_file *ef)
 		xndx = i;
 	}
 	if (xndx) {
-		if (ef->secs[xndx].sh.sh_size != ef->nsyms * sizeof(Elf32_Word)) {
+		if (ef->secs[xndx].sh->sh_size != ef->nsyms * sizeof(Elf32_Word)) {
 			sec_error(ef, xndx, "size 0x%" PRIx64 " does not match %zu symbols",
-				  ef->secs[xndx].sh.sh_size, ef->nsyms);
+				  ef->secs[xndx].sh->sh_size, ef->nsyms);
 			return -1;
 		}
 		data = elf_sec_data(ef, xndx);
@@ -324,6 +369,54 @@ static int load_symbols(struct elf_file *ef)
 	return 0;
 }
 
+/* Read a field of the input in its byte order. */
+static uint64_t raw_field(const struct elf_file *ef, uint64_t off, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)ef->map + off;
+	uint64_t v = 0;
+
+	for (size_t i = 0; i < len; i++)
+		v |= (uint64_t)p[ef->data_enc == ELFDATA2LSB ? i : len - 1 - i]
+		     << (8 * i);
+	return v;
+}
+
+/*
+ * libelf refuses a bad section header table with "invalid ELF file data";
+ * say what is wrong instead.
+ */
+static int check_header_table(struct elf_file *ef)
+{
+	uint64_t shoff, shnum;
+
+	if (ef->size < sizeof(Elf64_Ehdr)) {
+		diag_error(ef->diag, "truncated: %zu bytes, shorter than an ELF64 header",
+			   ef->size);
+		return -1;
+	}
+	shoff = raw_field(ef, offsetof(Elf64_Ehdr, e_shoff), 8);
+	shnum = raw_field(ef, offsetof(Elf64_Ehdr, e_shnum), 2);
+	if (shoff == 0 || shoff >= ef->size) {
+		diag_error(ef->diag, "the section header table offset 0x%" PRIx64 " is not inside the file (size 0x%zx)",
+			   shoff, ef->size);
+		return -1;
+	}
+	if (shnum == 0) {	/* SHN_XINDEX escape: count in section 0 */
+		if (ef->size - shoff < sizeof(Elf64_Shdr)) {
+			diag_error(ef->diag, "section header 0 at offset 0x%" PRIx64 " extends past the end of the file",
+				   shoff);
+			return -1;
+		}
+		shnum = raw_field(ef, shoff + offsetof(Elf64_Shdr, sh_size), 8);
+	}
+	if (shnum > (ef->size - shoff) / sizeof(Elf64_Shdr)) {
+		diag_error(ef->diag, "the section header table (%" PRIu64 " entries at offset 0x%" PRIx64 ") extends past the end of the file (size 0x%zx)",
+			   shnum, shoff, ef->size);
+		return -1;
+	}
+	return 0;
+}
+
 static int elf_load(struct elf_file *ef)
 {
 	const unsigned char *ident = (const unsigned char *)ef->map;
@@ -343,11 +436,13 @@ static int elf_load(struct elf_file *ef)
 		return -1;
 	}
 	ef->data_enc = ident[EI_DATA];
+	if (check_header_table(ef))
+		return -1;
 
 	elf_version(EV_CURRENT);
 	ef->elf = elf_memory(ef->map, ef->size);
 	if (!ef->elf || elf_kind(ef->elf) != ELF_K_ELF) {
-		diag_error(ef->diag, "not an ELF file: %s", elf_errmsg(-1));
+		diag_error(ef->diag, "malformed ELF file: %s", elf_errmsg(-1));
 		return -1;
 	}
 	ehdr = elf64_getehdr(ef->elf);
@@ -390,7 +485,8 @@ int elf_open(struct elf_file *ef, struct diag *d, const char *path)
 	ef->diag = d;
 	ef->fd = -1;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* O_NONBLOCK: a FIFO must be refused, not waited on. */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0) {
 		diag_error(d, "cannot open: %s", strerror(errno));
 		return -1;
@@ -434,10 +530,13 @@ void elf_close(struct elf_file *ef)
 
 		if (s->owns_buf)
 			free(s->buf);
-		if (s->is_new)
-			free((char *)s->name);
 	}
+	arena_free(&ef->arena);
+	for (size_t i = 0; i < ef->nadopted; i++)
+		free(ef->adopted[i]);
+	free(ef->adopted);
 	free(ef->secs);
+	free(ef->by_offset);
 	free(ef->new_strtab);
 	free(ef->new_shstrtab);
 	if (ef->mapped)
@@ -459,12 +558,36 @@ size_t elf_sym_shndx(const struct elf_file *ef, size_t symidx)
 
 const char *elf_sym_name(const struct elf_file *ef, size_t symidx)
 {
+	/* Renamed symbols point past the input table, into its copy. */
+	if (ef->new_strtab)
+		return ef->new_strtab + ef->syms[symidx].st_name;
 	return ef->strtab + ef->syms[symidx].st_name;
+}
+
+const Elf64_Rela *elf_sec_relas(struct elf_file *ef, size_t idx, size_t *n,
+				const uint64_t **drop)
+{
+	struct elf_sec *s = &ef->secs[idx];
+	const Elf_Data *data;
+
+	*drop = s->drop;
+	if (s->buf) {
+		*n = s->sh->sh_size / sizeof(Elf64_Rela);
+		return s->buf;
+	}
+	data = elf_sec_data(ef, idx);
+	if (!data) {
+		*n = 0;
+		return NULL;
+	}
+	*n = data->d_size / sizeof(Elf64_Rela);
+	return data->d_buf;
 }
 
 /* ------------------------------------------------------------------ */
 /* Changing the model                                                 */
 /* ------------------------------------------------------------------ */
+
 
 void elf_sec_mark_dirty(struct elf_file *ef, size_t idx)
 {
@@ -483,7 +606,7 @@ void elf_sec_set_buf(struct elf_file *ef, size_t idx, void *buf, size_t size,
 	s->buf = buf;
 	s->owns_buf = true;
 	s->type = type;
-	s->sh.sh_size = size;
+	s->sh->sh_size = size;
 	s->dirty = true;
 }
 
@@ -518,29 +641,56 @@ Elf64_Word elf_add_symbol_name(struct elf_file *ef, const char *name)
 			     name);
 }
 
+void elf_adopt(struct elf_file *ef, void *p)
+{
+	ef->adopted = xrealloc(ef->adopted,
+			       (ef->nadopted + 1) * sizeof(*ef->adopted));
+	ef->adopted[ef->nadopted++] = p;
+}
+
+void elf_reserve_sections(struct elf_file *ef, size_t n)
+{
+	if (ef->nsecs + n <= ef->secs_cap)
+		return;
+	ef->secs_cap = ef->nsecs + n;
+	ef->secs = xrealloc(ef->secs, ef->secs_cap * sizeof(*ef->secs));
+}
+
 size_t elf_add_section(struct elf_file *ef, const char *name,
-		       const Elf64_Shdr *sh, void *buf, Elf_Type type)
+		       const Elf64_Shdr *sh, void *buf, Elf_Type type,
+		       bool own)
 {
 	const Elf_Data *names = ef->secs[ef->shstrndx].data;
+	size_t len = strlen(name) + 1;
 	struct elf_sec *s;
 
-	if (ef->nsecs == ef->secs_cap) {
-		ef->secs_cap *= 2;
-		ef->secs = xrealloc(ef->secs, ef->secs_cap * sizeof(*ef->secs));
-	}
+	if (ef->nsecs == ef->secs_cap)
+		elf_reserve_sections(ef, ef->secs_cap);
 	s = &ef->secs[ef->nsecs];
 	memset(s, 0, sizeof(*s));
-	s->sh = *sh;
-	s->sh.sh_name = strtab_append(&ef->new_shstrtab, &ef->new_shstrtab_len,
-				      &ef->new_shstrtab_cap, names->d_buf,
-				      names->d_size, name);
-	s->name = xstrdup(name);
+	s->sh = arena_alloc(&ef->arena, sizeof(*s->sh));
+	*s->sh = *sh;
+	s->sh->sh_name = strtab_append(&ef->new_shstrtab,
+				       &ef->new_shstrtab_len,
+				       &ef->new_shstrtab_cap, names->d_buf,
+				       names->d_size, name);
+	s->name = memcpy(arena_alloc(&ef->arena, len), name, len);
 	s->buf = buf;
-	s->owns_buf = true;
+	s->owns_buf = own;
 	s->type = type;
 	s->dirty = true;
 	s->is_new = true;
 	return ef->nsecs++;
+}
+
+void elf_sec_drop_entries(struct elf_file *ef, size_t idx,
+			  const uint64_t *drop, size_t kept)
+{
+	struct elf_sec *s = &ef->secs[idx];
+
+	s->drop = drop;
+	s->sh->sh_size = kept * s->sh->sh_entsize;
+	s->dirty = true;
 }
 
 /* ------------------------------------------------------------------ */
@@ -734,18 +884,8 @@ static void out_pad_to(struct out *o, uint64_t off)
 static bool placed_at_end(const struct elf_sec *s)
 {
 	return s->is_new ||
-	       (s->orig_size == 0 && s->dirty && s->sh.sh_size > 0 &&
-		s->sh.sh_type != SHT_NOBITS);
-}
-
-static int cmp_sec_offset(const void *a, const void *b, void *arg)
-{
-	const struct elf_sec *secs = arg;
-	size_t x = *(const size_t *)a, y = *(const size_t *)b;
-
-	if (secs[x].orig_offset != secs[y].orig_offset)
-		return secs[x].orig_offset < secs[y].orig_offset ? -1 : 1;
-	return x < y ? -1 : x > y;
+	       (s->orig_size == 0 && s->dirty && s->sh->sh_size > 0 &&
+		s->sh->sh_type != SHT_NOBITS);
 }
 
 static uint64_t align_up(uint64_t x, uint64_t align)
@@ -763,10 +903,10 @@ static uint64_t align_up(uint64_t x, uint64_t align)
 static void finish_string_tables(struct elf_file *ef)
 {
 	if (ef->new_strtab) {
-		size_t idx = ef->secs[ef->symtab_idx].sh.sh_link;
+		size_t idx = ef->secs[ef->symtab_idx].sh->sh_link;
 
 		ef->secs[idx].buf = ef->new_strtab;
-		ef->secs[idx].sh.sh_size = ef->new_strtab_len;
+		ef->secs[idx].sh->sh_size = ef->new_strtab_len;
 		ef->secs[idx].type = ELF_T_BYTE;
 		ef->secs[idx].dirty = true;
 	}
@@ -774,7 +914,7 @@ static void finish_string_tables(struct elf_file *ef)
 		struct elf_sec *s = &ef->secs[ef->shstrndx];
 
 		s->buf = ef->new_shstrtab;
-		s->sh.sh_size = ef->new_shstrtab_len;
+		s->sh->sh_size = ef->new_shstrtab_len;
 		s->type = ELF_T_BYTE;
 		s->dirty = true;
 	}
@@ -793,23 +933,19 @@ static void finish_string_tables(struct elf_file *ef)
  * ORDER receives the existing sections with file contents sorted by
  * offset; return the tail and set *SHOFF and *END.
  */
-static uint64_t layout(struct elf_file *ef, size_t *order, size_t *norder,
-		       uint64_t *shoff, uint64_t *end)
+static uint64_t layout(struct elf_file *ef, uint64_t *shoff, uint64_t *end)
 {
+	const size_t *order = ef->by_offset;
+	size_t n = ef->nby_offset;
 	uint64_t tail = ef->ehdr.e_shoff, cur;
-	size_t n = 0;
 
-	for (size_t i = 1; i < ef->nsecs; i++) {
-		struct elf_sec *s = &ef->secs[i];
+	for (size_t k = 0; k < n; k++) {
+		const struct elf_sec *s = &ef->secs[order[k]];
 
-		if (placed_at_end(s) || s->orig_size == 0)
-			continue;
-		order[n++] = i;
-		if (s->dirty && s->sh.sh_size > s->orig_size &&
+		if (s->dirty && s->sh->sh_size > s->orig_size &&
 		    s->orig_offset < tail)
 			tail = s->orig_offset;
 	}
-	qsort_r(order, n, sizeof(*order), cmp_sec_offset, ef->secs);
 	for (size_t k = n; k-- > 0;) {
 		const struct elf_sec *s = &ef->secs[order[k]];
 
@@ -823,31 +959,29 @@ static uint64_t layout(struct elf_file *ef, size_t *order, size_t *norder,
 		struct elf_sec *s = &ef->secs[order[k]];
 
 		if (s->orig_offset < tail) {
-			s->out_offset = s->orig_offset;
+			s->sh->sh_offset = s->orig_offset;
 			continue;
 		}
-		cur = align_up(cur, s->sh.sh_addralign);
-		s->out_offset = cur;
-		cur += s->sh.sh_size;
+		cur = align_up(cur, s->sh->sh_addralign);
+		s->sh->sh_offset = cur;
+		cur += s->sh->sh_size;
 	}
 	for (size_t i = 1; i < ef->nsecs; i++) {
 		struct elf_sec *s = &ef->secs[i];
 
 		if (placed_at_end(s)) {
-			cur = align_up(cur, s->sh.sh_addralign);
-			s->out_offset = cur;
-			cur += s->sh.sh_type == SHT_NOBITS ? 0 : s->sh.sh_size;
+			cur = align_up(cur, s->sh->sh_addralign);
+			s->sh->sh_offset = cur;
+			cur += s->sh->sh_type == SHT_NOBITS ? 0 : s->sh->sh_size;
 		} else if (s->orig_size == 0) {
 			/* No contents: keep the offset unless it is in the
 			 * part being laid out again.  */
-			s->out_offset = s->orig_offset < tail ? s->orig_offset
-							      : tail;
+			s->sh->sh_offset = s->orig_offset < tail ? s->orig_offset
+								 : tail;
 		}
-		s->sh.sh_offset = s->out_offset;
 	}
 	*shoff = align_up(cur, 8);
 	*end = *shoff + ef->nsecs * sizeof(Elf64_Shdr);
-	*norder = n;
 	return tail;
 }
 
@@ -855,7 +989,7 @@ static uint64_t layout(struct elf_file *ef, size_t *order, size_t *norder,
 static void set_section_counts(struct elf_file *ef, uint64_t shoff)
 {
 	Elf64_Ehdr *e = &ef->ehdr;
-	Elf64_Shdr *sh0 = &ef->secs[0].sh;
+	Elf64_Shdr *sh0 = ef->secs[0].sh;
 
 	e->e_shoff = shoff;
 	if (ef->nsecs >= SHN_LORESERVE) {
@@ -873,9 +1007,36 @@ static void set_section_counts(struct elf_file *ef, uint64_t shoff)
 	}
 }
 
-static void emit(struct elf_file *ef, struct out *o, const size_t *order,
-		 size_t norder, uint64_t tail)
+/*
+ * A changed section's contents: BUF or the edited libelf data, or, for a
+ * section that only loses entries, the input's own bytes of the entries
+ * it keeps (copied in runs, already in file form).
+ */
+static void out_section(struct out *o, const struct elf_sec *s)
 {
+	uint64_t entsize = s->sh->sh_entsize, n, run = 0;
+
+	if (!s->drop) {
+		out_xlate(o, sec_contents(s), s->sh->sh_size, s->type);
+		return;
+	}
+	n = s->orig_size / entsize;
+	for (uint64_t i = 0; i <= n; i++) {
+		if (i < n && !(s->drop[i / 64] >> (i % 64) & 1)) {
+			run++;
+			continue;
+		}
+		if (run)
+			out_input(o, s->orig_offset + (i - run) * entsize,
+				  run * entsize);
+		run = 0;
+	}
+}
+
+static void emit(struct elf_file *ef, struct out *o, uint64_t tail)
+{
+	const size_t *order = ef->by_offset;
+	size_t norder = ef->nby_offset;
 	uint64_t cursor = sizeof(Elf64_Ehdr);
 
 	out_xlate(o, &ef->ehdr, sizeof(ef->ehdr), ELF_T_EHDR);
@@ -889,8 +1050,8 @@ static void emit(struct elf_file *ef, struct out *o, const size_t *order,
 		if (!s->dirty)
 			continue;
 		out_input(o, cursor, s->orig_offset - cursor);
-		out_xlate(o, sec_contents(s), s->sh.sh_size, s->type);
-		out_zero(o, s->orig_size - s->sh.sh_size);
+		out_section(o, s);
+		out_zero(o, s->orig_size - s->sh->sh_size);
 		cursor = s->orig_offset + s->orig_size;
 	}
 	out_input(o, cursor, tail - cursor);
@@ -901,24 +1062,24 @@ static void emit(struct elf_file *ef, struct out *o, const size_t *order,
 
 		if (s->orig_offset < tail)
 			continue;
-		out_pad_to(o, s->out_offset);
+		out_pad_to(o, s->sh->sh_offset);
 		if (s->dirty)
-			out_xlate(o, sec_contents(s), s->sh.sh_size, s->type);
+			out_section(o, s);
 		else
-			out_input(o, s->orig_offset, s->sh.sh_size);
+			out_input(o, s->orig_offset, s->sh->sh_size);
 	}
 	for (size_t i = 1; i < ef->nsecs; i++) {
 		const struct elf_sec *s = &ef->secs[i];
 
-		if (!placed_at_end(s) || s->sh.sh_type == SHT_NOBITS)
+		if (!placed_at_end(s) || s->sh->sh_type == SHT_NOBITS)
 			continue;
-		out_pad_to(o, s->out_offset);
-		out_xlate(o, sec_contents(s), s->sh.sh_size, s->type);
+		out_pad_to(o, s->sh->sh_offset);
+		out_section(o, s);
 	}
 
 	out_pad_to(o, ef->ehdr.e_shoff);
 	for (size_t i = 0; i < ef->nsecs; i++)
-		out_xlate(o, &ef->secs[i].sh, sizeof(Elf64_Shdr), ELF_T_SHDR);
+		out_xlate(o, ef->secs[i].sh, sizeof(Elf64_Shdr), ELF_T_SHDR);
 	out_flush(o);
 }
 
@@ -977,27 +1138,22 @@ static int commit_temp(struct diag *d, int fd, const char *out_path,
  */
 int elf_write(struct elf_file *ef, const char *out_path, mode_t mode)
 {
-	size_t *order = xcalloc(ef->nsecs, sizeof(*order));
 	uint64_t tail, shoff, end;
-	size_t norder;
 	struct out o = {
 		.diag = ef->diag, .in_fd = ef->fd, .in_map = ef->map,
 		.enc = ef->data_enc,
 	};
 
 	finish_string_tables(ef);
-	tail = layout(ef, order, &norder, &shoff, &end);
+	tail = layout(ef, &shoff, &end);
 	set_section_counts(ef, shoff);
 
 	o.fd = open_temp(ef->diag, out_path);
-	if (o.fd < 0) {
-		free(order);
+	if (o.fd < 0)
 		return -1;
-	}
 	o.buf = xmalloc(OUT_BUF_SIZE);
-	emit(ef, &o, order, norder, tail);
+	emit(ef, &o, tail);
 	free(o.buf);
-	free(order);
 	if (!o.failed && o.pos != end)
 		INTERNAL_ERROR("output size does not match the layout");
 	if (o.failed) {

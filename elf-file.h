@@ -24,18 +24,23 @@
 #include "diag.h"
 
 struct elf_sec {
-	Elf64_Shdr sh;		/* memory form; what will be written */
-	const char *name;	/* input shstrtab, or owned for new sections */
-	Elf_Scn *scn;		/* NULL for new sections */
+	Elf64_Shdr *sh;		/* memory form, what will be written: libelf's
+				 * copy for input sections, ours for new ones */
+	const char *name;	/* input .shstrtab, or the arena for new ones */
 	Elf_Data *data;		/* libelf data, loaded by elf_sec_data() */
 	void *buf;		/* new contents (memory form) when dirty */
-	Elf_Type type;		/* how to translate buf to file form */
+	const uint64_t *drop;	/* entries to leave out, one bit each */
 	uint64_t orig_offset;	/* where the input had it */
 	uint64_t orig_size;
+	Elf_Type type;		/* how to translate buf to file form */
 	bool dirty;		/* contents changed (in data->d_buf or buf) */
 	bool owns_buf;		/* buf is malloc'd by us */
 	bool is_new;
-	uint64_t out_offset;	/* set by elf_write() */
+};
+
+/* Stable storage for new section headers and names. */
+struct elf_arena {
+	struct elf_arena_block *blocks;
 };
 
 struct elf_file {
@@ -50,6 +55,8 @@ struct elf_file {
 
 	struct elf_sec *secs;	/* indexed by section index */
 	size_t nsecs, secs_cap;
+	size_t *by_offset;	/* input sections with contents, by offset */
+	size_t nby_offset;
 	size_t shstrndx;
 
 	size_t symtab_idx;	/* 0: none */
@@ -58,6 +65,10 @@ struct elf_file {
 	const char *strtab;	/* input string table of .symtab */
 	size_t strtab_size;
 	Elf32_Word *xndx;	/* .symtab_shndx contents, or NULL */
+
+	struct elf_arena arena;
+	void **adopted;		/* freed by elf_close */
+	size_t nadopted;
 
 	/* String tables being extended: old contents plus appended names. */
 	char *new_strtab, *new_shstrtab;
@@ -75,13 +86,26 @@ void elf_close(struct elf_file *ef);
  * after reporting the reason.  */
 Elf_Data *elf_sec_data(struct elf_file *ef, size_t idx);
 
+/*
+ * The entries of RELA section IDX as the model will write them: *N entries
+ * in memory form, of which those with a bit set in *DROP (if not NULL) are
+ * left out.  NULL after reporting if the contents cannot be read.
+ */
+const Elf64_Rela *elf_sec_relas(struct elf_file *ef, size_t idx, size_t *n,
+				const uint64_t **drop);
+
+static inline bool elf_dropped(const uint64_t *drop, size_t i)
+{
+	return drop && (drop[i / 64] >> (i % 64) & 1);
+}
+
 /* Section index of symbol SYMIDX, resolving SHN_XINDEX. */
 size_t elf_sym_shndx(const struct elf_file *ef, size_t symidx);
 const char *elf_sym_name(const struct elf_file *ef, size_t symidx);
 
 static inline bool elf_sec_is_alloc(const struct elf_sec *s)
 {
-	return s->sh.sh_flags & SHF_ALLOC;
+	return s->sh->sh_flags & SHF_ALLOC;
 }
 
 static inline bool elf_sec_has_file_data(const Elf64_Shdr *sh)
@@ -89,18 +113,34 @@ static inline bool elf_sec_has_file_data(const Elf64_Shdr *sh)
 	return sh->sh_type != SHT_NOBITS && sh->sh_size > 0;
 }
 
-/* Record that section IDX changed in place (its data->d_buf, whose size
- * may have been reduced via sh.sh_size).  */
+/* Record that section IDX changed in place (its data->d_buf). */
 void elf_sec_mark_dirty(struct elf_file *ef, size_t idx);
+
+/*
+ * Leave out of section IDX, when writing, the fixed-size entries whose bit
+ * is set in DROP (entry i: bit i % 64 of DROP[i / 64]); KEPT entries
+ * remain.  DROP must live until elf_write() returns.  The input is never
+ * edited for this, so unchanged bytes are copied as they are.
+ */
+void elf_sec_drop_entries(struct elf_file *ef, size_t idx,
+			  const uint64_t *drop, size_t kept);
 
 /* Append a NUL-terminated string to .strtab (of the symtab) or to
  * .shstrtab, and return its offset.  Existing offsets stay valid.  */
 Elf64_Word elf_add_symbol_name(struct elf_file *ef, const char *name);
 
-/* Append a new section; BUF (memory form, malloc'd) passes to the model.
- * Return its index.  */
+/* Append a new section with contents BUF (memory form).  With OWN, BUF
+ * is malloc'd and passes to the model; otherwise it must live until
+ * elf_write() returns.  Return its index.  */
 size_t elf_add_section(struct elf_file *ef, const char *name,
-		       const Elf64_Shdr *sh, void *buf, Elf_Type type);
+		       const Elf64_Shdr *sh, void *buf, Elf_Type type,
+		       bool own);
+
+/* Free P (malloc'd) when EF is closed: for buffers the model borrows. */
+void elf_adopt(struct elf_file *ef, void *p);
+
+/* Make room for N more sections at once. */
+void elf_reserve_sections(struct elf_file *ef, size_t n);
 
 /* Replace a section's contents with BUF (memory form, malloc'd, SIZE
  * bytes); ownership passes to the model.  */

@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "check.h"
 #include "convert.h"
 #include "diag.h"
 #include "elf-file.h"
@@ -36,17 +37,21 @@ enum exit_status {
 struct args {
 	const char *input;
 	const char *output;	/* NULL: convert in place */
+	char **files;		/* --check: every operand */
+	size_t nfiles;
 	const char **symvers;
 	size_t nsymvers;
 	int verbose;
 	bool dry_run;
+	bool check;
+	bool json;
 };
 
 /* ------------------------------------------------------------------ */
 /* Command line                                                       */
 /* ------------------------------------------------------------------ */
 
-enum { OPT_SYMVERS = 0x100 };
+enum { OPT_SYMVERS = 0x100, OPT_CHECK, OPT_FORMAT };
 
 static const struct argp_option options[] = {
 	{ "output", 'o', "FILE", 0,
@@ -60,6 +65,11 @@ static const struct argp_option options[] = {
 	  "Module.symvers of the kernel (repeat for modules the patch depends "
 	  "on): every undefined symbol left after conversion must be exported "
 	  "by one of them", 0 },
+	{ "check", OPT_CHECK, NULL, 0,
+	  "Check each FILE (any livepatch module) against the kernel's rules "
+	  "and report every violation; write nothing", 0 },
+	{ "format", OPT_FORMAT, "FORMAT", 0,
+	  "With --check: 'text' (default) or 'json' on standard output", 0 },
 	{ NULL, 0, NULL, 0, NULL, 0 }
 };
 
@@ -69,14 +79,17 @@ static const char doc[] =
 	"symbols with SHN_LIVEPATCH).  Run it after the final link of the .ko "
 	"and before signing it."
 	"\v"
+	"With --check, every FILE is checked, nothing is written, and each "
+	"finding names the rule broken and what the kernel would say.\n\n"
 	"With one FILE the module is converted in place; with IN OUT (the "
 	"upstream klp-convert's calling convention) or -o OUT the result goes "
 	"to OUT.  Output is written to a temporary file next to the "
 	"destination and renamed over it.  A module without annotations is "
 	"left untouched.\n\n"
-	"Exit status: 0 converted or nothing to convert; 1 problems were "
-	"found (all are reported) or the output could not be written, and "
-	"nothing was written; 2 usage error.";
+	"Exit status: 0 converted or nothing to convert (--check: no "
+	"errors, warnings allowed); 1 problems were found (all are reported) "
+	"or the output could not be written, and nothing was written; 2 "
+	"usage error.";
 
 const char *argp_program_version = "klp-convert-mini " KLP_CONVERT_VERSION;
 const char *argp_program_bug_address = NULL;
@@ -106,7 +119,20 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 				      (a->nsymvers + 1) * sizeof(*a->symvers));
 		a->symvers[a->nsymvers++] = arg;
 		break;
+	case OPT_CHECK:
+		a->check = true;
+		break;
+	case OPT_FORMAT:
+		if (strcmp(arg, "json") == 0)
+			a->json = true;
+		else if (strcmp(arg, "text") != 0)
+			argp_error(state, "--format is 'text' or 'json'");
+		break;
 	case ARGP_KEY_ARG:
+		a->files = xrealloc(a->files, (a->nfiles + 1) * sizeof(*a->files));
+		a->files[a->nfiles++] = arg;
+		if (a->check)
+			break;
 		if (!a->input) {
 			a->input = arg;
 		} else if (!a->output && state->arg_num == 1) {
@@ -118,6 +144,14 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	case ARGP_KEY_NO_ARGS:
 		argp_error(state, "no module given");
 		break;
+	case ARGP_KEY_END:
+		if (a->check && (a->output || a->dry_run))
+			argp_error(state, "--check writes nothing: no -o or -n with it");
+		if (a->json && !a->check)
+			argp_error(state, "--format goes with --check");
+		if (a->check)
+			a->input = NULL;
+		break;
 	default:
 		return ARGP_ERR_UNKNOWN;
 	}
@@ -127,7 +161,7 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 static void parse_args(int argc, char **argv, struct args *a)
 {
 	static const struct argp argp = {
-		options, parse_opt, "FILE.ko\nIN.ko OUT.ko", doc,
+		options, parse_opt, "FILE.ko\nIN.ko OUT.ko\n--check FILE.ko...", doc,
 		NULL, NULL, NULL
 	};
 
@@ -221,6 +255,50 @@ out:
 	return ret;
 }
 
+/* --check: every file, all findings; 1 if any file has an error. */
+static int check_files(const struct args *a, const struct klp_symvers *sv)
+{
+	FILE *json = a->json ? stdout : NULL;
+	int ret = EXIT_OK;
+
+	if (json)
+		fputs("{\"files\": [", json);
+	for (size_t i = 0; i < a->nfiles; i++) {
+		struct diag d = {
+			.file = a->files[i], .verbose = a->verbose, .json = json,
+		};
+		struct klp_checker c;
+		struct elf_file ef;
+
+		if (json) {
+			fputs(i ? ",\n  {\"file\": " : "\n  {\"file\": ", json);
+			diag_json_string(json, a->files[i]);
+			fputs(", \"findings\": [", json);
+		}
+		if (elf_open(&ef, &d, a->files[i]) == 0) {
+			klp_checker_init(&c, &ef);
+			c.symvers = sv;
+			klp_check_module(&c);
+			klp_checker_free(&c);
+		}
+		elf_close(&ef);
+		if (json)
+			fprintf(json, "%s], \"errors\": %zu, \"warnings\": %zu}",
+				d.json_findings ? "\n  " : "", d.errors,
+				d.warnings);
+		else
+			diag_note(&d, "%zu error%s, %zu warning%s", d.errors,
+				  d.errors == 1 ? "" : "s", d.warnings,
+				  d.warnings == 1 ? "" : "s");
+		diag_finish(&d);
+		if (d.errors)
+			ret = EXIT_REFUSED;
+	}
+	if (json)
+		fputs("\n]}\n", json);
+	return ret;
+}
+
 /* An interrupted run must not leave its temporary file behind. */
 static void on_signal(int sig)
 {
@@ -249,8 +327,9 @@ int main(int argc, char **argv)
 	parse_args(argc, argv, &a);
 	setup_signals();
 	sv = load_symvers(&a);
-	ret = convert_file(&a, sv);
+	ret = a.check ? check_files(&a, sv) : convert_file(&a, sv);
 	klp_symvers_free(sv);
 	free(a.symvers);
+	free(a.files);
 	return ret;
 }

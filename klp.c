@@ -121,7 +121,7 @@ int klp_parse_name(const char *name, struct klp_name *out, char *new_name,
 		       (int)out->sym.len, out->sym.s, out->sympos);
 	if (len < 0 || len > KLP_SYMNAME_MAX) {
 		snprintf(why, whylen,
-			 "converted name is %d bytes, longer than the kernel's %d (KSYM_NAME_LEN - 1)",
+			 "converted name is %d bytes, longer than %d (the kernel's KSYM_NAME_LEN - 1)",
 			 len, KLP_SYMNAME_MAX);
 		return -1;
 	}

@@ -1,0 +1,671 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * check.c - tell at build time what the kernel would refuse at load time.
+ *
+ * The rules come from kernel/livepatch/core.c (klp_apply_section_relocs,
+ * klp_resolve_symbols), kernel/module/main.c and the architectures'
+ * apply_relocate_add(); ../shared/docs/kernel-rules.md lists them.  The
+ * same functions check a module read from disk (--check) and the
+ * converter's own result before it is written, so the two cannot disagree.
+ */
+#define _GNU_SOURCE
+#include "check.h"
+
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+const struct klp_rule_info klp_rules[NR_RULES] = {
+	[RULE_NOT_LIVEPATCH] = { "not-livepatch", DIAG_ERROR,
+		"module %s is not marked as a livepatch module" },
+	[RULE_MODINFO] = { "livepatch-modinfo", DIAG_ERROR,
+		"module %s is not marked as a livepatch module" },
+	[RULE_ARCH] = { "architecture", DIAG_ERROR,
+		"no livepatch support on this architecture" },
+	[RULE_PREFIX_DEFINED] = { "prefixed-symbol-defined", DIAG_ERROR, NULL },
+	[RULE_PREFIX_PARSE] = { "prefixed-symbol-name", DIAG_ERROR, NULL },
+	[RULE_LEFTOVER] = { "prefixed-symbol-left", DIAG_ERROR,
+		"Unknown symbol %s (err -2)" },
+	[RULE_SEC_TYPE] = { "klp-section-type", DIAG_ERROR,
+		"none: the section is not applied" },
+	[RULE_SEC_FLAGS] = { "klp-section-flags", DIAG_ERROR,
+		"none: applied as an ordinary relocation section, or, without SHF_ALLOC, module-specific ones Oops" },
+	[RULE_SEC_LINK] = { "klp-section-link", DIAG_ERROR,
+		"none: relocations resolved against the wrong table" },
+	[RULE_SEC_TARGET] = { "klp-section-target", DIAG_ERROR,
+		"none: relocations for a non-allocated section are skipped" },
+	[RULE_SEC_ENTSIZE] = { "klp-section-entsize", DIAG_ERROR,
+		"none: entries read with the wrong size" },
+	[RULE_SEC_NAME] = { "klp-section-name", DIAG_ERROR,
+		"none: a section whose object matches nothing loaded is silently skipped" },
+	[RULE_SYM_SHNDX] = { "klp-symbol-shndx", DIAG_ERROR,
+		"symbol %s is not marked as a livepatch symbol" },
+	[RULE_SYM_NAME] = { "klp-symbol-name", DIAG_ERROR,
+		"symbol %s has an incorrectly formatted name" },
+	[RULE_SYM_INDEX] = { "relocation-symbol-index", DIAG_ERROR,
+		"none: reads past the symbol table" },
+	[RULE_VMLINUX_FROM_MODULE] = { "vmlinux-from-module-section", DIAG_ERROR,
+		"invalid access to vmlinux symbol '%s' from module-specific livepatch relocation section" },
+	[RULE_SPECIAL_SECTION] = { "special-section", DIAG_ERROR,
+		"none: applied after the livepatch's own load processed the section" },
+	[RULE_INIT_SECTION] = { "init-section", DIAG_ERROR,
+		"none: writes memory freed after the module's init" },
+	[RULE_LOST_SECTION] = { "unrelocated-section", DIAG_ERROR,
+		"none: the loader clears SHF_ALLOC of this section first" },
+	[RULE_RELOC_TYPE] = { "relocation-type", DIAG_ERROR,
+		"Unknown rela relocation (x86_64; other architectures: unsupported relocation)" },
+	[RULE_RELOC_PAIR] = { "relocation-pair", DIAG_ERROR,
+		"Can not find HI20 relocation information" },
+	[RULE_RELOC_OFFSET] = { "relocation-offset", DIAG_ERROR,
+		"none: writes past the section" },
+	[RULE_NONZERO] = { "nonzero-location", DIAG_ERROR,
+		"Invalid relocation target, existing value is nonzero for type %s" },
+	[RULE_ORDINARY_TO_KLP] = { "ordinary-relocation-to-klp-symbol", DIAG_ERROR,
+		"none: applied at load against address 0, before livepatch resolves the symbol" },
+	[RULE_REL] = { "rel-relocations", DIAG_ERROR,
+		"REL relocation unsupported" },
+	[RULE_NOT_EXPORTED] = { "symbol-not-exported", DIAG_ERROR,
+		"Unknown symbol %s (err -2)" },
+	[RULE_RO_TARGET] = { "read-only-target", DIAG_WARNING,
+		"works where the kernel writes through text_poke (x86_64, s390); may fault elsewhere" },
+};
+
+void klp_checker_init(struct klp_checker *c, struct elf_file *ef)
+{
+	memset(c, 0, sizeof(*c));
+	c->ef = ef;
+	c->d = ef->diag;
+	c->arch = klp_arch_find(ef->ehdr.e_machine);
+}
+
+void klp_checker_free(struct klp_checker *c)
+{
+	free(c->funcs);
+	free(c->kinds);
+	free(c->sym_obj);
+	c->funcs = NULL;
+	c->kinds = NULL;
+	c->sym_obj = NULL;
+}
+
+/* ------------------------------------------------------------------ */
+/* Locations and reports                                              */
+/* ------------------------------------------------------------------ */
+
+static int cmp_func_ref(const void *a, const void *b)
+{
+	const struct func_ref *x = a, *y = b;
+
+	if (x->shndx != y->shndx)
+		return x->shndx < y->shndx ? -1 : 1;
+	if (x->value != y->value)
+		return x->value < y->value ? -1 : 1;
+	return x->symidx < y->symidx ? -1 : x->symidx > y->symidx;
+}
+
+static void build_funcs(struct klp_checker *c)
+{
+	const struct elf_file *ef = c->ef;
+
+	c->funcs_built = true;
+	c->funcs = xcalloc(ef->nsyms, sizeof(*c->funcs));
+	for (size_t i = 1; i < ef->nsyms; i++) {
+		const Elf64_Sym *sym = &ef->syms[i];
+		int type = ELF64_ST_TYPE(sym->st_info);
+		size_t shndx = elf_sym_shndx(ef, i);
+
+		if ((type != STT_FUNC && type != STT_OBJECT) ||
+		    shndx == SHN_UNDEF || shndx >= ef->nsecs ||
+		    (sym->st_shndx >= SHN_LORESERVE &&
+		     sym->st_shndx != SHN_XINDEX))
+			continue;
+		c->funcs[c->nfuncs++] = (struct func_ref){
+			shndx, sym->st_value, sym->st_size, i };
+	}
+	qsort(c->funcs, c->nfuncs, sizeof(*c->funcs), cmp_func_ref);
+}
+
+const char *klp_where(struct klp_checker *c, size_t shndx, uint64_t off,
+		      char *buf, size_t len)
+{
+	const struct func_ref *best = NULL;
+	size_t lo = 0, hi;
+	int n;
+
+	n = snprintf(buf, len, "[%zu] %s+0x%" PRIx64, shndx,
+		     c->ef->secs[shndx].name, off);
+	if (!c->funcs_built)
+		build_funcs(c);
+	hi = c->nfuncs;
+	while (lo < hi) {		/* last entry <= (shndx, off) */
+		size_t mid = lo + (hi - lo) / 2;
+		const struct func_ref *f = &c->funcs[mid];
+
+		if (f->shndx < shndx || (f->shndx == shndx && f->value <= off)) {
+			best = f;
+			lo = mid + 1;
+		} else {
+			hi = mid;
+		}
+	}
+	if (best && best->shndx == shndx && off - best->value < best->size &&
+	    n > 0 && (size_t)n < len)
+		snprintf(buf + n, len - (size_t)n, " (%s+0x%" PRIx64 ")",
+			 elf_sym_name(c->ef, best->symidx), off - best->value);
+	return buf;
+}
+
+void klp_report(struct klp_checker *c, enum klp_rule rule, const char *loc,
+		const char *sym, const char *fmt, ...)
+{
+	const struct klp_rule_info *ri = &klp_rules[rule];
+	char cause[1024], kernel[768] = "";
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(cause, sizeof(cause), fmt, ap);
+	va_end(ap);
+	if (ri->kernel) {
+		/* The table's texts hold at most one %s: the symbol or the
+		 * module; "..." stands in when there is none.  */
+		const char *hole = strstr(ri->kernel, "%s");
+
+		if (hole)
+			snprintf(kernel, sizeof(kernel), "%.*s%s%s",
+				 (int)(hole - ri->kernel), ri->kernel,
+				 sym ? sym : "...", hole + 2);
+		else
+			snprintf(kernel, sizeof(kernel), "%s", ri->kernel);
+	}
+	c->counts[rule]++;
+
+	if (c->d->json) {
+		FILE *f = c->d->json;
+
+		if (ri->level == DIAG_ERROR)
+			c->d->errors++;
+		else
+			c->d->warnings++;
+		diag_json_begin(c->d, ri->level, ri->id);
+		fputs(", \"location\": ", f);
+		diag_json_string(f, loc ? loc : "");
+		fputs(", \"symbol\": ", f);
+		diag_json_string(f, sym ? sym : "");
+		fputs(", \"message\": ", f);
+		diag_json_string(f, cause);
+		fputs(", \"kernel\": ", f);
+		diag_json_string(f, kernel);
+		fputc('}', f);
+		return;
+	}
+	diag_report(c->d, ri->level, "%s%s%s%s%s%s [%s]%s%s%s",
+		    loc ? loc : "", loc ? ": " : "",
+		    sym ? "symbol '" : "", sym ? sym : "", sym ? "': " : "",
+		    cause, ri->id, *kernel ? " (kernel: \"" : "", kernel,
+		    *kernel ? "\")" : "");
+}
+
+/* ------------------------------------------------------------------ */
+/* Relocation rules                                                   */
+/* ------------------------------------------------------------------ */
+
+/* What the module loader does with a section, by its name. */
+enum target_kind {
+	TARGET_UNKNOWN,
+	TARGET_PLAIN,
+	TARGET_LOST,		/* SHF_ALLOC cleared before relocating */
+	TARGET_INIT,		/* freed after the module's init */
+	TARGET_SPECIAL,		/* processed while the livepatch loads */
+};
+
+static enum target_kind target_kind(struct klp_checker *c, size_t target)
+{
+	const char *name = c->ef->secs[target].name;
+	enum target_kind k;
+
+	if (!c->kinds)
+		c->kinds = xcalloc(c->ef->nsecs, sizeof(*c->kinds));
+	if (c->kinds[target] != TARGET_UNKNOWN)
+		return c->kinds[target];
+	/* kernel/module/main.c clears SHF_ALLOC of these */
+	if (strcmp(name, ".data..percpu") == 0 ||
+	    strcmp(name, ".modinfo") == 0 || strcmp(name, "__versions") == 0)
+		k = TARGET_LOST;
+	else if (strncmp(name, ".init", 5) == 0)
+		k = TARGET_INIT;
+	else if (klp_is_special_section(c->arch, name))
+		k = TARGET_SPECIAL;
+	else
+		k = TARGET_PLAIN;
+	c->kinds[target] = (unsigned char)k;
+	return k;
+}
+
+/* The location text, formatted on first use: most relocations pass. */
+struct lazy_loc {
+	struct klp_checker *c;
+	size_t target;
+	uint64_t off;
+	char buf[512];
+	bool done;
+};
+
+static const char *lazy_where(struct lazy_loc *l)
+{
+	if (!l->done)
+		klp_where(l->c, l->target, l->off, l->buf, sizeof(l->buf));
+	l->done = true;
+	return l->buf;
+}
+
+void klp_check_reloc(struct klp_checker *c, size_t target,
+		     const Elf64_Rela *r, const char *symname,
+		     const char *lp_obj)
+{
+	const struct elf_file *ef = c->ef;
+	const struct elf_sec *t = &ef->secs[target];
+	uint32_t type = (uint32_t)ELF64_R_TYPE(r->r_info);
+	const struct klp_reloc_type *rt = klp_arch_reloc(c->arch, type);
+	uint64_t width = rt ? rt->width : 0;
+	struct lazy_loc loc = { .c = c, .target = target, .off = r->r_offset };
+	enum target_kind kind = target_kind(c, target);
+	char tname[64];
+
+	if (!rt || !rt->supported)
+		klp_report(c, RULE_RELOC_TYPE, lazy_where(&loc), symname,
+			   "relocation type %s is not supported by the kernel's apply_relocate_add() on %s",
+			   klp_reloc_type_name(c->arch, type, tname, sizeof(tname)),
+			   c->arch->name);
+	if (c->arch->e_machine == EM_RISCV &&
+	    (type == R_RISCV_PCREL_HI20 || type == R_RISCV_GOT_HI20))
+		klp_report(c, RULE_RELOC_PAIR, lazy_where(&loc), symname,
+			   "%s cannot be a klp relocation: its PCREL_LO12 partner names a local label and must stay behind, while the kernel looks for the pair in one relocation section; take the symbol's address through an exported pointer or a call instead",
+			   klp_reloc_type_name(c->arch, type, tname, sizeof(tname)));
+	if (r->r_offset >= t->sh->sh_size ||
+	    width > t->sh->sh_size - r->r_offset) {
+		klp_report(c, RULE_RELOC_OFFSET, lazy_where(&loc), symname,
+			   "relocation offset is past the end of the section (size 0x%" PRIx64 ")",
+			   t->sh->sh_size);
+		return;
+	}
+	if (c->arch->zero_check && width && !t->is_new &&
+	    t->sh->sh_type != SHT_NOBITS) {
+		const unsigned char *p = (const unsigned char *)ef->map +
+					 t->orig_offset + r->r_offset;
+
+		for (uint64_t k = 0; k < width; k++) {
+			if (p[k] == 0)
+				continue;
+			klp_report(c, RULE_NONZERO, lazy_where(&loc), symname,
+				   "the relocated location holds a nonzero value, so the kernel would refuse %s; relocations with an addend must leave zeros there",
+				   klp_reloc_type_name(c->arch, type, tname,
+						       sizeof(tname)));
+			break;
+		}
+	}
+	if (kind == TARGET_LOST)
+		klp_report(c, RULE_LOST_SECTION, lazy_where(&loc), symname,
+			   "section '%s' is never relocated by the kernel's module loader, so this klp relocation would be lost",
+			   t->name);
+	if (!lp_obj || (lp_obj[0] == 'v' && strcmp(lp_obj, KLP_VMLINUX) == 0))
+		return;
+	if (kind == TARGET_INIT)
+		klp_report(c, RULE_INIT_SECTION, lazy_where(&loc), symname,
+			   "a klp relocation for module '%s' in init section '%s' would be applied after the section is freed; move the reference out of __init code",
+			   lp_obj, t->name);
+	else if (kind == TARGET_SPECIAL)
+		klp_report(c, RULE_SPECIAL_SECTION, lazy_where(&loc), symname,
+			   "a klp relocation for module '%s' in special section '%s', which the livepatch's own load processes before the relocation is applied; reference an exported or vmlinux symbol here instead",
+			   lp_obj, t->name);
+}
+
+/* ------------------------------------------------------------------ */
+/* The whole module                                                   */
+/* ------------------------------------------------------------------ */
+
+static bool is_klp_sym_name(const char *name)
+{
+	return strncmp(name, KLP_SYM_PREFIX, sizeof(KLP_SYM_PREFIX) - 1) == 0 &&
+	       !klp_is_prefixed(name);
+}
+
+static bool is_klp_section(const struct elf_sec *s)
+{
+	return (s->sh->sh_flags & SHF_RELA_LIVEPATCH) ||
+	       strncmp(s->name, KLP_RELA_PREFIX,
+		       sizeof(KLP_RELA_PREFIX) - 1) == 0;
+}
+
+/* Object names as the kernel can match them: vmlinux or a module name. */
+static const char *objname_problem(const char *obj)
+{
+	if (!*obj)
+		return "is empty";
+	for (const char *p = obj; *p; p++) {
+		if (*p == '-')
+			return "contains '-' (kbuild spells module names with '_')";
+		if (!(*p == '_' || (*p >= '0' && *p <= '9') ||
+		      (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z')))
+			return "contains a character no module name has";
+	}
+	return NULL;
+}
+
+/*
+ * Parse a klp symbol name with the kernel's own format; return its object
+ * name in OBJ (KLP_OBJNAME_MAX + 1 bytes), or false.
+ */
+static bool parse_klp_sym(const char *name, char *obj)
+{
+	char sym[KLP_SYMNAME_MAX + 1];
+	unsigned long pos;
+
+	/* klp_resolve_symbols(): the widths are MODULE_NAME_LEN - 1 and
+	 * KSYM_NAME_LEN - 1.  */
+	return strlen(name) <= KLP_SYMNAME_MAX &&
+	       sscanf(name, KLP_SYM_PREFIX "%55[^.].%511[^,],%lu", obj, sym,
+		      &pos) == 3;
+}
+
+static void check_symbols(struct klp_checker *c)
+{
+	struct elf_file *ef = c->ef;
+
+	c->sym_obj = xcalloc(ef->nsyms ? ef->nsyms : 1, sizeof(*c->sym_obj));
+	for (size_t i = 1; i < ef->nsyms; i++) {
+		const Elf64_Sym *sym = &ef->syms[i];
+		const char *name = elf_sym_name(ef, i);
+		char obj[KLP_OBJNAME_MAX + 1], loc[64];
+		const char *why;
+
+		if (sym->st_shndx != SHN_LIVEPATCH && name[0] != '.')
+			continue;	/* the common case: nothing klp */
+		snprintf(loc, sizeof(loc), ".symtab entry %zu", i);
+		if (klp_is_prefixed(name) && sym->st_shndx != SHN_LIVEPATCH) {
+			klp_report(c, RULE_LEFTOVER, loc, name,
+				   "a klp_reloc.h name was not converted: run klp-convert-mini on the module after its final link");
+			continue;
+		}
+		if (sym->st_shndx != SHN_LIVEPATCH) {
+			if (is_klp_sym_name(name))
+				klp_report(c, RULE_SYM_SHNDX, loc, name,
+					   "a klp symbol name, but its section index is %u, not SHN_LIVEPATCH (0x%x)",
+					   sym->st_shndx, SHN_LIVEPATCH);
+			continue;
+		}
+		if (!parse_klp_sym(name, obj)) {
+			klp_report(c, RULE_SYM_NAME, loc, name,
+				   "an SHN_LIVEPATCH symbol must be named .klp.sym.<objname>.<symbol>,<sympos> (objname at most %d characters, whole name at most %d bytes)",
+				   KLP_OBJNAME_MAX, KLP_SYMNAME_MAX);
+			continue;
+		}
+		why = objname_problem(obj);
+		if (why)
+			klp_report(c, RULE_SYM_NAME, loc, name,
+				   "object name '%s' %s, so no loaded object can match it",
+				   obj, why);
+		c->sym_obj[i] = strcmp(obj, KLP_VMLINUX) == 0 ? SYM_OBJ_VMLINUX
+							      : SYM_OBJ_MODULE;
+	}
+}
+
+static void check_klp_section(struct klp_checker *c, size_t idx)
+{
+	struct elf_file *ef = c->ef;
+	const struct elf_sec *s = &ef->secs[idx];
+	const Elf64_Shdr *sh = s->sh;
+	char obj[KLP_OBJNAME_MAX + 1], loc[512];
+	const uint64_t *drop;
+	const Elf64_Rela *rela;
+	const char *why;
+	size_t n, target = sh->sh_info;
+	bool sec_vmlinux;
+
+	snprintf(loc, sizeof(loc), "[%zu] %s", idx, s->name);
+	if (sh->sh_type != SHT_RELA) {
+		klp_report(c, RULE_SEC_TYPE, loc, NULL,
+			   "a klp relocation section must be SHT_RELA (type is %u)",
+			   sh->sh_type);
+		return;
+	}
+	if (!(sh->sh_flags & SHF_RELA_LIVEPATCH) || !(sh->sh_flags & SHF_ALLOC))
+		klp_report(c, RULE_SEC_FLAGS, loc, NULL,
+			   "flags 0x%" PRIx64 " lack %s: a klp relocation section needs SHF_ALLOC|SHF_RELA_LIVEPATCH",
+			   sh->sh_flags,
+			   !(sh->sh_flags & SHF_RELA_LIVEPATCH) ?
+			   "SHF_RELA_LIVEPATCH" : "SHF_ALLOC");
+	if (sh->sh_entsize != sizeof(Elf64_Rela) ||
+	    sh->sh_size % sizeof(Elf64_Rela)) {
+		klp_report(c, RULE_SEC_ENTSIZE, loc, NULL,
+			   "entry size %" PRIu64 " or size 0x%" PRIx64 " does not fit Elf64_Rela",
+			   sh->sh_entsize, sh->sh_size);
+		return;
+	}
+	if (sh->sh_link != ef->symtab_idx || !ef->symtab_idx) {
+		klp_report(c, RULE_SEC_LINK, loc, NULL,
+			   "sh_link %u is not the symbol table", sh->sh_link);
+		return;
+	}
+	if (target == 0 || target >= ef->nsecs || target == idx ||
+	    !elf_sec_is_alloc(&ef->secs[target])) {
+		klp_report(c, RULE_SEC_TARGET, loc, NULL,
+			   "sh_info %zu is not an allocated section", target);
+		return;
+	}
+	/* klp_apply_section_relocs(): sscanf(".klp.rela.%55[^.]") */
+	if (sscanf(s->name, KLP_RELA_PREFIX "%55[^.]", obj) != 1 ||
+	    s->name[sizeof(KLP_RELA_PREFIX) - 1 + strlen(obj)] != '.') {
+		klp_report(c, RULE_SEC_NAME, loc, NULL,
+			   "the name must be .klp.rela.<objname>.<section>, objname at most %d characters and followed by '.'",
+			   KLP_OBJNAME_MAX);
+		return;
+	}
+	why = objname_problem(obj);
+	if (why) {
+		klp_report(c, RULE_SEC_NAME, loc, NULL,
+			   "object name '%s' %s, so the kernel never applies this section",
+			   obj, why);
+		return;
+	}
+	if (!(ef->secs[target].sh->sh_flags & (SHF_WRITE | SHF_EXECINSTR)))
+		klp_report(c, RULE_RO_TARGET, loc, NULL,
+			   "klp relocations into read-only section '%s'",
+			   ef->secs[target].name);
+
+	sec_vmlinux = strcmp(obj, KLP_VMLINUX) == 0;
+	rela = elf_sec_relas(ef, idx, &n, &drop);
+	for (size_t i = 0; rela && i < n; i++) {
+		size_t symi = ELF64_R_SYM(rela[i].r_info);
+		const char *name;
+
+		if (elf_dropped(drop, i))
+			continue;
+		if (symi >= ef->nsyms) {
+			klp_report(c, RULE_SYM_INDEX,
+				   klp_where(c, target, rela[i].r_offset, loc,
+					     sizeof(loc)), NULL,
+				   "symbol index %zu is past the end of .symtab", symi);
+			continue;
+		}
+		name = elf_sym_name(ef, symi);
+		if (ef->syms[symi].st_shndx != SHN_LIVEPATCH) {
+			klp_report(c, RULE_SYM_SHNDX,
+				   klp_where(c, target, rela[i].r_offset, loc,
+					     sizeof(loc)), name,
+				   "a klp relocation must reference an SHN_LIVEPATCH symbol");
+			continue;
+		}
+		if (!sec_vmlinux && c->sym_obj[symi] == SYM_OBJ_VMLINUX)
+			klp_report(c, RULE_VMLINUX_FROM_MODULE,
+				   klp_where(c, target, rela[i].r_offset, loc,
+					     sizeof(loc)), name,
+				   "module-specific section for '%s' references a vmlinux symbol; use a .klp.rela.vmlinux.* section for it",
+				   obj);
+		klp_check_reloc(c, target, &rela[i], name, obj);
+	}
+}
+
+/* Ordinary relocations are applied at load, before livepatch resolves
+ * anything: they may not use SHN_LIVEPATCH symbols.  */
+static void check_ordinary_section(struct klp_checker *c, size_t idx)
+{
+	struct elf_file *ef = c->ef;
+	const struct elf_sec *s = &ef->secs[idx];
+	const uint64_t *drop;
+	const Elf64_Rela *rela;
+	size_t n, target = s->sh->sh_info;
+	char loc[512];
+
+	if (target == 0 || target >= ef->nsecs ||
+	    !elf_sec_is_alloc(&ef->secs[target]) ||
+	    s->sh->sh_link != ef->symtab_idx || !ef->symtab_idx)
+		return;
+	if (s->sh->sh_type == SHT_REL) {
+		klp_report(c, RULE_REL, klp_where(c, target, 0, loc, sizeof(loc)),
+			   NULL, "REL relocation section [%zu] %s: livepatch modules need RELA relocations",
+			   idx, s->name);
+		return;
+	}
+	if (s->sh->sh_entsize != sizeof(Elf64_Rela) ||
+	    s->sh->sh_size % sizeof(Elf64_Rela))
+		return;
+	rela = elf_sec_relas(ef, idx, &n, &drop);
+	for (size_t i = 0; rela && i < n; i++) {
+		size_t symi = ELF64_R_SYM(rela[i].r_info);
+
+		if (elf_dropped(drop, i) || symi >= ef->nsyms ||
+		    ef->syms[symi].st_shndx != SHN_LIVEPATCH)
+			continue;
+		klp_report(c, RULE_ORDINARY_TO_KLP,
+			   klp_where(c, target, rela[i].r_offset, loc, sizeof(loc)),
+			   elf_sym_name(ef, symi),
+			   "ordinary relocation section [%zu] %s references an SHN_LIVEPATCH symbol; move the relocation to a .klp.rela section",
+			   idx, s->name);
+	}
+}
+
+/* The first allocated-section relocation against SYMIDX, for a message. */
+static bool first_reference(struct klp_checker *c, size_t symidx,
+			    size_t *target, uint64_t *off)
+{
+	struct elf_file *ef = c->ef;
+
+	for (size_t i = 1; i < ef->nsecs; i++) {
+		const struct elf_sec *s = &ef->secs[i];
+		const uint64_t *drop;
+		const Elf64_Rela *rela;
+		size_t n;
+
+		if (s->sh->sh_type != SHT_RELA || s->sh->sh_info == 0 ||
+		    s->sh->sh_info >= ef->nsecs ||
+		    s->sh->sh_entsize != sizeof(Elf64_Rela) ||
+		    !elf_sec_is_alloc(&ef->secs[s->sh->sh_info]))
+			continue;
+		rela = elf_sec_relas(ef, i, &n, &drop);
+		for (size_t k = 0; rela && k < n; k++) {
+			if (ELF64_R_SYM(rela[k].r_info) == symidx &&
+			    !elf_dropped(drop, k)) {
+				*target = s->sh->sh_info;
+				*off = rela[k].r_offset;
+				return true;
+			}
+		}
+	}
+	return false;
+}
+
+void klp_check_exports(struct klp_checker *c)
+{
+	struct elf_file *ef = c->ef;
+
+	for (size_t i = 1; i < ef->nsyms; i++) {
+		const Elf64_Sym *sym = &ef->syms[i];
+		const char *name = elf_sym_name(ef, i);
+		char loc[512];
+		size_t target;
+		uint64_t off;
+
+		if (sym->st_shndx != SHN_UNDEF || klp_is_prefixed(name) ||
+		    ELF64_ST_BIND(sym->st_info) == STB_WEAK || !*name ||
+		    strcmp(name, ".TOC.") == 0 ||	/* ppc64: the loader's */
+		    klp_symvers_has(c->symvers, name))
+			continue;
+		if (first_reference(c, i, &target, &off))
+			klp_where(c, target, off, loc, sizeof(loc));
+		else
+			snprintf(loc, sizeof(loc), ".symtab entry %zu", i);
+		klp_report(c, RULE_NOT_EXPORTED, loc, name,
+			   "is not exported by the kernel or a dependency; annotate it with KLP_RELOC_SYMBOL(obj, %s, pos)",
+			   name);
+	}
+}
+
+static bool modinfo_says_livepatch(struct elf_file *ef)
+{
+	for (size_t i = 1; i < ef->nsecs; i++) {
+		const Elf_Data *data;
+
+		if (ef->secs[i].is_new ||
+		    strcmp(ef->secs[i].name, ".modinfo") != 0 ||
+		    ef->secs[i].sh->sh_type != SHT_PROGBITS)
+			continue;
+		data = elf_sec_data(ef, i);
+		if (data && klp_modinfo_is_livepatch(data->d_buf, data->d_size))
+			return true;
+	}
+	return false;
+}
+
+/* Does the module hold anything livepatch-specific? */
+static bool has_klp_content(const struct elf_file *ef)
+{
+	for (size_t i = 1; i < ef->nsecs; i++)
+		if (is_klp_section(&ef->secs[i]))
+			return true;
+	for (size_t i = 1; i < ef->nsyms; i++) {
+		const char *name = elf_sym_name(ef, i);
+
+		if (ef->syms[i].st_shndx == SHN_LIVEPATCH ||
+		    strncmp(name, KLP_SYM_PREFIX, sizeof(KLP_SYM_PREFIX) - 1) == 0)
+			return true;
+	}
+	return false;
+}
+
+size_t klp_check_module(struct klp_checker *c)
+{
+	struct elf_file *ef = c->ef;
+	size_t errors = c->d->errors;
+
+	if (!modinfo_says_livepatch(ef)) {
+		if (has_klp_content(ef))
+			klp_report(c, RULE_MODINFO, NULL, NULL,
+				   "has livepatch symbols or sections but .modinfo does not say livepatch=Y; add MODULE_INFO(livepatch, \"Y\")");
+		else
+			klp_report(c, RULE_NOT_LIVEPATCH, NULL, NULL,
+				   "not a livepatch module: no livepatch=Y in .modinfo and no klp relocations");
+		return c->d->errors - errors;
+	}
+	if (!c->arch || (ef->ehdr.e_machine == EM_PPC64 &&
+			 ef->data_enc == ELFDATA2MSB)) {
+		klp_report(c, RULE_ARCH, NULL, NULL,
+			   "machine %u%s: the kernel has no livepatch support for this architecture",
+			   ef->ehdr.e_machine,
+			   ef->data_enc == ELFDATA2MSB ? " (big-endian)" : "");
+		return c->d->errors - errors;
+	}
+
+	check_symbols(c);
+	for (size_t i = 1; i < ef->nsecs; i++) {
+		const struct elf_sec *s = &ef->secs[i];
+
+		if (is_klp_section(s))
+			check_klp_section(c, i);
+		else if (s->sh->sh_type == SHT_RELA || s->sh->sh_type == SHT_REL)
+			check_ordinary_section(c, i);
+	}
+	if (c->symvers)
+		klp_check_exports(c);
+	return c->d->errors - errors;
+}

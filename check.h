@@ -1,0 +1,112 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * check.h - what the kernel's loader refuses in a livepatch module: one
+ * table of rules, used by --check on any module and by the converter on
+ * what it is about to write.
+ */
+#ifndef KLP_CHECK_H
+#define KLP_CHECK_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "arch.h"
+#include "diag.h"
+#include "elf-file.h"
+#include "klp.h"
+
+enum klp_rule {
+	RULE_NOT_LIVEPATCH,	/* no livepatch=Y and nothing klp in it */
+	RULE_MODINFO,		/* klp content without livepatch=Y */
+	RULE_ARCH,
+	RULE_PREFIX_DEFINED,	/* a klp_reloc.h name that is defined */
+	RULE_PREFIX_PARSE,	/* a klp_reloc.h name that does not parse */
+	RULE_LEFTOVER,		/* a klp_reloc.h name not converted */
+	RULE_SEC_TYPE,
+	RULE_SEC_FLAGS,
+	RULE_SEC_LINK,
+	RULE_SEC_TARGET,
+	RULE_SEC_ENTSIZE,
+	RULE_SEC_NAME,
+	RULE_SYM_SHNDX,
+	RULE_SYM_NAME,
+	RULE_SYM_INDEX,
+	RULE_VMLINUX_FROM_MODULE,
+	RULE_SPECIAL_SECTION,
+	RULE_INIT_SECTION,
+	RULE_LOST_SECTION,
+	RULE_RELOC_TYPE,
+	RULE_RELOC_PAIR,
+	RULE_RELOC_OFFSET,
+	RULE_NONZERO,
+	RULE_ORDINARY_TO_KLP,
+	RULE_REL,
+	RULE_NOT_EXPORTED,
+	RULE_RO_TARGET,		/* a warning */
+	NR_RULES
+};
+
+struct klp_rule_info {
+	const char *id;		/* stable name, in messages and JSON */
+	enum diag_level level;
+	const char *kernel;	/* what the load would print, or what happens */
+};
+
+extern const struct klp_rule_info klp_rules[NR_RULES];
+
+/* Defined functions and objects by (section, value), for FUNC+0xOFF. */
+struct func_ref {
+	size_t shndx;
+	uint64_t value, size;
+	size_t symidx;
+};
+
+enum { SYM_OBJ_NONE, SYM_OBJ_VMLINUX, SYM_OBJ_MODULE };
+
+struct klp_checker {
+	struct elf_file *ef;
+	struct diag *d;
+	const struct klp_arch *arch;
+	const struct klp_symvers *symvers;	/* NULL: no export check */
+	size_t counts[NR_RULES];
+
+	unsigned char *kinds;		/* per target section, on first use */
+	unsigned char *sym_obj;		/* per symbol: SYM_OBJ_* */
+	struct func_ref *funcs;		/* built on first use */
+	size_t nfuncs;
+	bool funcs_built;
+};
+
+void klp_checker_init(struct klp_checker *c, struct elf_file *ef);
+void klp_checker_free(struct klp_checker *c);
+
+/* "[IDX] SECTION+0xOFF (FUNC+0xOFF)" for offset OFF in section SHNDX. */
+const char *klp_where(struct klp_checker *c, size_t shndx, uint64_t off,
+		      char *buf, size_t len);
+
+/*
+ * Report a finding of RULE at location LOC (NULL: the file) about symbol
+ * SYM (NULL: none); FMT says what is wrong and what to do.
+ */
+void klp_report(struct klp_checker *c, enum klp_rule rule, const char *loc,
+		const char *sym, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+
+/*
+ * The rules for one klp relocation R into section TARGET against symbol
+ * SYMNAME, carried by object LP_OBJ: its type, offset and location on
+ * this architecture, and, when LP_OBJ is a module, the special and .init
+ * sections the module's own load processes too early or frees.
+ */
+void klp_check_reloc(struct klp_checker *c, size_t target,
+		     const Elf64_Rela *r, const char *symname,
+		     const char *lp_obj);
+
+/* With c->symvers: every undefined symbol must be exported. */
+void klp_check_exports(struct klp_checker *c);
+
+/* Check a whole module (or the converter's result in memory).  Return
+ * the number of errors found.  */
+size_t klp_check_module(struct klp_checker *c);
+
+#endif /* KLP_CHECK_H */
