@@ -311,6 +311,46 @@ t_other_fs() {
 }
 run_test dash_o_onto_another_file_system t_other_fs
 
+# --check (the tool's own verifier, beyond the contract) agrees with
+# klpcheck: it passes the tool's output, and names each defect of a
+# hand-made bad "conversion" (the one run-harness.sh feeds klpcheck), and
+# writes nothing either way.
+t_check_mode() {
+	need_x86_64
+	sample sample.S
+	build_ko raw.ko sample.S
+	cp raw.ko good.ko
+	run_tool 0 -q good.ko
+	cp raw.ko bad.ko
+	elfpoke bad.ko \
+		sym 8 name .klp.sym.vmlinux.saved_command_line sym 8 shndx 0xff20 \
+		sym 9 name .klp.sym.klp_target.target_fn,1 sym 9 shndx 0xff20 \
+		sym 13 name .klp.sym.vmlinux.counter,2 sym 13 shndx 0xff20 \
+		shdr 2 flags 0x100042 shdr 2 name .klp.rela.klp_target..text \
+		shdr 5 flags 0x100042 shdr 5 name .klp.rela.vmlinux__data
+	! "$builddir/klpcheck" bad.ko >/dev/null || fail "klpcheck accepts bad.ko"
+	save good.ko bad.ko raw.ko
+	run_tool 0 --check good.ko
+	assert_unchanged good.ko
+	assert_no_temp
+	# Unconverted annotations: the module would not load.
+	run_tool 1 --check raw.ko
+	assert_grep "^$me: error: raw\\.ko: \\.symtab entry 8: symbol '\\.klp\\.sym\\.rela\\.vmlinux\\.vmlinux\\.saved_command_line\\.0'" "$t.err"
+	run_tool 1 --check bad.ko
+	local e="^$me: error: bad\\.ko: "
+	assert_grep "$e\\.symtab entry 8: symbol '\\.klp\\.sym\\.vmlinux\\.saved_command_line': " "$t.err"
+	assert_grep "$e\\[1\\] \\.text\\+0x1 \\(lp_fn\\+0x1\\): symbol 'printk': " "$t.err"
+	assert_grep "$e\\[1\\] \\.text\\+0x13 \\(lp_fn\\+0x13\\): symbol '\\.klp\\.sym\\.vmlinux\\.counter,2': .*vmlinux symbol" "$t.err"
+	assert_grep "$e\\[5\\] \\.klp\\.rela\\.vmlinux__data: " "$t.err"
+	assert_unchanged good.ko bad.ko raw.ko
+	assert_no_temp
+	# Several files: each is checked, the worst result wins.
+	run_tool 1 --check good.ko bad.ko
+	assert_grep "^$me: error: bad\\.ko: " "$t.err"
+	assert_no_grep "^$me: error: good\\.ko: " "$t.err"
+}
+run_test check_mode_agrees_with_klpcheck_and_writes_nothing t_check_mode
+
 t_help() {
 	run_tool 0 --help
 	assert_grep '[Uu]sage' "$t.out"
