@@ -233,7 +233,15 @@ static int load_sections(struct elf_file *ef)
 				   i, elf_errmsg(-1));
 			return -1;
 		}
-		/* libelf's own copy of the header: edits stay in memory. */
+		/* libelf's own copy of the header: edits stay in memory.
+		 * For a misaligned table in the host's byte order libelf
+		 * points into the file image; take an aligned copy.  */
+		if ((uintptr_t)sh % _Alignof(Elf64_Shdr)) {
+			Elf64_Shdr *copy = arena_alloc(&ef->arena, sizeof(*copy));
+
+			memcpy(copy, sh, sizeof(*copy));
+			sh = copy;
+		}
 		s->sh = sh;
 		s->orig_offset = sh->sh_offset;
 		s->orig_size = sh->sh_type == SHT_NOBITS ? 0 : sh->sh_size;
@@ -1103,13 +1111,23 @@ static int open_temp(struct diag *d, const char *out_path)
 	return fd;
 }
 
-/* Give the temporary file its mode and put it in place. */
+/*
+ * Give the temporary file the input's owner and mode, and put it in
+ * place.  fchown first: it may clear set-id bits that fchmod then sets.
+ * Only root can give a file away; anyone else keeps the file as their
+ * own, as an editor saving over it would.
+ */
 static int commit_temp(struct diag *d, int fd, const char *out_path,
-		       mode_t mode)
+		       const struct stat *st)
 {
 	int ret = 0;
 
-	if (fchmod(fd, mode & 07777) != 0) {
+	if (fchown(fd, st->st_uid, st->st_gid) != 0 && errno != EPERM) {
+		diag_error(d, "cannot set the owner of %s: %s", temp_path,
+			   strerror(errno));
+		ret = -1;
+	}
+	if (ret == 0 && fchmod(fd, st->st_mode & 07777) != 0) {
 		diag_error(d, "cannot set the mode of %s: %s", temp_path,
 			   strerror(errno));
 		ret = -1;
@@ -1136,7 +1154,7 @@ static int commit_temp(struct diag *d, int fd, const char *out_path,
  * the tail, the new sections and the section header table, then rename the
  * temporary file over OUT_PATH.
  */
-int elf_write(struct elf_file *ef, const char *out_path, mode_t mode)
+int elf_write(struct elf_file *ef, const char *out_path, const struct stat *st)
 {
 	uint64_t tail, shoff, end;
 	struct out o = {
@@ -1161,11 +1179,11 @@ int elf_write(struct elf_file *ef, const char *out_path, mode_t mode)
 		elf_cleanup_temp();
 		return -1;
 	}
-	return commit_temp(ef->diag, o.fd, out_path, mode);
+	return commit_temp(ef->diag, o.fd, out_path, st);
 }
 
 int elf_copy_file(struct diag *d, int in_fd, size_t size, const char *out_path,
-		  mode_t mode)
+		  const struct stat *st)
 {
 	struct out o = { .diag = d, .in_fd = in_fd };
 	char *map;
@@ -1191,5 +1209,5 @@ int elf_copy_file(struct diag *d, int in_fd, size_t size, const char *out_path,
 		elf_cleanup_temp();
 		return -1;
 	}
-	return commit_temp(d, o.fd, out_path, mode);
+	return commit_temp(d, o.fd, out_path, st);
 }

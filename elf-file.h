@@ -20,6 +20,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/stat.h>
 
 #include "diag.h"
 
@@ -149,14 +150,15 @@ void elf_sec_set_buf(struct elf_file *ef, size_t idx, void *buf, size_t size,
 
 /*
  * Write the model to OUT_PATH atomically: a temporary file in the same
- * directory, then rename(2).  MODE is the new file's permission bits.
- * On failure nothing is left behind and -1 is returned after reporting.
+ * directory, then rename(2).  The new file gets the owner (when allowed)
+ * and the permission bits of ST, the input's.  On failure nothing is left
+ * behind and -1 is returned after reporting.
  */
-int elf_write(struct elf_file *ef, const char *out_path, mode_t mode);
+int elf_write(struct elf_file *ef, const char *out_path, const struct stat *st);
 
 /* Copy a file's bytes to OUT_PATH atomically, same rules as elf_write. */
 int elf_copy_file(struct diag *d, int in_fd, size_t size, const char *out_path,
-		  mode_t mode);
+		  const struct stat *st);
 
 /* Remove a temporary output left by an interrupted write (atexit). */
 void elf_cleanup_temp(void);

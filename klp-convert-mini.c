@@ -232,11 +232,11 @@ static int convert_file(const struct args *a, const struct klp_symvers *sv)
 		diag_note(&d, "no klp_reloc.h symbols: nothing to convert%s",
 			  same ? ", file left untouched" : "");
 		if (!same && !a->dry_run &&
-		    elf_copy_file(&d, ef.fd, ef.size, out, st.st_mode) != 0)
+		    elf_copy_file(&d, ef.fd, ef.size, out, &st) != 0)
 			goto out;
 		break;
 	case CONVERT_DONE:
-		if (!a->dry_run && elf_write(&ef, out, st.st_mode) != 0)
+		if (!a->dry_run && elf_write(&ef, out, &st) != 0)
 			goto out;
 		diag_note(&d, "%s%zu symbol%s converted, %zu relocation%s moved into %zu klp relocation section%s%s%s",
 			  a->dry_run ? "dry run: " : "",
@@ -307,12 +307,31 @@ static void on_signal(int sig)
 	raise(sig);
 }
 
+/*
+ * The input is read through a mapping: if another process truncates it
+ * meanwhile, reading raises SIGBUS.  That is bad input, not a crash.
+ */
+static void on_sigbus(int sig)
+{
+	static const char msg[] =
+		": error: the input file shrank while it was being read (SIGBUS); nothing written\n";
+	ssize_t r;
+
+	(void)sig;
+	elf_unlink_temp_signal_safe();
+	r = write(STDERR_FILENO, diag_progname, strlen(diag_progname));
+	r = write(STDERR_FILENO, msg, sizeof(msg) - 1);
+	(void)r;
+	_exit(EXIT_REFUSED);
+}
+
 static void setup_signals(void)
 {
 	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGPIPE };
 
 	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
 		signal(sigs[i], on_signal);
+	signal(SIGBUS, on_sigbus);
 	/* A file size limit must show up as EFBIG from write(2). */
 	signal(SIGXFSZ, SIG_IGN);
 	atexit(elf_cleanup_temp);

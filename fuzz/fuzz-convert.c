@@ -102,8 +102,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memcpy(buf, data, size);
 
 	if (elf_open_mem(&ef, &d, buf, size) == 0 &&
-	    klp_convert(&ef, &opts, &stats) == CONVERT_DONE)
-		written = elf_write(&ef, out_path, 0600) == 0;
+	    klp_convert(&ef, &opts, &stats) == CONVERT_DONE) {
+		struct stat st = { .st_mode = 0600, .st_uid = getuid(),
+				   .st_gid = getgid() };
+
+		written = elf_write(&ef, out_path, &st) == 0;
+	}
 	elf_close(&ef);
 	if (written)
 		check_written();
