@@ -39,6 +39,7 @@ endif
 
 .DELETE_ON_ERROR:
 .PHONY: all check install uninstall clean help deps-test deps-kernel deps-bench \
+	deps-fuzz fuzz \
 	demo bench lint
 
 all: $(PROG)
@@ -64,6 +65,10 @@ build build/san:
 TEST_ENV	= LC_ALL=C KLP_TOPDIR=$(CURDIR) \
 		  KLP_CONVERT=$(CURDIR)/$(PROG) \
 		  KLP_CONVERT_SAN=$(CURDIR)/$(PROG_SAN)
+# VALGRIND=1: every tool run of the offline suites under memcheck.
+ifeq ($(VALGRIND),1)
+TEST_ENV	+= KLP_VALGRIND=1
+endif
 
 # `make check` runs everything: the offline suite with the normal and the
 # ASan+UBSan build, then the kernel suite (qemu, Debian's 6.1 and 6.12).
@@ -94,6 +99,12 @@ bench: deps-bench
 	$(MAKE) $(PROG)
 	$(TEST_ENV) bench/bench.sh
 
+# libFuzzer on the whole pipeline and on the name parser; crashes found
+# are copied to tests/fuzz-regress/, which `make check` replays.
+FUZZ_SECONDS	?= 60
+fuzz: deps-fuzz
+	$(MAKE) -C fuzz run FUZZ_SECONDS=$(FUZZ_SECONDS)
+
 # Packages first: the build itself needs libelf-dev.
 deps-test:
 	scripts/install-deps.sh build test cross kernel
@@ -101,6 +112,8 @@ deps-kernel:
 	scripts/install-deps.sh build kernel
 deps-bench:
 	scripts/install-deps.sh build bench
+deps-fuzz:
+	scripts/install-deps.sh build fuzz cross
 
 lint:
 	scripts/install-deps.sh lint
@@ -118,9 +131,11 @@ help:
 	@echo '  check      install missing packages, run every test (offline, ASan+UBSan, qemu kernels)'
 	@echo '  demo       the conference demo: build, convert, boot a kernel, patch it'
 	@echo '  bench      time and memory against cp and objcopy on generated modules'
+	@echo '  fuzz       run the libFuzzer targets FUZZ_SECONDS each (default 60)'
 	@echo '  lint       cppcheck, clang-tidy and shellcheck'
 	@echo '  install    install binary, klp_reloc.h, man page and make fragment'
 	@echo '  uninstall  remove what install installed'
 	@echo '  clean      remove build products'
 	@echo 'Variables: PREFIX=$(PREFIX) DESTDIR= SANITIZE=1 WERROR=1 CC=$(CC)'
+	@echo '           VALGRIND=1 (check under valgrind memcheck)'
 	@echo '           KLP_SKIP_KERNEL=1 (check without the qemu suite)'
