@@ -16,7 +16,8 @@
 # Environment: KLP_CONVERT (the tool), KLP_TOPDIR (the repository),
 # KLP_TEST_PREFIX (prepended to test names, "asan:" for the sanitizer
 # rerun), KLP_TEST_BUILDDIR (helper programs; default tests/build),
-# KLP_TEST_KEEP=1 (keep the temporary directory), CC, LD.
+# KLP_TEST_KEEP=1 (keep the temporary directory), KLP_TEST_TIMEOUT
+# (seconds one tool run may take, default 60), CC, LD.
 
 set -u
 LC_ALL=C
@@ -145,9 +146,11 @@ run_tool() {
 	local want=$1 rc=0
 	shift
 	ls -A >"$t.before"
-	"$KLP_CONVERT" "$@" >"$t.out" 2>"$t.err" || rc=$?
+	# A hung tool fails its test instead of hanging the suite (and CI).
+	timeout -k 5 "${KLP_TEST_TIMEOUT:-60}" "$KLP_CONVERT" "$@" >"$t.out" 2>"$t.err" || rc=$?
 	ls -A >"$t.after"
 	echo "\$ klp-convert-mini $* -> exit $rc"
+	[ $rc != 124 ] || fail "klp-convert-mini $*: no result within ${KLP_TEST_TIMEOUT:-60}s"
 	sed 's/^/  stdout: /' "$t.out"
 	sed 's/^/  stderr: /' "$t.err"
 	if grep -Eq 'Sanitizer|runtime error:' "$t.err"; then

@@ -271,7 +271,7 @@ t_o_is_input() {
 	run_tool 0 a.ko
 	local rc=0
 	ls -A >"$t.before"
-	"$KLP_CONVERT" -o b.ko b.ko >"$t.out" 2>"$t.err" || rc=$?
+	timeout -k 5 "${KLP_TEST_TIMEOUT:-60}" "$KLP_CONVERT" -o b.ko b.ko >"$t.out" 2>"$t.err" || rc=$?
 	ls -A >"$t.after"
 	cat "$t.err"
 	case $rc in
@@ -299,7 +299,7 @@ t_other_fs() {
 	save mod.ko
 	run_tool 0 ref.ko
 	local rc=0
-	"$KLP_CONVERT" -o "$other/out.ko" mod.ko >"$t.out" 2>"$t.err" || rc=$?
+	timeout -k 5 "${KLP_TEST_TIMEOUT:-60}" "$KLP_CONVERT" -o "$other/out.ko" mod.ko >"$t.out" 2>"$t.err" || rc=$?
 	cat "$t.err"
 	local left
 	left=$(ls -A "$other")

@@ -90,7 +90,7 @@ EOF
 	dump -r mod.ko | grep -q 'type=23 .*saved_command_line' || fail "fixture: no PCREL_HI20"
 	save mod.ko
 	local rc=0
-	"$KLP_CONVERT" mod.ko >"$t.out" 2>"$t.err" || rc=$?
+	timeout -k 5 "${KLP_TEST_TIMEOUT:-60}" "$KLP_CONVERT" mod.ko >"$t.out" 2>"$t.err" || rc=$?
 	cat "$t.err"
 	if [ "$rc" = 1 ]; then
 		assert_grep "^$me: error: mod\\.ko: \\[[0-9]+\\] \\.text\\+0x[0-9a-f]+ \\([^)]+\\): symbol '[^']+': " "$t.err"
