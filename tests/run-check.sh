@@ -1,0 +1,565 @@
+#!/bin/bash
+# shellcheck source-path=SCRIPTDIR disable=SC2317 # t_* run via run_test
+# run-check.sh - klp-convert-mini --check: one hand-broken module per
+# kernel rule, good modules clean on every architecture, real Debian
+# modules, exit codes, and agreement with the converter's refusals.
+#
+# Every module starts as tests/check/lp.c, compiled like a kernel module
+# and linked with `ld -r`, converted by the tool; a test then breaks
+# exactly one thing with tests/helpers/elfpoke and asserts the EXACT
+# findings: file, severity, rule id, location, symbol and the kernel's
+# message (tests/check/findings.py reads the --format=json document), the
+# same findings in the text format, the exit status, and that --check
+# wrote nothing (every file of the test directory keeps its bytes and
+# mtime, and no file appears).  Locations are worked out from the dump of
+# the module, not from the tool.
+#
+# Environment: as lib.sh; KLP_CACHE (where the kernel suite keeps Debian
+# kernels; a few modules of a linux-image package are kept there under
+# check-modules/), KLP_SKIP_CROSS=1, KLP_SKIP_DEBIAN=1 (skip the tests that
+# need a Debian linux-image package when none is cached).
+
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
+
+checkdir=$srcdir/check
+# Python starts slowly through a version manager's shim: the system's first.
+python=$(command -v /usr/bin/python3 || command -v python3) || python=python3
+KLP_CACHE=${KLP_CACHE:-/var/cache/klp-convert-mini}
+
+# --- fixtures -------------------------------------------------------------------
+
+# lp OUT [CFLAGS...]: tests/check/lp.c as an unconverted module OUT.
+lp() {
+	local out=$1
+	shift
+	cp "$checkdir/lp.c" .
+	build_kmod "$out" lp.c -- "$@"
+	rm -f lp.c
+}
+
+# good OUT [CFLAGS...]: lp.c built and converted by the tool into OUT.
+good() {
+	local out=$1
+	shift
+	lp "$out.raw" "$@"
+	run_tool 0 -q -o "$out" "$out.raw"
+	rm -f "$out.raw"
+}
+
+# secidx FILE NAME: the index of section NAME.
+secidx() {
+	dump -S "$1" | awk -v n="$2" '$2 == n { print substr($1, 2, length($1) - 2); exit }' | grep . ||
+		fail "no section $2 in $1"
+}
+
+# secoff FILE IDX: the file offset of section IDX, in decimal.
+secoff() {
+	local off
+	off=$(readelf -SW "$1" | sed -n 's/^ *\[ *\([0-9]*\)\] /\1 /p' | awk -v i="$2" '$1 == i { print $5 }')
+	[ -n "$off" ] || fail "no offset for section $2 of $1"
+	echo $((0x$off))
+}
+
+# reloc FILE SYM [N]: "OFFSET TARGETIDX TARGETNAME RELSECIDX RELSECNAME
+# ENTRY" of the Nth (default first) relocation against symbol SYM.
+reloc() {
+	local f=$1 sym=$2 n=${3:-1} line
+	line=$(dump -r "$f" | awk -v s="$sym" '
+		NF == 10 && $9 == s {
+			# entry number within its relocation section
+			print $6, substr($4, 2, length($4) - 2), substr($5, 1, length($5) - 1),
+			      substr($1, 2, length($1) - 2), $2, cnt[$2]++ + 0
+			next
+		}
+		{ cnt[$2]++ }' | sed -n "${n}p")
+	[ -n "$line" ] || fail "no relocation against $sym in $f"
+	echo "$line"
+}
+
+# loc FILE SYM [N]: the checker's location of the Nth relocation against
+# SYM, exactly: "[IDX] SECTION+0xOFF (FUNC+0xOFF)", the part in parentheses
+# when a sized FUNC or OBJECT symbol of that section covers the offset
+# (the last one at or below the offset, the higher index on a tie).
+loc() {
+	local off tidx tsec name value size type shndx bestv=-1 bests=0 bestn=
+	read -r off tidx tsec _ _ _ <<<"$(reloc "$@")"
+	off=$((off))
+	while read -r _ name value size type _ _ shndx; do
+		case $type in FUNC | OBJECT) ;; *) continue ;; esac
+		[ "$shndx" = "shndx=$tidx($tsec)" ] || continue
+		value=$((${value#value=}))
+		size=${size#size=}
+		if [ "$value" -le "$off" ] && [ "$value" -ge "$bestv" ]; then
+			bestv=$value bests=$size bestn=$name
+		fi
+	done < <(dump -s "$1" | awk 'NF == 8')
+	printf '[%s] %s+0x%x' "$tidx" "$tsec" "$off"
+	if [ -n "$bestn" ] && [ "$off" -lt $((bestv + bests)) ]; then
+		printf ' (%s+0x%x)' "$bestn" $((off - bestv))
+	fi
+	echo
+}
+
+# --- running --check ----------------------------------------------------------
+
+# check WANT ARGS...: run `klp-convert-mini --check --format=json ARGS`
+# and `klp-convert-mini --check ARGS`; both must exit WANT.  The JSON must
+# parse (python's json module, as json.tool) and have the issue's shape;
+# its findings go to $t.found (see tests/check/findings.py).  The text run must
+# print exactly the lines those findings make, on stderr, and nothing on
+# stdout.  Neither run may change a file of the test directory or leave
+# one behind.
+check() {
+	local want=$1 f files=()
+	shift
+	for f in *; do
+		[ -f "$f" ] && files+=("$f")
+	done
+	save "${files[@]}"
+	run_tool "$want" --check --format=json "$@"
+	assert_empty "$t.err"
+	cp "$t.out" "$t.json"
+	"$python" "$checkdir/findings.py" "$t.json" "$t.found" "$t.text" 2>"$t.py" ||
+		fail "--format=json: $(cat "$t.py")"
+	assert_unchanged "${files[@]}"
+	assert_no_temp
+	run_tool "$want" --check "$@"
+	assert_empty "$t.out"
+	compare_files "text-format findings (vs the JSON ones)" "$t.text" "$t.err"
+	assert_unchanged "${files[@]}"
+	assert_no_temp
+}
+
+# found: the findings of the last check must be exactly standard input.
+found() {
+	compare "findings" "$t.found"
+}
+
+# --- 1. one hand-broken module per rule ------------------------------------------
+
+# The finding of a broken klp section [IDX] NAME: no symbol.
+t_not_livepatch() {
+	lp plain.ko -DPLAIN
+	check 1 plain.ko
+	found <<EOF
+plain.ko|error|not-livepatch|||module ... is not marked as a livepatch module
+plain.ko|errors=1|warnings=0
+EOF
+}
+run_test check_reports_not_livepatch_for_a_plain_module t_not_livepatch
+
+# livepatch=Y becomes livepatch=N in the converted module's .modinfo.
+t_modinfo() {
+	local off
+	good bad.ko
+	[ "$(grep -c -a -o 'livepatch=Y' bad.ko)" = 1 ] || fail "livepatch=Y is not in bad.ko once"
+	off=$(grep -b -a -o 'livepatch=Y' bad.ko | cut -d: -f1)
+	elfpoke bad.ko raw $((off + 10)) 4e
+	! grep -q -a 'livepatch=Y' bad.ko || fail "livepatch=Y still in bad.ko"
+	check 1 bad.ko
+	found <<EOF
+bad.ko|error|livepatch-modinfo|||module ... is not marked as a livepatch module
+bad.ko|errors=1|warnings=0
+EOF
+}
+run_test check_reports_livepatch_modinfo_when_livepatch_Y_is_removed t_modinfo
+
+# klp_sec FIELD VALUE [RAW]: break one field of .klp.rela.vmlinux..text
+# of a converted module bad.ko; $s is that section's index.
+klp_sec() {
+	good bad.ko
+	s=$(secidx bad.ko .klp.rela.vmlinux..text)
+	elfpoke bad.ko "${3:-shdr}" "$s" "$1" "$2"
+}
+
+t_sec_type() {
+	klp_sec type 1
+	check 1 bad.ko
+	found <<EOF
+bad.ko|error|klp-section-type|[$s] .klp.rela.vmlinux..text||none
+bad.ko|errors=1|warnings=0
+EOF
+	assert_grep "SHT_RELA \\(type is 1\\)" "$t.err"
+}
+run_test check_reports_klp_section_type_of_a_progbits_klp_section t_sec_type
+
+t_sec_flags_livepatch() {
+	klp_sec flags 0x42
+	check 1 bad.ko
+	found <<EOF
+bad.ko|error|klp-section-flags|[$s] .klp.rela.vmlinux..text||none
+bad.ko|errors=1|warnings=0
+EOF
+	assert_grep "flags 0x42 lack SHF_RELA_LIVEPATCH" "$t.err"
+}
+run_test check_reports_klp_section_flags_without_SHF_RELA_LIVEPATCH t_sec_flags_livepatch
+
+t_sec_flags_alloc() {
+	klp_sec flags 0x100040
+	check 1 bad.ko
+	found <<EOF
+bad.ko|error|klp-section-flags|[$s] .klp.rela.vmlinux..text||none
+bad.ko|errors=1|warnings=0
+EOF
+	assert_grep "flags 0x100040 lack SHF_ALLOC" "$t.err"
+}
+run_test check_reports_klp_section_flags_without_SHF_ALLOC t_sec_flags_alloc
+
+t_sec_link() {
+	good bad.ko
+	local strtab
+	strtab=$(secidx bad.ko .strtab)
+	s=$(secidx bad.ko .klp.rela.vmlinux..text)
+	elfpoke bad.ko shdr "$s" link "$strtab"
+	check 1 bad.ko
+	found <<EOF
+bad.ko|error|klp-section-link|[$s] .klp.rela.vmlinux..text||none
+bad.ko|errors=1|warnings=0
+EOF
+	assert_grep "sh_link $strtab is not the symbol table" "$t.err"
+}
+run_test check_reports_klp_section_link_to_the_string_table t_sec_link
+
+t_sec_target() {
+	good bad.ko
+	local comment
+	comment=$(secidx bad.ko .comment)
+	s=$(secidx bad.ko .klp.rela.vmlinux..text)
+	elfpoke bad.ko shdr "$s" info "$comment"
+	check 1 bad.ko
+	found <<EOF
+bad.ko|error|klp-section-target|[$s] .klp.rela.vmlinux..text||none
+bad.ko|errors=1|warnings=0
+EOF
+	assert_grep "sh_info $comment is not an allocated section" "$t.err"
+}
+run_test check_reports_klp_section_target_that_is_not_allocated t_sec_target
+
+t_sec_entsize() {
+	klp_sec entsize 16 rawshdr
+	dump -S bad.ko | grep -q "^\\[$s\\] .* entsize=16 " || fail "entsize not poked"
+	check 1 bad.ko
+	found <<EOF
+bad.ko|error|klp-section-entsize|[$s] .klp.rela.vmlinux..text||none
+bad.ko|errors=1|warnings=0
+EOF
+	assert_grep "entry size 16 or size 0x18 does not fit Elf64_Rela" "$t.err"
+}
+run_test check_reports_klp_section_entsize_of_16 t_sec_entsize
+
+# The minimal klp-convert's bug: no '.' between object and section, so the
+# kernel reads the object "vmlinux_text" and never applies the section.
+t_sec_name_nodot() {
+	klp_sec name .klp.rela.vmlinux_text
+	check 1 bad.ko
+	found <<EOF
+bad.ko|error|klp-section-name|[$s] .klp.rela.vmlinux_text||none
+bad.ko|errors=1|warnings=0
+EOF
+}
+run_test check_reports_klp_section_name_without_a_dot_after_the_object t_sec_name_nodot
+
+# An object name of 56 characters: %55[^.] stops one short of the dot.
+t_sec_name_long() {
+	local obj
+	obj=$(printf 'm%.0s' $(seq 56))
+	good bad.ko
+	s=$(secidx bad.ko .klp.rela.klp_target..text)
+	elfpoke bad.ko shdr "$s" name ".klp.rela.$obj..text"
+	check 1 bad.ko
+	found <<EOF
+bad.ko|error|klp-section-name|[$s] .klp.rela.$obj..text||none
+bad.ko|errors=1|warnings=0
+EOF
+	# 55 characters are fine.
+	good ok.ko
+	elfpoke ok.ko shdr "$s" name ".klp.rela.${obj:1}..text"
+	check 0 ok.ko
+	found <<EOF
+ok.ko|errors=0|warnings=0
+EOF
+}
+run_test check_reports_klp_section_name_with_a_56_character_object t_sec_name_long
+
+# A .klp.sym.* symbol left SHN_UNDEF, still used by its klp section: the
+# symbol and the relocation are both reported.  The loader resolves an
+# SHN_UNDEF symbol itself (simplify_symbols()) before livepatch sees it,
+# so the load fails with "Unknown symbol", not with livepatch's message.
+t_sym_shndx() {
+	good bad.ko
+	local i l
+	i=$(symidx bad.ko .klp.sym.vmlinux.vm_fn,0)
+	l=$(loc bad.ko .klp.sym.vmlinux.vm_fn,0)
+	elfpoke bad.ko sym "$i" shndx 0
+	check 1 bad.ko
+	found <<EOF
+bad.ko|error|klp-symbol-shndx|.symtab entry $i|.klp.sym.vmlinux.vm_fn,0|Unknown symbol .klp.sym.vmlinux.vm_fn,0 (err -2)
+bad.ko|error|klp-symbol-shndx|$l|.klp.sym.vmlinux.vm_fn,0|Unknown symbol .klp.sym.vmlinux.vm_fn,0 (err -2)
+bad.ko|errors=2|warnings=0
+EOF
+}
+run_test check_reports_klp_symbol_shndx_undef_at_symbol_and_relocation t_sym_shndx
+
+# The same with the symbol defined (st_shndx = .text): now livepatch's
+# klp_resolve_symbols() is what refuses it.
+t_sym_shndx_defined() {
+	good bad.ko
+	local i l text
+	i=$(symidx bad.ko .klp.sym.vmlinux.vm_fn,0)
+	l=$(loc bad.ko .klp.sym.vmlinux.vm_fn,0)
+	text=$(secidx bad.ko .text)
+	elfpoke bad.ko sym "$i" shndx "$text"
+	check 1 bad.ko
+	found <<EOF
+bad.ko|error|klp-symbol-shndx|.symtab entry $i|.klp.sym.vmlinux.vm_fn,0|symbol .klp.sym.vmlinux.vm_fn,0 is not marked as a livepatch symbol
+bad.ko|error|klp-symbol-shndx|$l|.klp.sym.vmlinux.vm_fn,0|symbol .klp.sym.vmlinux.vm_fn,0 is not marked as a livepatch symbol
+bad.ko|errors=2|warnings=0
+EOF
+}
+run_test check_reports_klp_symbol_shndx_of_a_defined_klp_symbol t_sym_shndx_defined
+
+# An SHN_LIVEPATCH symbol without ",pos": sscanf() returns 2.
+t_sym_name() {
+	good bad.ko
+	local i
+	i=$(symidx bad.ko .klp.sym.vmlinux.vm_fn,0)
+	elfpoke bad.ko sym "$i" name .klp.sym.vmlinux.vm_fn
+	check 1 bad.ko
+	found <<EOF
+bad.ko|error|klp-symbol-name|.symtab entry $i|.klp.sym.vmlinux.vm_fn|symbol .klp.sym.vmlinux.vm_fn has an incorrectly formatted name
+bad.ko|errors=1|warnings=0
+EOF
+}
+run_test check_reports_klp_symbol_name_without_a_position t_sym_name
+
+# .klp.rela.klp_target..text's relocation made to use the vmlinux symbol.
+t_vmlinux_from_module() {
+	good bad.ko
+	local i m l
+	i=$(symidx bad.ko .klp.sym.vmlinux.vm_fn,0)
+	m=$(secidx bad.ko .klp.rela.klp_target..text)
+	elfpoke bad.ko rela "$m" 0 sym "$i"
+	l=$(loc bad.ko .klp.sym.vmlinux.vm_fn,0 2)
+	check 1 bad.ko
+	found <<EOF
+bad.ko|error|vmlinux-from-module-section|$l|.klp.sym.vmlinux.vm_fn,0|invalid access to vmlinux symbol '.klp.sym.vmlinux.vm_fn,0' from module-specific livepatch relocation section
+bad.ko|errors=1|warnings=0
+EOF
+}
+run_test check_reports_vmlinux_symbol_in_a_module_specific_section t_vmlinux_from_module
+
+# table_target NEWNAME: a converted module whose table section (holding a
+# module-specific klp relocation) is renamed NEWNAME; $l is the location.
+table_target() {
+	good bad.ko -DTABLE_SECTION='".data.lp_table"'
+	s=$(secidx bad.ko .data.lp_table)
+	elfpoke bad.ko shdr "$s" name "$1"
+	l=$(loc bad.ko .klp.sym.klp_target.counter,0 2)
+	case $l in "[$s] $1+0x0 (lp_table+0x0)") ;; *) fail "unexpected location $l" ;; esac
+}
+
+t_special() {
+	table_target __jump_table
+	check 1 bad.ko
+	found <<EOF
+bad.ko|error|special-section|$l|.klp.sym.klp_target.counter,0|none
+bad.ko|errors=1|warnings=0
+EOF
+}
+run_test check_reports_module_specific_relocation_in_special_section t_special
+
+t_init() {
+	table_target .init.data
+	check 1 bad.ko
+	found <<EOF
+bad.ko|error|init-section|$l|.klp.sym.klp_target.counter,0|none
+bad.ko|errors=1|warnings=0
+EOF
+}
+run_test check_reports_module_specific_relocation_in_init_section t_init
+
+# .data..percpu: the loader clears its SHF_ALLOC, so nothing relocates it.
+t_lost() {
+	table_target .data..percpu
+	check 1 bad.ko
+	found <<EOF
+bad.ko|error|unrelocated-section|$l|.klp.sym.klp_target.counter,0|none
+bad.ko|errors=1|warnings=0
+EOF
+}
+run_test check_reports_klp_relocation_in_a_section_the_loader_never_relocates t_lost
+
+# The vmlinux relocation of .text made R_X86_64_GOTPCREL (9).
+t_reloc_type() {
+	need_x86_64
+	good bad.ko
+	local l
+	s=$(secidx bad.ko .klp.rela.vmlinux..text)
+	elfpoke bad.ko rela "$s" 0 type 9
+	l=$(loc bad.ko .klp.sym.vmlinux.vm_fn,0)
+	check 1 bad.ko
+	found <<EOF
+bad.ko|error|relocation-type|$l|.klp.sym.vmlinux.vm_fn,0|Unknown rela relocation (x86_64; other architectures: unsupported relocation)
+bad.ko|errors=1|warnings=0
+EOF
+	assert_grep "relocation type R_X86_64_GOTPCREL is not supported" "$t.err"
+}
+run_test check_reports_relocation_type_the_kernel_does_not_apply t_reloc_type
+
+# Nonzero bytes at the vmlinux relocation's place in .text.
+t_nonzero() {
+	need_x86_64
+	good bad.ko
+	local l off tidx
+	read -r off tidx _ _ _ _ <<<"$(reloc bad.ko .klp.sym.vmlinux.vm_fn,0)"
+	l=$(loc bad.ko .klp.sym.vmlinux.vm_fn,0)
+	elfpoke bad.ko raw $(($(secoff bad.ko "$tidx") + off)) 01020304
+	check 1 bad.ko
+	# The kernel prints the type as a number (arch/x86/kernel/module.c:
+	# "for type %d, loc %p, val %Lx"); its name will do as well.
+	sed -i 's/for type R_X86_64_PLT32$/for type 4/' "$t.found"
+	found <<EOF
+bad.ko|error|nonzero-location|$l|.klp.sym.vmlinux.vm_fn,0|Invalid relocation target, existing value is nonzero for type 4
+bad.ko|errors=1|warnings=0
+EOF
+}
+run_test check_reports_nonzero_location_of_a_klp_relocation t_nonzero
+
+# The ordinary .rela.text relocation to printk pointed at a klp symbol.
+t_ordinary() {
+	good bad.ko
+	local i e l rs
+	i=$(symidx bad.ko .klp.sym.vmlinux.vm_fn,0)
+	read -r _ _ _ rs _ e <<<"$(reloc bad.ko printk)"
+	elfpoke bad.ko rela "$rs" "$e" sym "$i"
+	l=$(loc bad.ko .klp.sym.vmlinux.vm_fn,0)
+	check 1 bad.ko
+	found <<EOF
+bad.ko|error|ordinary-relocation-to-klp-symbol|$l|.klp.sym.vmlinux.vm_fn,0|none
+bad.ko|errors=1|warnings=0
+EOF
+}
+run_test check_reports_ordinary_relocation_against_a_klp_symbol t_ordinary
+
+t_leftover() {
+	lp raw.ko
+	local a b
+	a=$(symidx raw.ko .klp.sym.rela.vmlinux.vmlinux.vm_fn.0)
+	b=$(symidx raw.ko .klp.sym.rela.klp_target.klp_target.counter.0)
+	check 1 raw.ko
+
+	found <<EOF
+raw.ko|error|prefixed-symbol-left|.symtab entry $a|.klp.sym.rela.vmlinux.vmlinux.vm_fn.0|Unknown symbol .klp.sym.rela.vmlinux.vmlinux.vm_fn.0 (err -2)
+raw.ko|error|prefixed-symbol-left|.symtab entry $b|.klp.sym.rela.klp_target.klp_target.counter.0|Unknown symbol .klp.sym.rela.klp_target.klp_target.counter.0 (err -2)
+raw.ko|errors=2|warnings=0
+EOF
+}
+run_test check_reports_prefixed_symbols_left_in_an_unconverted_module t_leftover
+
+# symvers FILE SYM...: a Module.symvers exporting SYM... from vmlinux.
+symvers() {
+	local f=$1 sym
+	shift
+	: >"$f"
+	for sym in "$@"; do
+		printf '0x%08x\t%s\tvmlinux\tEXPORT_SYMBOL\t\n' 0x1234abcd "$sym" >>"$f"
+	done
+}
+
+t_not_exported() {
+	good mod.ko
+	local l
+	l=$(loc mod.ko printk)
+	symvers without.symvers memcpy
+	symvers with.symvers memcpy printk
+	check 1 --symvers without.symvers mod.ko
+	found <<EOF
+mod.ko|error|symbol-not-exported|$l|printk|Unknown symbol printk (err -2)
+mod.ko|errors=1|warnings=0
+EOF
+	check 0 --symvers with.symvers mod.ko
+	found <<EOF
+mod.ko|errors=0|warnings=0
+EOF
+}
+run_test check_reports_symbol_not_exported_by_the_symvers_given t_not_exported
+
+# A const pointer in .rodata to a vmlinux variable: the converter makes a
+# klp section for .rodata, and --check warns (exit 0).
+t_read_only() {
+	lp raw.ko -DWITH_RO
+	local ro l
+	ro=$(secidx raw.ko .rodata)
+	l=$(loc raw.ko .klp.sym.rela.vmlinux.vmlinux.vm_var.0)
+	case $l in "[$ro] .rodata+0x0 (lp_ro_ptr+0x0)") ;; *) fail "lp_ro_ptr is not at $l" ;; esac
+	run_tool 0 -o ro.ko raw.ko
+	rm raw.ko
+	s=$(secidx ro.ko .klp.rela.vmlinux..rodata)
+	check 0 ro.ko
+	found <<EOF
+ro.ko|warning|read-only-target|[$s] .klp.rela.vmlinux..rodata||works where the kernel writes through text_poke (x86_64, s390); may fault elsewhere
+ro.ko|errors=0|warnings=1
+EOF
+	assert_grep "^$me: warning: ro\\.ko: " "$t.err"
+}
+run_test check_warns_read_only_target_and_exits_0 t_read_only
+
+# The ordinary .rela.text turned into SHT_REL.
+t_rel() {
+	good bad.ko
+	local text
+	text=$(secidx bad.ko .text)
+	s=$(secidx bad.ko .rela.text)
+	elfpoke bad.ko rela2rel "$s"
+	check 1 bad.ko
+	found <<EOF
+bad.ko|error|rel-relocations|[$text] .text+0x0 (lp_fn+0x0)||REL relocation unsupported
+bad.ko|errors=1|warnings=0
+EOF
+	assert_grep "REL relocation section \\[$s\\] \\.rela\\.text" "$t.err"
+}
+run_test check_reports_rel_relocations t_rel
+
+# Rules beyond the issue's list that a poke can reach.
+t_reloc_offset() {
+	good bad.ko
+	local size
+	s=$(secidx bad.ko .klp.rela.vmlinux..text)
+	size=$(dump -S bad.ko | awk '$2 == ".text" { sub("size=", "", $NF); print $NF }')
+	elfpoke bad.ko rela "$s" 0 offset "$((size - 2))"
+	check 1 bad.ko
+	found <<EOF
+bad.ko|error|relocation-offset|$(loc bad.ko .klp.sym.vmlinux.vm_fn,0)|.klp.sym.vmlinux.vm_fn,0|none
+bad.ko|errors=1|warnings=0
+EOF
+}
+run_test check_reports_relocation_offset_past_the_section t_reloc_offset
+
+t_sym_index() {
+	good bad.ko
+	local l text
+	s=$(secidx bad.ko .klp.rela.vmlinux..text)
+	l=$(loc bad.ko .klp.sym.vmlinux.vm_fn,0)
+	elfpoke bad.ko rela "$s" 0 sym 9999
+	check 1 bad.ko
+	found <<EOF
+bad.ko|error|relocation-symbol-index|$l||none
+bad.ko|errors=1|warnings=0
+EOF
+}
+run_test check_reports_relocation_symbol_index_past_symtab t_sym_index
+
+# A machine without livepatch: EM_SPARCV9 (43).
+t_arch() {
+	good bad.ko
+	elfpoke bad.ko ehdr machine 43
+	check 1 bad.ko
+	found <<EOF
+bad.ko|error|architecture|||no livepatch support on this architecture
+bad.ko|errors=1|warnings=0
+EOF
+}
+run_test check_reports_architecture_without_livepatch t_arch
+
+end_suite
