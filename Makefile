@@ -119,8 +119,8 @@ lint:
 	scripts/install-deps.sh lint
 	cppcheck -q --enable=warning,style,performance,portability \
 		--error-exitcode=1 --inline-suppr --suppress=missingIncludeSystem $(SRCS)
-	clang-tidy --quiet $(SRCS) -- $(KLP_CFLAGS) -MMD -MF /dev/null
-	shellcheck scripts/*.sh
+	clang-tidy --quiet --warnings-as-errors='*' $(SRCS) -- -std=gnu11 $(LIBELF_CFLAGS)
+	shellcheck scripts/*.sh .ci/run
 
 clean:
 	rm -rf build $(PROG)

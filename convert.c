@@ -67,7 +67,6 @@ struct intern {
 struct plan {
 	struct elf_file *ef;
 	struct diag *d;
-	const struct convert_opts *opts;
 	const struct klp_arch *arch;
 
 	uint32_t *klp_of_sym;	/* [nsyms]: 1-based index into syms */
@@ -591,15 +590,20 @@ static void print_moves(struct plan *p)
 			char loc[512], tname[64];
 			size_t symi = ELF64_R_SYM(rela[i].r_info);
 
-			diag_note(p->d, "%s: %s %s%+" PRId64 ": [%zu] %s -> [%zu] %s",
+			int64_t addend = rela[i].r_addend;
+
+			/* readelf's way: "sym + 8", "sym - 4" */
+			diag_note(p->d, "%s: %s %s %c %" PRIu64 ": [%zu] %s -> [%zu] %s",
 				  klp_where(&p->chk, ks->target,
 					    rela[i].r_offset, loc, sizeof(loc)),
 				  klp_reloc_type_name(p->arch,
 					(uint32_t)ELF64_R_TYPE(rela[i].r_info),
 					tname, sizeof(tname)),
 				  p->syms[p->klp_of_sym[symi] - 1].new_name,
-				  rela[i].r_addend, (size_t)ks->src,
-				  ef->secs[ks->src].name, (size_t)ks->idx, s->name);
+				  addend < 0 ? '-' : '+',
+				  addend < 0 ? -(uint64_t)addend : (uint64_t)addend,
+				  (size_t)ks->src, ef->secs[ks->src].name,
+				  (size_t)ks->idx, s->name);
 		}
 	}
 }
@@ -609,16 +613,16 @@ static void print_moves(struct plan *p)
  * converter produces and what the checker accepts cannot disagree.  A
  * finding here is a bug of the converter, and stops the write.
  */
-static void self_check(struct plan *p)
+static bool self_check(struct plan *p)
 {
 	size_t errors;
 
 	p->chk.symvers = NULL;	/* checked above, on the same symbols */
 	errors = klp_check_module(&p->chk);
-
 	if (errors)
 		diag_error(p->d, "internal error: the converted module would break %zu rule%s above; nothing written, please report this",
 			   errors, errors == 1 ? "" : "s");
+	return errors == 0;
 }
 
 static void plan_free(struct plan *p)
@@ -640,12 +644,13 @@ enum convert_result klp_convert(struct elf_file *ef,
 				struct convert_stats *stats)
 {
 	struct plan p = {
-		.ef = ef, .d = ef->diag, .opts = opts,
+		.ef = ef, .d = ef->diag,
 		.orig_nsecs = ef->nsecs,
 	};
 	size_t errors = ef->diag->errors;
 	size_t nprefixed = count_prefixed(ef);
 	enum convert_result ret;
+
 
 	memset(stats, 0, sizeof(*stats));
 	klp_checker_init(&p.chk, ef);
@@ -692,13 +697,14 @@ enum convert_result klp_convert(struct elf_file *ef,
 		create_klp_secs(&p);
 		if (p.d->verbose > 0)
 			print_moves(&p);
-		self_check(&p);
+		bool ok = self_check(&p);
+
 		stats->symbols = p.nsyms;
 		for (size_t k = 0; k < p.nsecs; k++) {
 			stats->relocs += p.secs[k].n;
 			stats->sections += p.secs[k].n > 0;
 		}
-		ret = ef->diag->errors == errors ? CONVERT_DONE : CONVERT_ERROR;
+		ret = ok ? CONVERT_DONE : CONVERT_ERROR;
 	}
 	plan_free(&p);
 	return ret;

@@ -203,11 +203,10 @@ int klp_symvers_load(struct klp_symvers *sv, const char *path)
 	FILE *f = fopen(path, "re");
 	char *line = NULL;
 	size_t cap = 0;
-	ssize_t n;
 
 	if (!f)
 		return -1;
-	while ((n = getline(&line, &cap, f)) > 0) {
+	while (getline(&line, &cap, f) > 0) {
 		char *name = strchr(line, '\t');
 		char *end;
 

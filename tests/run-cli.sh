@@ -201,10 +201,12 @@ EOF
 			c=.klp.sym.vmlinux.saved_command_line,0
 			f=.klp.sym.klp_target.target_fn,3
 		fi
+		# Where it applies, type, symbol and addend (readelf's way),
+		# the section it left and the one it joined.
 		cat >"expect.$form" <<EOF
-$me: mod.ko: [1] .text+0x4 (first+0x4): R_X86_64_PC32 $c -> [10] .klp.rela.vmlinux..text
-$me: mod.ko: [1] .text+0xf (second+0x6): R_X86_64_PLT32 $f -> [11] .klp.rela.klp_target..text
-$me: mod.ko: [1] .text+0x14 (second+0xb): R_X86_64_PLT32 $f -> [11] .klp.rela.klp_target..text
+$me: mod.ko: [1] .text+0x4 (first+0x4): R_X86_64_PC32 $c - 4: [2] .rela.text -> [10] .klp.rela.vmlinux..text
+$me: mod.ko: [1] .text+0xf (second+0x6): R_X86_64_PLT32 $f - 4: [2] .rela.text -> [11] .klp.rela.klp_target..text
+$me: mod.ko: [1] .text+0x14 (second+0xb): R_X86_64_PLT32 $f - 4: [2] .rela.text -> [11] .klp.rela.klp_target..text
 EOF
 	done
 	# The contract does not say which stream: either, not both.  Lines
@@ -213,7 +215,7 @@ EOF
 	cat "$t.out" "$t.err" | grep -e ' -> ' >all || true
 	if ! cmp -s expect.input all && ! cmp -s expect.converted all; then
 		diff -u expect.input all || true
-		fail "-v output is not one contract line per moved relocation"
+		fail "-v output is not one line per moved relocation"
 	fi
 	[ ! -s "$t.out" ] || [ ! -s "$t.err" ] || fail "-v lines split over stdout and stderr"
 	# -v with nothing to move prints no relocation line.
