@@ -30,11 +30,18 @@ KLP_CACHE=${KLP_CACHE:-/var/cache/klp-convert-mini}
 # --- fixtures -------------------------------------------------------------------
 
 # lp OUT [CFLAGS...]: tests/check/lp.c as an unconverted module OUT.
+# With $CROSS (a cross toolchain prefix), the host's $KCFLAGS give way to
+# flags every gcc takes; the caller adds the architecture's code model.
 lp() {
 	local out=$1
 	shift
 	cp "$checkdir/lp.c" .
-	build_kmod "$out" lp.c -- "$@"
+	if [ -n "${CROSS:-}" ]; then
+		build_ko "$out" lp.c -- -fno-pic -fno-pie -fno-stack-protector \
+			-fno-asynchronous-unwind-tables "$@"
+	else
+		build_kmod "$out" lp.c -- "$@"
+	fi
 	rm -f lp.c
 }
 
@@ -561,5 +568,70 @@ bad.ko|errors=1|warnings=0
 EOF
 }
 run_test check_reports_architecture_without_livepatch t_arch
+
+
+# cross PREFIX: skip a test whose cross compiler is not installed.
+cross() {
+	if ! command -v "${1}gcc" >/dev/null || ! command -v "${1}ld" >/dev/null; then
+		skip "${1}gcc or ${1}ld not installed"
+	fi
+}
+
+# riscv64: a PCREL_HI20 in a klp section, whose LO12 partner the kernel
+# looks for in the same relocation section (poked from a call).
+t_reloc_pair() {
+	cross riscv64-linux-gnu-
+	CROSS=riscv64-linux-gnu- good bad.ko -DCALLS_ONLY -mcmodel=medany -mno-relax
+	local l
+	s=$(secidx bad.ko .klp.rela.vmlinux..text)
+	l=$(loc bad.ko .klp.sym.vmlinux.vm_fn,0)
+	elfpoke bad.ko rela "$s" 0 type 23
+	check 1 bad.ko
+	found <<EOF2
+bad.ko|error|relocation-pair|$l|.klp.sym.vmlinux.vm_fn,0|Can not find HI20 relocation information
+bad.ko|errors=1|warnings=0
+EOF2
+}
+run_test "check_reports_relocation_pair_of_a_klp_PCREL_HI20[riscv64]" t_reloc_pair
+
+# --- 2. good modules pass clean -------------------------------------------------
+
+# t_clean PREFIX CFLAGS...: every variant of lp.c the converter accepts
+# on this architecture, converted, passes --check with no finding, one by
+# one and all in one run, and the JSON (python3 -m json.tool) says 0.
+t_clean() {
+	local cross=$1 v n=0 files=() want=
+	local variants=("" -DCALLS_ONLY -DTABLE_SECTION='".data.lp_table"')
+	shift
+	[ -z "$cross" ] || cross "$cross"
+	case $cross in riscv64-*)
+		variants=(-DCALLS_ONLY "-DCALLS_ONLY -DTABLE_SECTION=\".data.lp_table\"")
+		;;
+	esac
+	for v in "${variants[@]}"; do
+		n=$((n + 1))
+		# shellcheck disable=SC2086 # $v is zero, one or two flags
+		CROSS=$cross good "m$n.ko" $v "$@"
+		[ "$(dump -S "m$n.ko" | grep -c ' \.klp\.rela\.')" -ge 2 ] ||
+			fail "m$n.ko ($v) has fewer than 2 klp sections"
+		check 0 "m$n.ko"
+		compare "findings of m$n.ko ($v)" "$t.found" <<<"m$n.ko|errors=0|warnings=0"
+		files+=("m$n.ko")
+		want+="m$n.ko|errors=0|warnings=0"$'\n'
+	done
+	check 0 "${files[@]}"
+	compare findings "$t.found" <<<"${want%$'\n'}"
+	"$python" -m json.tool "$t.json" >"$t.pretty" || fail "python3 -m json.tool rejects the JSON"
+	[ "$(grep -c '"errors": 0,' "$t.pretty")" = "${#files[@]}" ] ||
+		fail "json.tool does not show errors 0 for each of ${#files[@]} files"
+}
+run_test "check_passes_every_converted_module_clean[x86_64]" t_clean ""
+run_test "check_passes_every_converted_module_clean[aarch64]" t_clean aarch64-linux-gnu- \
+	-mcmodel=small
+run_test "check_passes_every_converted_module_clean[s390x]" t_clean s390x-linux-gnu- -fPIC
+run_test "check_passes_every_converted_module_clean[powerpc64le]" t_clean powerpc64le-linux-gnu- \
+	-mcmodel=medium
+run_test "check_passes_every_converted_module_clean[riscv64]" t_clean riscv64-linux-gnu- \
+	-mcmodel=medany -mno-relax
 
 end_suite
