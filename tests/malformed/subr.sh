@@ -33,6 +33,11 @@ export ASAN_OPTIONS=${ASAN_OPTIONS:-exitcode=86:detect_leaks=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1:exitcode=87}
 
 runner=()
+# Valgrind cannot run a sanitizer build (check.sh's asan: rerun): those
+# runs rely on the sanitizers instead.
+if [ "${KLP_VALGRIND:-0}" = 1 ] && grep -qa __asan_init "$tool" 2>/dev/null; then
+	KLP_VALGRIND=0
+fi
 if [ "${KLP_VALGRIND:-0}" = 1 ]; then
 	# shellcheck disable=SC2054 # the commas belong to one option
 	runner=(valgrind -q --error-exitcode=99 --leak-check=full
