@@ -634,4 +634,96 @@ run_test "check_passes_every_converted_module_clean[powerpc64le]" t_clean powerp
 run_test "check_passes_every_converted_module_clean[riscv64]" t_clean riscv64-linux-gnu- \
 	-mcmodel=medany -mno-relax
 
+# --- 3. real Debian kernel modules ----------------------------------------------
+
+# The modules taken from a linux-image package: a few of every kind (a
+# file system, a driver, a library, networking, crypto).
+debian_picks=(
+	kernel/fs/fat/fat.ko kernel/fs/fat/vfat.ko kernel/lib/crc-itu-t.ko
+	kernel/drivers/net/dummy.ko kernel/net/802/stp.ko kernel/crypto/ccm.ko
+)
+
+# fetch_debian_modules: unless cached, download the newest linux-image-6.1
+# package with apt-get (tests/kernel/lib.sh picks the name), keep only the
+# modules of $debian_picks under $KLP_CACHE/check-modules/KREL/, drop the
+# package.  A lock keeps the sanitizer rerun from fetching at the same time.
+fetch_debian_modules() {
+	local dest=$KLP_CACHE/check-modules image krel tmp fd p rc=0
+	mkdir -p "$dest" 2>/dev/null || return 1
+	exec {fd}>>"$dest/.lock"
+	flock "$fd"
+	if ! find "$dest" -name .complete | grep -q .; then
+		# shellcheck source=kernel/lib.sh
+		. "$srcdir/kernel/lib.sh"
+		image=$(klp_newest_image 6.1)
+		krel=${image#linux-image-}
+		tmp=$(mktemp -d "$dest/.fetch.XXXXXX")
+		if [ -z "$image" ]; then
+			echo "no linux-image-6.1 package in apt's lists" >"$t.fetch"
+			rc=1
+		elif ! (cd "$tmp" && apt-get download -q -o APT::Sandbox::User=root "$image") >"$t.fetch" 2>&1; then
+			rc=1
+		else
+			mkdir -p "$tmp/x"
+			for p in "${debian_picks[@]}"; do
+				echo "./lib/modules/$krel/$p*"
+			done >"$tmp/list"
+			dpkg-deb --fsys-tarfile "$tmp"/*.deb |
+				tar -x -C "$tmp/x" --wildcards -T "$tmp/list" >>"$t.fetch" 2>&1 || rc=1
+			if [ "$rc" = 0 ]; then
+				rm -rf "${dest:?}/$krel"
+				mv "$tmp/x/lib/modules/$krel" "$dest/$krel" && touch "$dest/$krel/.complete" || rc=1
+			fi
+		fi
+		rm -rf "$tmp"
+	fi
+	exec {fd}>&-
+	return "$rc"
+}
+
+# debian_modules: copy the modules of a Debian kernel into the test
+# directory, uncompressed, as NAME.ko; print their names.  Any kernel the
+# cache holds with its modules unpacked will do, else the package is
+# fetched; skip the test when neither works.
+debian_modules() {
+	local f n=0 list
+	list=$(find "$KLP_CACHE" -path '*/kernel/*' \( -name '*.ko' -o -name '*.ko.xz' \) 2>/dev/null |
+		grep -E "/($(printf '%s|' "${debian_picks[@]##*/}" | sed 's/\./\\./g; s/|$//'))(\\.xz)?\$" | sort)
+	if [ -z "$list" ]; then
+		fetch_debian_modules ||
+			skip "no Debian kernel modules cached and apt-get download failed: $(tail -n1 "$t.fetch" 2>/dev/null)"
+		list=$(find "$KLP_CACHE/check-modules" -path '*/kernel/*' \( -name '*.ko' -o -name '*.ko.xz' \) | sort)
+	fi
+	[ -n "$list" ] || skip "no Debian kernel modules"
+	while read -r f; do
+		n=$((n + 1))
+		case $f in
+		*.xz) xz -dc "$f" >"d$n.ko" || fail "xz -dc $f" ;;
+		*) cp "$f" "d$n.ko" ;;
+		esac
+		echo "$f" >"d$n.ko.from"
+	done <<<"$(echo "$list" | head -n 6)"
+}
+
+# Not livepatches: each gives exactly one finding, not-livepatch, exit 1;
+# in one run, the JSON lists every file, in order, with that finding.
+t_debian() {
+	local f want=
+	debian_modules
+	for f in d*.ko; do
+		readelf -h "$f" | grep -q 'REL (Relocatable file)' || fail "$f ($(cat "$f.from")) is not a module"
+		check 1 "$f"
+		compare "findings of $(cat "$f.from")" "$t.found" <<EOF2
+$f|error|not-livepatch|||module ... is not marked as a livepatch module
+$f|errors=1|warnings=0
+EOF2
+		want+="$f|error|not-livepatch|||module ... is not marked as a livepatch module"$'\n'
+		want+="$f|errors=1|warnings=0"$'\n'
+	done
+	check 1 d*.ko
+	compare findings "$t.found" <<<"${want%$'\n'}"
+	"$python" -m json.tool "$t.json" >/dev/null || fail "python3 -m json.tool rejects the JSON"
+}
+run_test check_reports_only_not_livepatch_for_real_debian_modules t_debian
+
 end_suite
