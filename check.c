@@ -268,9 +268,14 @@ void klp_check_reloc(struct klp_checker *c, size_t target,
 	uint32_t type = (uint32_t)ELF64_R_TYPE(r->r_info);
 	const struct klp_reloc_type *rt = klp_arch_reloc(c->arch, type);
 	uint64_t width = rt ? rt->width : 0;
-	struct lazy_loc loc = { .c = c, .target = target, .off = r->r_offset };
+	struct lazy_loc loc;	/* not "= { ... }": that clears buf every time */
 	enum target_kind kind = target_kind(c, target);
 	char tname[64];
+
+	loc.c = c;
+	loc.target = target;
+	loc.off = r->r_offset;
+	loc.done = false;
 
 	if (!rt || !rt->supported)
 		klp_report(c, RULE_RELOC_TYPE, lazy_where(&loc), symname,
@@ -410,6 +415,14 @@ static void check_symbols(struct klp_checker *c)
 	}
 }
 
+/* "[IDX] NAME", formatted only for a report. */
+static const char *sec_loc(const struct elf_file *ef, size_t idx, char *buf,
+			   size_t len)
+{
+	snprintf(buf, len, "[%zu] %s", idx, ef->secs[idx].name);
+	return buf;
+}
+
 static void check_klp_section(struct klp_checker *c, size_t idx)
 {
 	struct elf_file *ef = c->ef;
@@ -419,57 +432,65 @@ static void check_klp_section(struct klp_checker *c, size_t idx)
 	const uint64_t *drop;
 	const Elf64_Rela *rela;
 	const char *why;
-	size_t n, target = sh->sh_info;
+	size_t n, objlen, target = sh->sh_info;
 	bool sec_vmlinux;
 
-	snprintf(loc, sizeof(loc), "[%zu] %s", idx, s->name);
 	if (sh->sh_type != SHT_RELA) {
-		klp_report(c, RULE_SEC_TYPE, loc, NULL,
+		klp_report(c, RULE_SEC_TYPE, sec_loc(ef, idx, loc, sizeof(loc)), NULL,
 			   "a klp relocation section must be SHT_RELA (type is %u)",
 			   sh->sh_type);
 		return;
 	}
 	if (!(sh->sh_flags & SHF_RELA_LIVEPATCH) || !(sh->sh_flags & SHF_ALLOC))
-		klp_report(c, RULE_SEC_FLAGS, loc, NULL,
+		klp_report(c, RULE_SEC_FLAGS, sec_loc(ef, idx, loc, sizeof(loc)), NULL,
 			   "flags 0x%" PRIx64 " lack %s: a klp relocation section needs SHF_ALLOC|SHF_RELA_LIVEPATCH",
 			   sh->sh_flags,
 			   !(sh->sh_flags & SHF_RELA_LIVEPATCH) ?
 			   "SHF_RELA_LIVEPATCH" : "SHF_ALLOC");
 	if (sh->sh_entsize != sizeof(Elf64_Rela) ||
 	    sh->sh_size % sizeof(Elf64_Rela)) {
-		klp_report(c, RULE_SEC_ENTSIZE, loc, NULL,
+		klp_report(c, RULE_SEC_ENTSIZE, sec_loc(ef, idx, loc, sizeof(loc)), NULL,
 			   "entry size %" PRIu64 " or size 0x%" PRIx64 " does not fit Elf64_Rela",
 			   sh->sh_entsize, sh->sh_size);
 		return;
 	}
 	if (sh->sh_link != ef->symtab_idx || !ef->symtab_idx) {
-		klp_report(c, RULE_SEC_LINK, loc, NULL,
+		klp_report(c, RULE_SEC_LINK, sec_loc(ef, idx, loc, sizeof(loc)), NULL,
 			   "sh_link %u is not the symbol table", sh->sh_link);
 		return;
 	}
 	if (target == 0 || target >= ef->nsecs || target == idx ||
 	    !elf_sec_is_alloc(&ef->secs[target])) {
-		klp_report(c, RULE_SEC_TARGET, loc, NULL,
+		klp_report(c, RULE_SEC_TARGET, sec_loc(ef, idx, loc, sizeof(loc)), NULL,
 			   "sh_info %zu is not an allocated section", target);
 		return;
 	}
-	/* klp_apply_section_relocs(): sscanf(".klp.rela.%55[^.]") */
-	if (sscanf(s->name, KLP_RELA_PREFIX "%55[^.]", obj) != 1 ||
-	    s->name[sizeof(KLP_RELA_PREFIX) - 1 + strlen(obj)] != '.') {
-		klp_report(c, RULE_SEC_NAME, loc, NULL,
+	/* klp_apply_section_relocs() takes the object with
+	 * sscanf(".klp.rela.%55[^.]"): one to 55 characters up to a '.'.
+	 * The name must also go on with that '.', or the object the kernel
+	 * reads is not the one meant.  Parsed by hand: this runs once per
+	 * section, for every conversion.  */
+	objlen = strncmp(s->name, KLP_RELA_PREFIX,
+			 sizeof(KLP_RELA_PREFIX) - 1) == 0 ?
+		 strcspn(s->name + sizeof(KLP_RELA_PREFIX) - 1, ".") : 0;
+	if (objlen == 0 || objlen > KLP_OBJNAME_MAX ||
+	    s->name[sizeof(KLP_RELA_PREFIX) - 1 + objlen] != '.') {
+		klp_report(c, RULE_SEC_NAME, sec_loc(ef, idx, loc, sizeof(loc)), NULL,
 			   "the name must be .klp.rela.<objname>.<section>, objname at most %d characters and followed by '.'",
 			   KLP_OBJNAME_MAX);
 		return;
 	}
+	memcpy(obj, s->name + sizeof(KLP_RELA_PREFIX) - 1, objlen);
+	obj[objlen] = '\0';
 	why = objname_problem(obj);
 	if (why) {
-		klp_report(c, RULE_SEC_NAME, loc, NULL,
+		klp_report(c, RULE_SEC_NAME, sec_loc(ef, idx, loc, sizeof(loc)), NULL,
 			   "object name '%s' %s, so the kernel never applies this section",
 			   obj, why);
 		return;
 	}
 	if (!(ef->secs[target].sh->sh_flags & (SHF_WRITE | SHF_EXECINSTR)))
-		klp_report(c, RULE_RO_TARGET, loc, NULL,
+		klp_report(c, RULE_RO_TARGET, sec_loc(ef, idx, loc, sizeof(loc)), NULL,
 			   "klp relocations into read-only section '%s'",
 			   ef->secs[target].name);
 
@@ -502,7 +523,8 @@ static void check_klp_section(struct klp_checker *c, size_t idx)
 					     sizeof(loc)), name,
 				   "module-specific section for '%s' references a vmlinux symbol; use a .klp.rela.vmlinux.* section for it",
 				   obj);
-		klp_check_reloc(c, target, &rela[i], name, obj);
+		if (!c->relocs_checked)
+			klp_check_reloc(c, target, &rela[i], name, obj);
 	}
 }
 

@@ -68,6 +68,8 @@ struct klp_checker {
 	struct diag *d;
 	const struct klp_arch *arch;
 	const struct klp_symvers *symvers;	/* NULL: no export check */
+	bool relocs_checked;		/* klp_check_reloc() already ran on
+					 * every klp relocation */
 	size_t counts[NR_RULES];
 
 	unsigned char *kinds;		/* per target section, on first use */

@@ -617,7 +617,9 @@ static bool self_check(struct plan *p)
 {
 	size_t errors;
 
-	p->chk.symvers = NULL;	/* checked above, on the same symbols */
+	/* Checked above, on the same symbols and the same relocations. */
+	p->chk.symvers = NULL;
+	p->chk.relocs_checked = true;
 	errors = klp_check_module(&p->chk);
 	if (errors)
 		diag_error(p->d, "internal error: the converted module would break %zu rule%s above; nothing written, please report this",
