@@ -60,7 +60,7 @@ const struct klp_rule_info klp_rules[NR_RULES] = {
 	[RULE_RELOC_OFFSET] = { "relocation-offset", DIAG_ERROR,
 		"none: writes past the section" },
 	[RULE_NONZERO] = { "nonzero-location", DIAG_ERROR,
-		"Invalid relocation target, existing value is nonzero for type %s" },
+		"Invalid relocation target, existing value is nonzero for type %s" },	/* r_type, decimal */
 	[RULE_ORDINARY_TO_KLP] = { "ordinary-relocation-to-klp-symbol", DIAG_ERROR,
 		"none: applied at load against address 0, before livepatch resolves the symbol" },
 	[RULE_REL] = { "rel-relocations", DIAG_ERROR,
@@ -156,25 +156,25 @@ const char *klp_where(struct klp_checker *c, size_t shndx, uint64_t off,
 	return buf;
 }
 
-void klp_report(struct klp_checker *c, enum klp_rule rule, const char *loc,
-		const char *sym, const char *fmt, ...)
+static void vreport(struct klp_checker *c, enum klp_rule rule,
+		    const char *loc, const char *sym, const char *karg,
+		    const char *fmt, va_list ap)
 {
 	const struct klp_rule_info *ri = &klp_rules[rule];
 	char cause[1024], kernel[768] = "";
-	va_list ap;
 
-	va_start(ap, fmt);
 	vsnprintf(cause, sizeof(cause), fmt, ap);
-	va_end(ap);
 	if (ri->kernel) {
-		/* The table's texts hold at most one %s: the symbol or the
-		 * module; "..." stands in when there is none.  */
+		/* The table's texts hold at most one %s: KARG, the symbol,
+		 * or "..." when there is none.  */
 		const char *hole = strstr(ri->kernel, "%s");
 
+		if (!karg)
+			karg = sym ? sym : "...";
 		if (hole)
 			snprintf(kernel, sizeof(kernel), "%.*s%s%s",
-				 (int)(hole - ri->kernel), ri->kernel,
-				 sym ? sym : "...", hole + 2);
+				 (int)(hole - ri->kernel), ri->kernel, karg,
+				 hole + 2);
 		else
 			snprintf(kernel, sizeof(kernel), "%s", ri->kernel);
 	}
@@ -204,6 +204,33 @@ void klp_report(struct klp_checker *c, enum klp_rule rule, const char *loc,
 		    sym ? "symbol '" : "", sym ? sym : "", sym ? "': " : "",
 		    cause, ri->id, *kernel ? " (kernel: \"" : "", kernel,
 		    *kernel ? "\")" : "");
+}
+
+void klp_report(struct klp_checker *c, enum klp_rule rule, const char *loc,
+		const char *sym, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vreport(c, rule, loc, sym, NULL, fmt, ap);
+	va_end(ap);
+}
+
+/* The same, with KARG in the kernel's message instead of the symbol. */
+static void report_karg(struct klp_checker *c, enum klp_rule rule,
+			const char *loc, const char *sym, const char *karg,
+			const char *fmt, ...)
+	__attribute__((format(printf, 6, 7)));
+
+static void report_karg(struct klp_checker *c, enum klp_rule rule,
+			const char *loc, const char *sym, const char *karg,
+			const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vreport(c, rule, loc, sym, karg, fmt, ap);
+	va_end(ap);
 }
 
 /* ------------------------------------------------------------------ */
@@ -302,10 +329,13 @@ void klp_check_reloc(struct klp_checker *c, size_t target,
 		for (uint64_t k = 0; k < width; k++) {
 			if (p[k] == 0)
 				continue;
-			klp_report(c, RULE_NONZERO, lazy_where(&loc), symname,
-				   "the relocated location holds a nonzero value, so the kernel would refuse %s; relocations with an addend must leave zeros there",
-				   klp_reloc_type_name(c->arch, type, tname,
-						       sizeof(tname)));
+			char num[16];
+
+			snprintf(num, sizeof(num), "%u", type);
+			report_karg(c, RULE_NONZERO, lazy_where(&loc), symname,
+				    num, "the relocated location holds a nonzero value, so the kernel would refuse %s; relocations with an addend must leave zeros there",
+				    klp_reloc_type_name(c->arch, type, tname,
+							sizeof(tname)));
 			break;
 		}
 	}
