@@ -30,13 +30,13 @@ KLP_CACHE=${KLP_CACHE:-/var/cache/klp-convert-mini}
 # --- fixtures -------------------------------------------------------------------
 
 # lp OUT [CFLAGS...]: tests/check/lp.c as an unconverted module OUT.
-# With $CROSS (a cross toolchain prefix), the host's $KCFLAGS give way to
-# flags every gcc takes; the caller adds the architecture's code model.
+# With $CROSS (a cross toolchain prefix) or LP_OWN_MODEL=1, the host's
+# $KCFLAGS give way to flags every gcc takes; the caller adds the code model.
 lp() {
 	local out=$1
 	shift
 	cp "$checkdir/lp.c" .
-	if [ -n "${CROSS:-}" ]; then
+	if [ -n "${CROSS:-}" ] || [ "${LP_OWN_MODEL:-0}" = 1 ]; then
 		build_ko "$out" lp.c -- -fno-pic -fno-pie -fno-stack-protector \
 			-fno-asynchronous-unwind-tables "$@"
 	else
@@ -725,5 +725,246 @@ EOF2
 	"$python" -m json.tool "$t.json" >/dev/null || fail "python3 -m json.tool rejects the JSON"
 }
 run_test check_reports_only_not_livepatch_for_real_debian_modules t_debian
+
+# --- 4. exit status ------------------------------------------------------------
+
+# 0 for a clean module, 0 when there are only warnings, 1 for an error;
+# with several files, 1 when any has an error.
+t_exit_findings() {
+	good good.ko
+	good ro.ko -DWITH_RO
+	good bad.ko
+	elfpoke bad.ko sym "$(symidx bad.ko .klp.sym.vmlinux.vm_fn,0)" name .klp.sym.vmlinux.vm_fn
+	check 0 good.ko
+	found <<<"good.ko|errors=0|warnings=0"
+	check 0 ro.ko
+	assert_grep '^ro\.ko\|errors=0\|warnings=1$' "$t.found"
+	check 0 good.ko ro.ko
+	check 1 bad.ko
+	assert_grep '^bad\.ko\|errors=1\|warnings=0$' "$t.found"
+	check 1 good.ko bad.ko ro.ko
+	compare "per-file counts" <(grep '|errors=' "$t.found") <<EOF2
+good.ko|errors=0|warnings=0
+bad.ko|errors=1|warnings=0
+ro.ko|errors=0|warnings=1
+EOF2
+}
+run_test check_exits_0_when_clean_0_with_only_warnings_1_with_errors t_exit_findings
+
+# Input that is not a module at all: exit 1, one "malformed" finding per
+# file, listed in the JSON like any other, and the other files still
+# checked.
+t_exit_malformed() {
+	good good.ko
+	printf 'not an ELF file\n' >text.ko
+	: >empty.ko
+	head -c 100 good.ko >short.ko
+	check 1 text.ko empty.ko short.ko good.ko missing.ko
+	found <<EOF2
+text.ko|error|malformed|||
+text.ko|errors=1|warnings=0
+empty.ko|error|malformed|||
+empty.ko|errors=1|warnings=0
+short.ko|error|malformed|||
+short.ko|errors=1|warnings=0
+good.ko|errors=0|warnings=0
+missing.ko|error|malformed|||
+missing.ko|errors=1|warnings=0
+EOF2
+	assert_grep "^$me: error: text\\.ko: not an ELF file\$" "$t.err"
+}
+run_test check_exits_1_with_a_malformed_finding_for_non_ELF_input t_exit_malformed
+
+# usage ARGS...: exit 2, a message on stderr, nothing on stdout, nothing
+# written.
+usage() {
+	save good.ko
+	run_tool 2 "$@"
+	assert_empty "$t.out"
+	[ -s "$t.err" ] || fail "no message for $*"
+	assert_unchanged good.ko
+	assert_no_temp
+}
+
+t_exit_usage() {
+	good good.ko
+	usage --check -o x good.ko
+	usage --check -n good.ko
+	usage --check --format=xml good.ko
+	usage --format=json good.ko
+	usage --format=xml good.ko
+	usage --check
+	usage --check --format=json
+}
+run_test check_exits_2_for_usage_errors t_exit_usage
+
+# --- 5. the converter and the checker agree -----------------------------------
+
+# rules FILE: the rule ids of the error and warning lines in FILE, sorted
+# and unique, one per line ("(none)" for a line that names no rule).
+rules() {
+	grep -E "^$me: (error|warning): " "$1" |
+		sed -E 's/^.* \[([a-z0-9-]+)\]( \(kernel: ".*"\))?$/\1/; t; s/.*/(none)/' |
+		sort -u
+}
+
+# refuses IN [OPTIONS...]: the converter refuses IN (exit 1, IN unchanged,
+# nothing written); its rule ids go to $t.conv, its lines to $t.conv.err.
+refuses() {
+	local in=$1
+	shift
+	save "$in"
+	run_tool 1 "$@" "$in"
+	assert_unchanged "$in"
+	assert_no_temp
+	cp "$t.err" "$t.conv.err"
+	rules "$t.err" >"$t.conv"
+}
+
+# agree RULE: the converter's refusal ($t.conv) and --check on the
+# hand-made equivalent (the last check) name RULE, and only RULE.
+agree() {
+	rules "$t.err" >"$t.chk"
+	compare "rules of the converter's refusal" "$t.conv" <<<"$1"
+	compare "rules of --check on the hand-made equivalent" "$t.chk" <<<"$1"
+}
+
+# location RULE: the location of the finding of RULE in the last text
+# output FILE (stderr of a run).
+location() {
+	grep -F "[$1]" "$2" | head -n1 | sed -E "s/^$me: [a-z]+: [^:]+: (.*): symbol '.*$/\\1/"
+}
+
+# A module-specific reference from a table in section SEC: the converter
+# refuses it; converted from .data.lp_table and renamed SEC afterwards, it
+# is what --check finds; both at the same place.
+t_agree_table() {
+	local sec=$1 rule=$2
+	lp in.ko -DTABLE_SECTION="\"$sec\""
+	refuses in.ko
+	table_target "$sec"
+	check 1 bad.ko
+	agree "$rule"
+	[ "$(location "$rule" "$t.conv.err")" = "$(location "$rule" "$t.err")" ] ||
+		fail "locations differ: '$(location "$rule" "$t.conv.err")' vs '$(location "$rule" "$t.err")'"
+	[ "$(location "$rule" "$t.err")" = "$l" ] || fail "location is not $l"
+}
+run_test "converter_and_check_agree[special-section]" t_agree_table __jump_table special-section
+run_test "converter_and_check_agree[init-section]" t_agree_table .init.data init-section
+run_test "converter_and_check_agree[unrelocated-section]" t_agree_table .data..percpu unrelocated-section
+
+# KLP_RELOC_SYMBOL_POS(klp_target, vmlinux, ...) vs a relocation of the
+# module's klp section pointed at a vmlinux symbol.
+t_agree_vmlinux() {
+	lp in.ko -DWITH_VMLINUX_FROM_MODULE
+	refuses in.ko
+	good bad.ko
+	elfpoke bad.ko rela "$(secidx bad.ko .klp.rela.klp_target..text)" 0 \
+		sym "$(symidx bad.ko .klp.sym.vmlinux.vm_fn,0)"
+	check 1 bad.ko
+	agree vmlinux-from-module-section
+}
+run_test "converter_and_check_agree[vmlinux-from-module-section]" t_agree_vmlinux
+
+# -fPIC on x86_64 loads the module's variable through the GOT
+# (R_X86_64_REX_GOTPCRELX), which the kernel does not apply; the same type
+# poked into a converted module.
+t_agree_type() {
+	need_x86_64
+	LP_OWN_MODEL=1 lp in.ko -fPIC
+	dump -r in.ko | grep -q 'R_X86_64_REX_GOTPCRELX .*counter' || fail "no GOTPCRELX in in.ko"
+	refuses in.ko
+	assert_grep "R_X86_64_REX_GOTPCRELX is not supported" "$t.conv.err"
+	good bad.ko
+	elfpoke bad.ko rela "$(secidx bad.ko .klp.rela.klp_target..text)" 0 type 42
+	check 1 bad.ko
+	agree relocation-type
+	assert_grep "R_X86_64_REX_GOTPCRELX is not supported" "$t.err"
+}
+run_test "converter_and_check_agree[relocation-type]" t_agree_type
+
+# `.reloc` over a nonzero word vs nonzero bytes poked under a converted
+# module's klp relocation.
+t_agree_nonzero() {
+	need_x86_64
+	lp in.ko -DWITH_NONZERO
+	refuses in.ko
+	good bad.ko
+	local off tidx
+	read -r off tidx _ _ _ _ <<<"$(reloc bad.ko .klp.sym.vmlinux.vm_fn,0)"
+	elfpoke bad.ko raw $(($(secoff bad.ko "$tidx") + off)) ff
+	check 1 bad.ko
+	agree nonzero-location
+}
+run_test "converter_and_check_agree[nonzero-location]" t_agree_nonzero
+
+t_agree_modinfo() {
+	local off
+	lp in.ko -DNO_LIVEPATCH
+	refuses in.ko
+	good bad.ko
+	off=$(grep -b -a -o 'livepatch=Y' bad.ko | cut -d: -f1)
+	elfpoke bad.ko raw $((off + 10)) 4e
+	check 1 bad.ko
+	agree livepatch-modinfo
+}
+run_test "converter_and_check_agree[livepatch-modinfo]" t_agree_modinfo
+
+t_agree_rel() {
+	lp in.ko
+	elfpoke in.ko rela2rel .rela.text
+	refuses in.ko
+	good bad.ko
+	elfpoke bad.ko rela2rel .rela.text
+	check 1 bad.ko
+	agree rel-relocations
+}
+run_test "converter_and_check_agree[rel-relocations]" t_agree_rel
+
+t_agree_exports() {
+	symvers vmlinux.symvers memcpy
+	lp in.ko
+	refuses in.ko --symvers vmlinux.symvers
+	good bad.ko
+	check 1 --symvers vmlinux.symvers bad.ko
+	agree symbol-not-exported
+	[ "$(location symbol-not-exported "$t.conv.err")" = "$(location symbol-not-exported "$t.err")" ] ||
+		fail "locations differ"
+}
+run_test "converter_and_check_agree[symbol-not-exported]" t_agree_exports
+
+# A defined symbol with a klp_reloc.h name (lp_fn renamed): the converter
+# refuses it as prefixed-symbol-defined.  The kernel loads a defined symbol
+# of any name, so "Unknown symbol" would be wrong; --check should name the
+# same rule.
+t_agree_defined() {
+	good in.ko
+	elfpoke in.ko sym "$(symidx in.ko lp_fn)" name .klp.sym.rela.vmlinux.vmlinux.lp_fn.0
+	refuses in.ko
+	check 1 in.ko
+	agree prefixed-symbol-defined
+}
+run_test "converter_and_check_agree[prefixed-symbol-defined]" t_agree_defined
+
+# An object name with '-' (kbuild spells module names with '_'): the
+# converter refuses the klp_reloc.h name; --check finds the converted
+# names' object, in the symbol and in the section name.
+t_agree_dash() {
+	lp in.ko
+	elfpoke in.ko sym "$(symidx in.ko .klp.sym.rela.klp_target.klp_target.counter.0)" \
+		name .klp.sym.rela.klp-target.klp-target.counter.0
+	refuses in.ko
+	good bad.ko
+	elfpoke bad.ko sym "$(symidx bad.ko .klp.sym.klp_target.counter,0)" \
+		name .klp.sym.klp-target.counter,0 \
+		shdr "$(secidx bad.ko .klp.rela.klp_target..text)" name .klp.rela.klp-target..text
+	check 1 bad.ko
+	compare "rules of --check on the hand-made equivalent" <(rules "$t.err") <<EOF2
+klp-section-name
+klp-symbol-name
+EOF2
+	compare "rules of the converter's refusal" "$t.conv" <<<"klp-symbol-name"
+}
+run_test "converter_and_check_agree[object-name-with-dash]" t_agree_dash
 
 end_suite
