@@ -156,14 +156,20 @@ EOF
 }
 run_test check_reports_not_livepatch_for_a_plain_module t_not_livepatch
 
-# livepatch=Y becomes livepatch=N in the converted module's .modinfo.
-t_modinfo() {
+# unmark FILE: livepatch=Y becomes Livepatch=Y in FILE's .modinfo: the
+# tag is gone.  (The kernel's get_modinfo() takes any value of the tag,
+# so livepatch=N would still mark a livepatch module.)
+unmark() {
 	local off
+	[ "$(grep -c -a -o 'livepatch=Y' "$1")" = 1 ] || fail "livepatch=Y is not in $1 once"
+	off=$(grep -b -a -o 'livepatch=Y' "$1" | cut -d: -f1)
+	elfpoke "$1" raw "$off" 4c
+	! grep -q -a 'livepatch=' "$1" || fail "livepatch= still in $1"
+}
+
+t_modinfo() {
 	good bad.ko
-	[ "$(grep -c -a -o 'livepatch=Y' bad.ko)" = 1 ] || fail "livepatch=Y is not in bad.ko once"
-	off=$(grep -b -a -o 'livepatch=Y' bad.ko | cut -d: -f1)
-	elfpoke bad.ko raw $((off + 10)) 4e
-	! grep -q -a 'livepatch=Y' bad.ko || fail "livepatch=Y still in bad.ko"
+	unmark bad.ko
 	check 1 bad.ko
 	found <<EOF
 bad.ko|error|livepatch-modinfo|||module ... is not marked as a livepatch module
@@ -775,6 +781,25 @@ EOF2
 }
 run_test check_exits_1_with_a_malformed_finding_for_non_ELF_input t_exit_malformed
 
+# File names travel into the JSON as they are: quotes, backslashes,
+# control characters escaped, UTF-8 kept (the same name back from a JSON
+# parser), and the text format prints the same name.
+t_json_names() {
+	local a b c
+	a='q"uote\back.ko' b=$'tab\tname.ko' c=$'caf\xc3\xa9.ko'
+	good "$a"
+	printf 'text\n' >"$b"
+	cp "$a" "$c"
+	check 1 "$a" "$b" "$c"
+	compare "findings" "$t.found" <<EOF2
+$a|errors=0|warnings=0
+$b|error|malformed|||
+$b|errors=1|warnings=0
+$c|errors=0|warnings=0
+EOF2
+}
+run_test check_json_keeps_file_names_with_quotes_tabs_and_utf8 t_json_names
+
 # usage ARGS...: exit 2, a message on stderr, nothing on stdout, nothing
 # written.
 usage() {
@@ -899,12 +924,10 @@ t_agree_nonzero() {
 run_test "converter_and_check_agree[nonzero-location]" t_agree_nonzero
 
 t_agree_modinfo() {
-	local off
 	lp in.ko -DNO_LIVEPATCH
 	refuses in.ko
 	good bad.ko
-	off=$(grep -b -a -o 'livepatch=Y' bad.ko | cut -d: -f1)
-	elfpoke bad.ko raw $((off + 10)) 4e
+	unmark bad.ko
 	check 1 bad.ko
 	agree livepatch-modinfo
 }
