@@ -249,6 +249,26 @@ EOF
 }
 run_test check_reports_klp_section_target_that_is_not_allocated t_sec_target
 
+# sh_info naming another klp section (allocated, so the loader would
+# apply the relocation into that section's entries), at an offset whose
+# bytes are zero.  The converter never targets a relocation section
+# (convert.c refuses sh_info of a REL/RELA section); --check must not
+# accept one either.
+t_sec_target_rela() {
+	good bad.ko
+	local m
+	s=$(secidx bad.ko .klp.rela.vmlinux..text)
+	m=$(secidx bad.ko .klp.rela.klp_target..text)
+	# bytes 4..7 of the first Elf64_Rela: the high half of r_offset, zero
+	elfpoke bad.ko shdr "$s" info "$m" rela "$s" 0 offset 4
+	check 1 bad.ko
+	found <<EOF
+bad.ko|error|klp-section-target|[$s] .klp.rela.vmlinux..text||none
+bad.ko|errors=1|warnings=0
+EOF
+}
+run_test check_reports_klp_section_target_that_is_a_relocation_section t_sec_target_rela
+
 t_sec_entsize() {
 	klp_sec entsize 16 rawshdr
 	dump -S bad.ko | grep -q "^\\[$s\\] .* entsize=16 " || fail "entsize not poked"
@@ -272,6 +292,20 @@ bad.ko|errors=1|warnings=0
 EOF
 }
 run_test check_reports_klp_section_name_without_a_dot_after_the_object t_sec_name_nodot
+
+# No object at all: sscanf(".klp.rela.%55[^.]") matches nothing and the
+# kernel refuses the module (kernel/livepatch/core.c,
+# klp_write_section_relocs(): "section %s has an incorrectly formatted
+# name", -EINVAL), where the other bad names are silently skipped.
+t_sec_name_empty() {
+	klp_sec name .klp.rela..text
+	check 1 bad.ko
+	found <<EOF
+bad.ko|error|klp-section-name|[$s] .klp.rela..text||section .klp.rela..text has an incorrectly formatted name
+bad.ko|errors=1|warnings=0
+EOF
+}
+run_test check_reports_klp_section_name_without_an_object_with_the_kernels_message t_sec_name_empty
 
 # An object name of 56 characters: %55[^.] stops one short of the dot.
 t_sec_name_long() {
