@@ -69,7 +69,7 @@ secoff() {
 }
 
 # reloc FILE SYM [N]: "OFFSET TARGETIDX TARGETNAME RELSECIDX RELSECNAME
-# ENTRY" of the Nth (default first) relocation against symbol SYM.
+# ENTRY" of the Nth (default first, $ the last) relocation against SYM.
 reloc() {
 	local f=$1 sym=$2 n=${3:-1} line
 	line=$(dump -r "$f" | awk -v s="$sym" '
@@ -84,7 +84,7 @@ reloc() {
 	echo "$line"
 }
 
-# loc FILE SYM [N]: the checker's location of the Nth relocation against
+# loc FILE SYM [N]: the checker's location of the Nth ($: last) relocation against
 # SYM, exactly: "[IDX] SECTION+0xOFF (FUNC+0xOFF)", the part in parentheses
 # when a sized FUNC or OBJECT symbol of that section covers the offset
 # (the last one at or below the offset, the higher index on a tie).
@@ -92,7 +92,7 @@ loc() {
 	local off tidx tsec name value size type shndx bestv=-1 bests=0 bestn=
 	read -r off tidx tsec _ _ _ <<<"$(reloc "$@")"
 	off=$((off))
-	while read -r _ name value size type _ _ shndx; do
+	while read -r name value size type shndx; do
 		case $type in FUNC | OBJECT) ;; *) continue ;; esac
 		[ "$shndx" = "shndx=$tidx($tsec)" ] || continue
 		value=$((${value#value=}))
@@ -100,7 +100,7 @@ loc() {
 		if [ "$value" -le "$off" ] && [ "$value" -ge "$bestv" ]; then
 			bestv=$value bests=$size bestn=$name
 		fi
-	done < <(dump -s "$1" | awk 'NF == 8')
+	done < <(dump -s "$1" | awk '/^\[/ && $2 !~ /^value=/ { print $2, $3, $4, $5, $NF }')
 	printf '[%s] %s+0x%x' "$tidx" "$tsec" "$off"
 	if [ -n "$bestn" ] && [ "$off" -lt $((bestv + bests)) ]; then
 		printf ' (%s+0x%x)' "$bestn" $((off - bestv))
@@ -396,14 +396,16 @@ EOF
 }
 run_test check_reports_vmlinux_symbol_in_a_module_specific_section t_vmlinux_from_module
 
-# table_target NEWNAME: a converted module whose table section (holding a
+# table_target NEWNAME [CFLAGS...]: a converted module whose table section (holding a
 # module-specific klp relocation) is renamed NEWNAME; $l is the location.
 table_target() {
-	good bad.ko -DTABLE_SECTION='".data.lp_table"'
+	local new=$1
+	shift
+	good bad.ko -DTABLE_SECTION='".data.lp_table"' "$@"
 	s=$(secidx bad.ko .data.lp_table)
-	elfpoke bad.ko shdr "$s" name "$1"
-	l=$(loc bad.ko .klp.sym.klp_target.counter,0 2)
-	case $l in "[$s] $1+0x0 (lp_table+0x0)") ;; *) fail "unexpected location $l" ;; esac
+	elfpoke bad.ko shdr "$s" name "$new"
+	l=$(loc bad.ko .klp.sym.klp_target.counter,0 '$')
+	case $l in "[$s] $new+0x0 (lp_table+0x0)") ;; *) fail "unexpected location $l" ;; esac
 }
 
 t_special() {
@@ -633,6 +635,41 @@ bad.ko|errors=1|warnings=0
 EOF2
 }
 run_test "check_reports_relocation_pair_of_a_klp_PCREL_HI20[riscv64]" t_reloc_pair
+
+# The per-architecture rules on each cross architecture: a relocation
+# type its apply_relocate_add() lacks, and a special section of its own
+# module_finalize() holding a module-specific klp relocation.
+# t_cross_rules PREFIX TYPE TYPENAME SPECIAL CFLAGS...
+t_cross_rules() {
+	local cross=$1 type=$2 tname=$3 special=$4 l
+	shift 4
+	cross "$cross"
+	CROSS=$cross good bad.ko -DCALLS_ONLY "$@"
+	s=$(secidx bad.ko .klp.rela.vmlinux..text)
+	l=$(loc bad.ko .klp.sym.vmlinux.vm_fn,0)
+	elfpoke bad.ko rela "$s" 0 type "$type"
+	check 1 bad.ko
+	found <<EOF
+bad.ko|error|relocation-type|$l|.klp.sym.vmlinux.vm_fn,0|Unknown rela relocation (x86_64; other architectures: unsupported relocation)
+bad.ko|errors=1|warnings=0
+EOF
+	assert_grep "relocation type $tname is not supported by the kernel's apply_relocate_add\(\) on " "$t.err"
+	rm bad.ko
+	CROSS=$cross table_target "$special" -DCALLS_ONLY "$@"
+	check 1 bad.ko
+	found <<EOF
+bad.ko|error|special-section|$l|.klp.sym.klp_target.counter,0|none
+bad.ko|errors=1|warnings=0
+EOF
+}
+run_test "check_reports_arch_relocation_type_and_special_section[aarch64]" t_cross_rules \
+	aarch64-linux-gnu- 311 R_AARCH64_ADR_GOT_PAGE .altinstructions -mcmodel=small
+run_test "check_reports_arch_relocation_type_and_special_section[s390x]" t_cross_rules \
+	s390x-linux-gnu- 41 R_390_TLS_GD64 .s390_indirect_jump -fPIC
+run_test "check_reports_arch_relocation_type_and_special_section[powerpc64le]" t_cross_rules \
+	powerpc64le-linux-gnu- 14 R_PPC64_GOT16 __ftr_fixup -mcmodel=medium
+run_test "check_reports_arch_relocation_type_and_special_section[riscv64]" t_cross_rules \
+	riscv64-linux-gnu- 3 R_RISCV_RELATIVE .alternative -mcmodel=medany -mno-relax
 
 # --- 2. good modules pass clean -------------------------------------------------
 
