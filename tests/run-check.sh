@@ -380,6 +380,22 @@ EOF
 }
 run_test check_reports_klp_symbol_name_without_a_position t_sym_name
 
+# A 56-character object in a klp symbol: %55[^.] stops one short of the
+# '.', sscanf() returns 1.
+t_sym_name_long() {
+	good bad.ko
+	local i obj
+	obj=$(printf 'm%.0s' $(seq 56))
+	i=$(symidx bad.ko .klp.sym.vmlinux.vm_fn,0)
+	elfpoke bad.ko sym "$i" name ".klp.sym.$obj.vm_fn,0"
+	check 1 bad.ko
+	found <<EOF
+bad.ko|error|klp-symbol-name|.symtab entry $i|.klp.sym.$obj.vm_fn,0|symbol .klp.sym.$obj.vm_fn,0 has an incorrectly formatted name
+bad.ko|errors=1|warnings=0
+EOF
+}
+run_test check_reports_klp_symbol_name_with_a_56_character_object t_sym_name_long
+
 # .klp.rela.klp_target..text's relocation made to use the vmlinux symbol.
 t_vmlinux_from_module() {
 	good bad.ko
@@ -710,6 +726,22 @@ run_test "check_passes_every_converted_module_clean[powerpc64le]" t_clean powerp
 	-mcmodel=medium
 run_test "check_passes_every_converted_module_clean[riscv64]" t_clean riscv64-linux-gnu- \
 	-mcmodel=medany -mno-relax
+
+# What other tools write is as good: objtool's klp post-link makes its klp
+# symbols STB_WEAK (modpost ignores weak undefined symbols), and a klp
+# section without SHF_INFO_LINK loads the same.
+t_clean_other_tools() {
+	good m.ko
+	elfpoke m.ko \
+		sym "$(symidx m.ko .klp.sym.vmlinux.vm_fn,0)" bind 2 \
+		sym "$(symidx m.ko .klp.sym.klp_target.counter,0)" bind 2 \
+		shdr "$(secidx m.ko .klp.rela.vmlinux..text)" flags 0x100002 \
+		shdr "$(secidx m.ko .klp.rela.klp_target..text)" flags 0x100002
+	dump -s m.ko | grep -c ' WEAK .*shndx=0xff20$' | grep -qx 2 || fail "klp symbols not weak"
+	check 0 m.ko
+	found <<<"m.ko|errors=0|warnings=0"
+}
+run_test check_passes_weak_klp_symbols_and_sections_without_SHF_INFO_LINK t_clean_other_tools
 
 # --- 3. real Debian kernel modules ----------------------------------------------
 
