@@ -292,6 +292,19 @@ tcase rela_offset_near_2_64 1 "${E}.*offset.*past the end" 'm rela:.rela.data:0.
 tcase modinfo_without_livepatch 1 "${E}.*livepatch=Y" \
 	'm byte:$(($(grep -abo livepatch=Y in.ko | head -n1 | cut -d: -f1) + 10))=0x4e'
 
+# A module converted before that gets a new klp_reloc.h symbol (printk
+# renamed) into the same klp relocation section, which is broken: the
+# tool extends existing .klp.rela.* sections, so it must check them too.
+good_conv=$workdir/good-converted.ko
+"$tool" -q -o "$good_conv" "$good" 2>/dev/null || good_conv=
+printf '%s' .klp.sym.rela.vmlinux.vmlinux.printk.0 >"$workdir/printk.name"
+tcase existing_klp_rela_size_not_a_multiple 1 "${E}.*klp\.rela\.vmlinux\.\.text.*(entry size|size|cannot read)" \
+	'm "rename:printk=@$workdir/printk.name" sec:.klp.rela.vmlinux..text.sh_size=16' "$good_conv"
+tcase existing_klp_rela_entsize_wrong 1 "${E}.*klp\.rela\.vmlinux\.\.text.*entry size" \
+	'm "rename:printk=@$workdir/printk.name" sec:.klp.rela.vmlinux..text.sh_entsize=16' "$good_conv"
+tcase existing_klp_rela_sh_link_not_the_symtab 1 "${E}.*klp\.rela\.vmlinux\.\.text.*sh_link" \
+	'm "rename:printk=@$workdir/printk.name" sec:.klp.rela.vmlinux..text.sh_link=$(q sec:.strtab)' "$good_conv"
+
 # --- big-endian (s390x) ---------------------------------------------------------------
 
 tcase big_endian_e_shoff_past_end 1 "${E}.*(section header|past the end)" 'm ehdr.e_shoff=$(size)' "$good_be"
