@@ -1095,8 +1095,16 @@ static void emit(struct elf_file *ef, struct out *o, uint64_t tail)
 static int open_temp(struct diag *d, const char *out_path)
 {
 	size_t n = strlen(out_path) + sizeof(".XXXXXX");
+	struct stat st;
 	int fd;
 
+	/* The output replaces its destination by rename(2): that must never
+	 * happen to a device (-o /dev/null), a FIFO or a directory.  */
+	if (stat(out_path, &st) == 0 && !S_ISREG(st.st_mode)) {
+		diag_error(d, "output %s exists and is not a regular file; it would be replaced, not written to",
+			   out_path);
+		return -1;
+	}
 	if (temp_path)
 		INTERNAL_ERROR("two temporary outputs at once");
 	temp_path = xmalloc(n);

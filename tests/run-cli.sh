@@ -225,6 +225,26 @@ EOF
 }
 run_test verbose_prints_one_line_per_moved_relocation t_verbose
 
+# -o naming a device or a FIFO must not replace it by rename (think of
+# -o /dev/null): the output is refused and the node stays what it was.
+# Private nodes, so that a regression cannot break the machine's own.
+t_output_device() {
+	fixture mod.ko
+	save mod.ko
+	mkfifo fifo
+	run_tool 1 -o fifo mod.ko
+	assert_grep "^$me: error: mod\\.ko: output .*fifo exists and is not a regular file" "$t.err"
+	[ -p fifo ] || fail "the FIFO was replaced"
+	if mknod null c 1 3 2>/dev/null; then
+		run_tool 1 -o null mod.ko
+		assert_grep "^$me: error: mod\\.ko: output .*null exists and is not a regular file" "$t.err"
+		[ -c null ] || fail "the device node was replaced"
+	fi
+	assert_unchanged mod.ko
+	assert_no_temp
+}
+run_test output_that_is_a_device_is_refused t_output_device
+
 # -q: errors only; a successful conversion is silent.  Without -v or -q
 # nothing is printed on standard output either way about relocations.
 t_quiet() {
