@@ -38,9 +38,15 @@ const struct klp_rule_info klp_rules[NR_RULES] = {
 	[RULE_SEC_ENTSIZE] = { "klp-section-entsize", DIAG_ERROR,
 		"none: entries read with the wrong size" },
 	[RULE_SEC_NAME] = { "klp-section-name", DIAG_ERROR,
+		"section %s has an incorrectly formatted name" },
+	[RULE_SEC_OBJECT] = { "klp-section-object", DIAG_ERROR,
 		"none: a section whose object matches nothing loaded is silently skipped" },
+	[RULE_OBJECT_NAME] = { "klp-object-name", DIAG_ERROR,
+		"none: no loaded object has this name, so its relocations are never applied" },
 	[RULE_SYM_SHNDX] = { "klp-symbol-shndx", DIAG_ERROR,
 		"symbol %s is not marked as a livepatch symbol" },
+	[RULE_SYM_UNDEF] = { "klp-symbol-undefined", DIAG_ERROR,
+		"Unknown symbol %s (err -2)" },
 	[RULE_SYM_NAME] = { "klp-symbol-name", DIAG_ERROR,
 		"symbol %s has an incorrectly formatted name" },
 	[RULE_SYM_INDEX] = { "relocation-symbol-index", DIAG_ERROR,
@@ -304,11 +310,13 @@ void klp_check_reloc(struct klp_checker *c, size_t target,
 	loc.off = r->r_offset;
 	loc.done = false;
 
-	if (!rt || !rt->supported)
+	if (!rt || !rt->supported) {
+		if (!rt)	/* "relocation type 255", not "... type type 255" */
+			snprintf(tname, sizeof(tname), "%u", type);
 		klp_report(c, RULE_RELOC_TYPE, lazy_where(&loc), symname,
 			   "relocation type %s is not supported by the kernel's apply_relocate_add() on %s",
-			   klp_reloc_type_name(c->arch, type, tname, sizeof(tname)),
-			   c->arch->name);
+			   rt ? rt->name : tname, c->arch->name);
+	}
 	if (c->arch->e_machine == EM_RISCV &&
 	    (type == R_RISCV_PCREL_HI20 || type == R_RISCV_GOT_HI20))
 		klp_report(c, RULE_RELOC_PAIR, lazy_where(&loc), symname,
@@ -372,21 +380,6 @@ static bool is_klp_section(const struct elf_sec *s)
 		       sizeof(KLP_RELA_PREFIX) - 1) == 0;
 }
 
-/* Object names as the kernel can match them: vmlinux or a module name. */
-static const char *objname_problem(const char *obj)
-{
-	if (!*obj)
-		return "is empty";
-	for (const char *p = obj; *p; p++) {
-		if (*p == '-')
-			return "contains '-' (kbuild spells module names with '_')";
-		if (!(*p == '_' || (*p >= '0' && *p <= '9') ||
-		      (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z')))
-			return "contains a character no module name has";
-	}
-	return NULL;
-}
-
 /*
  * Parse a klp symbol name with the kernel's own format; return its object
  * name in OBJ (KLP_OBJNAME_MAX + 1 bytes), or false.
@@ -418,8 +411,22 @@ static void check_symbols(struct klp_checker *c)
 			continue;	/* the common case: nothing klp */
 		snprintf(loc, sizeof(loc), ".symtab entry %zu", i);
 		if (klp_is_prefixed(name) && sym->st_shndx != SHN_LIVEPATCH) {
-			klp_report(c, RULE_LEFTOVER, loc, name,
-				   "a klp_reloc.h name was not converted: run klp-convert-mini on the module after its final link");
+			if (sym->st_shndx != SHN_UNDEF)
+				klp_report(c, RULE_PREFIX_DEFINED, loc, name,
+					   "is defined (st_shndx %u), but a klp_reloc.h name must stay undefined: remove the definition or the KLP_RELOC_SYMBOL annotation",
+					   sym->st_shndx);
+			else
+				klp_report(c, RULE_LEFTOVER, loc, name,
+					   "a klp_reloc.h name was not converted: run klp-convert-mini on the module after its final link");
+			continue;
+		}
+		if (sym->st_shndx == SHN_UNDEF) {
+			/* simplify_symbols() fails on it before livepatch
+			 * is asked.  */
+			if (is_klp_sym_name(name))
+				klp_report(c, RULE_SYM_UNDEF, loc, name,
+					   "a klp symbol name, but the symbol is SHN_UNDEF, not SHN_LIVEPATCH (0x%x), so the module loader looks it up",
+					   SHN_LIVEPATCH);
 			continue;
 		}
 		if (sym->st_shndx != SHN_LIVEPATCH) {
@@ -435,11 +442,10 @@ static void check_symbols(struct klp_checker *c)
 				   KLP_OBJNAME_MAX, KLP_SYMNAME_MAX);
 			continue;
 		}
-		why = objname_problem(obj);
+		why = klp_objname_problem(obj, strlen(obj));
 		if (why)
-			klp_report(c, RULE_SYM_NAME, loc, name,
-				   "object name '%s' %s, so no loaded object can match it",
-				   obj, why);
+			klp_report(c, RULE_OBJECT_NAME, loc, name,
+				   "symbol object name '%s' %s", obj, why);
 		c->sym_obj[i] = strcmp(obj, KLP_VMLINUX) == 0 ? SYM_OBJ_VMLINUX
 							      : SYM_OBJ_MODULE;
 	}
@@ -490,9 +496,12 @@ static void check_klp_section(struct klp_checker *c, size_t idx)
 		return;
 	}
 	if (target == 0 || target >= ef->nsecs || target == idx ||
-	    !elf_sec_is_alloc(&ef->secs[target])) {
+	    !elf_sec_is_alloc(&ef->secs[target]) ||
+	    ef->secs[target].sh->sh_type == SHT_RELA ||
+	    ef->secs[target].sh->sh_type == SHT_REL) {
 		klp_report(c, RULE_SEC_TARGET, sec_loc(ef, idx, loc, sizeof(loc)), NULL,
-			   "sh_info %zu is not an allocated section", target);
+			   "sh_info %zu is not an allocated section that relocations can apply to",
+			   target);
 		return;
 	}
 	/* klp_apply_section_relocs() takes the object with
@@ -503,20 +512,25 @@ static void check_klp_section(struct klp_checker *c, size_t idx)
 	objlen = strncmp(s->name, KLP_RELA_PREFIX,
 			 sizeof(KLP_RELA_PREFIX) - 1) == 0 ?
 		 strcspn(s->name + sizeof(KLP_RELA_PREFIX) - 1, ".") : 0;
-	if (objlen == 0 || objlen > KLP_OBJNAME_MAX ||
+	if (objlen == 0) {	/* the kernel's sscanf() matches nothing */
+		report_karg(c, RULE_SEC_NAME, sec_loc(ef, idx, loc, sizeof(loc)),
+			    NULL, s->name,
+			    "the name must be .klp.rela.<objname>.<section>");
+		return;
+	}
+	if (objlen > KLP_OBJNAME_MAX ||
 	    s->name[sizeof(KLP_RELA_PREFIX) - 1 + objlen] != '.') {
-		klp_report(c, RULE_SEC_NAME, sec_loc(ef, idx, loc, sizeof(loc)), NULL,
-			   "the name must be .klp.rela.<objname>.<section>, objname at most %d characters and followed by '.'",
+		klp_report(c, RULE_SEC_OBJECT, sec_loc(ef, idx, loc, sizeof(loc)), NULL,
+			   "the kernel reads the object as the first %d characters up to a '.', and this name does not go on with '.' there: .klp.rela.<objname>.<section>",
 			   KLP_OBJNAME_MAX);
 		return;
 	}
 	memcpy(obj, s->name + sizeof(KLP_RELA_PREFIX) - 1, objlen);
 	obj[objlen] = '\0';
-	why = objname_problem(obj);
+	why = klp_objname_problem(obj, objlen);
 	if (why) {
-		klp_report(c, RULE_SEC_NAME, sec_loc(ef, idx, loc, sizeof(loc)), NULL,
-			   "object name '%s' %s, so the kernel never applies this section",
-			   obj, why);
+		klp_report(c, RULE_OBJECT_NAME, sec_loc(ef, idx, loc, sizeof(loc)), NULL,
+			   "section object name '%s' %s", obj, why);
 		return;
 	}
 	if (!(ef->secs[target].sh->sh_flags & (SHF_WRITE | SHF_EXECINSTR)))
@@ -541,7 +555,8 @@ static void check_klp_section(struct klp_checker *c, size_t idx)
 		}
 		name = elf_sym_name(ef, symi);
 		if (ef->syms[symi].st_shndx != SHN_LIVEPATCH) {
-			klp_report(c, RULE_SYM_SHNDX,
+			klp_report(c, ef->syms[symi].st_shndx == SHN_UNDEF ?
+				   RULE_SYM_UNDEF : RULE_SYM_SHNDX,
 				   klp_where(c, target, rela[i].r_offset, loc,
 					     sizeof(loc)), name,
 				   "a klp relocation must reference an SHN_LIVEPATCH symbol");

@@ -27,8 +27,11 @@ enum klp_rule {
 	RULE_SEC_LINK,
 	RULE_SEC_TARGET,
 	RULE_SEC_ENTSIZE,
-	RULE_SEC_NAME,
+	RULE_SEC_NAME,		/* sscanf of the object fails */
+	RULE_SEC_OBJECT,	/* the object the kernel reads is not meant */
+	RULE_OBJECT_NAME,	/* an object no module can be named */
 	RULE_SYM_SHNDX,
+	RULE_SYM_UNDEF,
 	RULE_SYM_NAME,
 	RULE_SYM_INDEX,
 	RULE_VMLINUX_FROM_MODULE,

@@ -187,7 +187,19 @@ static void find_prefixed_symbols(struct plan *p)
 			continue;
 		}
 		ks = &p->syms[p->nsyms];
-		if (klp_parse_name(name, &ks->name, new_name, why, sizeof(why))) {
+		switch (klp_parse_name(name, &ks->name, new_name, why,
+				       sizeof(why))) {
+		case KLP_NAME_OK:
+			break;
+		case KLP_NAME_BAD_OBJECT:
+			klp_report(&p->chk, RULE_OBJECT_NAME, loc, name, "%s",
+				   why);
+			continue;
+		case KLP_NAME_TOO_LONG:
+			klp_report(&p->chk, RULE_SYM_NAME, loc, name, "%s",
+				   why);
+			continue;
+		default:
 			klp_report(&p->chk, RULE_PREFIX_PARSE, loc, name, "%s",
 				   why);
 			continue;

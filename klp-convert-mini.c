@@ -45,6 +45,7 @@ struct args {
 	bool dry_run;
 	bool check;
 	bool json;
+	bool format_given;
 };
 
 /* ------------------------------------------------------------------ */
@@ -123,6 +124,7 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		a->check = true;
 		break;
 	case OPT_FORMAT:
+		a->format_given = true;
 		if (strcmp(arg, "json") == 0)
 			a->json = true;
 		else if (strcmp(arg, "text") != 0)
@@ -147,7 +149,7 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	case ARGP_KEY_END:
 		if (a->check && (a->output || a->dry_run))
 			argp_error(state, "--check writes nothing: no -o or -n with it");
-		if (a->json && !a->check)
+		if (a->format_given && !a->check)
 			argp_error(state, "--format goes with --check");
 		if (a->check)
 			a->input = NULL;

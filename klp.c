@@ -14,37 +14,37 @@
 
 #include "diag.h"
 
+const char *klp_objname_problem(const char *obj, size_t len)
+{
+	if (len == 0)
+		return "is empty";
+	if (len > KLP_OBJNAME_MAX)
+		return "is longer than 55 characters (the kernel's MODULE_NAME_LEN - 1)";
+	for (size_t i = 0; i < len; i++) {
+		char c = obj[i];
+
+		if (c == '-')
+			return "contains '-': kbuild spells module names with '_'";
+		if (!(c == '_' || (c >= '0' && c <= '9') ||
+		      (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')))
+			return "contains a character no module name has: use vmlinux or a module name as the kernel knows it";
+	}
+	return NULL;
+}
+
 static int check_objname(struct klp_span obj, const char *role, char *why,
 			 size_t whylen)
 {
-	if (obj.len == 0) {
-		snprintf(why, whylen, "%s object name is empty", role);
-		return -1;
-	}
-	if (obj.len > KLP_OBJNAME_MAX) {
-		snprintf(why, whylen,
-			 "%s object name '%.*s' is longer than %d characters (the kernel's MODULE_NAME_LEN)",
-			 role, (int)obj.len, obj.s, KLP_OBJNAME_MAX);
-		return -1;
-	}
-	for (size_t i = 0; i < obj.len; i++) {
-		char c = obj.s[i];
+	const char *problem = klp_objname_problem(obj.s, obj.len);
 
-		if (c == '-') {
-			snprintf(why, whylen,
-				 "%s object name '%.*s' contains '-': kbuild spells module names with '_'",
-				 role, (int)obj.len, obj.s);
-			return -1;
-		}
-		if (!(c == '_' || (c >= '0' && c <= '9') ||
-		      (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'))) {
-			snprintf(why, whylen,
-				 "%s object name '%.*s' contains '%c': use vmlinux or a module name as the kernel knows it",
-				 role, (int)obj.len, obj.s, c);
-			return -1;
-		}
-	}
-	return 0;
+	if (!problem)
+		return 0;
+	if (obj.len == 0)
+		snprintf(why, whylen, "%s object name is empty", role);
+	else
+		snprintf(why, whylen, "%s object name '%.*s' %s", role,
+			 (int)obj.len, obj.s, problem);
+	return -1;
 }
 
 /* Split off the text up to the next '.', or fail. */
@@ -60,8 +60,8 @@ static bool take_field(const char **p, struct klp_span *out)
 	return true;
 }
 
-int klp_parse_name(const char *name, struct klp_name *out, char *new_name,
-		   char *why, size_t whylen)
+enum klp_name_result klp_parse_name(const char *name, struct klp_name *out,
+				    char *new_name, char *why, size_t whylen)
 {
 	const char *p = name + sizeof(KLP_SYM_RELA_PREFIX) - 1;
 	const char *sep, *pos;
@@ -73,7 +73,7 @@ int klp_parse_name(const char *name, struct klp_name *out, char *new_name,
 	    !take_field(&p, &out->sym_obj)) {
 		snprintf(why, whylen,
 			 "cannot parse the name: expected .klp.sym.rela.<lp_obj>.<sym_obj>.<sym>.<pos>");
-		return -1;
+		return KLP_NAME_BAD;
 	}
 	/* The position follows the last ',' (v1/v2) or else the last '.'
 	 * (v3), so that symbol names may contain dots.  */
@@ -83,7 +83,7 @@ int klp_parse_name(const char *name, struct klp_name *out, char *new_name,
 	if (!sep) {
 		snprintf(why, whylen,
 			 "cannot parse the name: no '.<pos>' after the symbol name");
-		return -1;
+		return KLP_NAME_BAD;
 	}
 	out->sym.s = p;
 	out->sym.len = (size_t)(sep - p);
@@ -91,28 +91,28 @@ int klp_parse_name(const char *name, struct klp_name *out, char *new_name,
 
 	if (check_objname(out->lp_obj, "relocation", why, whylen) ||
 	    check_objname(out->sym_obj, "symbol", why, whylen))
-		return -1;
+		return KLP_NAME_BAD_OBJECT;
 	if (out->sym.len == 0) {
 		snprintf(why, whylen, "symbol name is empty");
-		return -1;
+		return KLP_NAME_BAD;
 	}
 	if (memchr(out->sym.s, ',', out->sym.len)) {
 		snprintf(why, whylen,
 			 "symbol name '%.*s' contains ',', which the kernel's format cannot carry",
 			 (int)out->sym.len, out->sym.s);
-		return -1;
+		return KLP_NAME_BAD;
 	}
 	if (*pos == '\0' || strspn(pos, "0123456789") != strlen(pos)) {
 		snprintf(why, whylen,
 			 "position '%s' is not a decimal number", pos);
-		return -1;
+		return KLP_NAME_BAD;
 	}
 	errno = 0;
 	out->sympos = strtoul(pos, &end, 10);
 	if (errno == ERANGE) {
 		snprintf(why, whylen, "position '%s' is not a decimal number that fits in unsigned long",
 			 pos);
-		return -1;
+		return KLP_NAME_BAD;
 	}
 
 	/* symbol format: .klp.sym.<sym_obj_name>.<sym_name>,<sympos> */
@@ -123,9 +123,9 @@ int klp_parse_name(const char *name, struct klp_name *out, char *new_name,
 		snprintf(why, whylen,
 			 "converted name is %d bytes, longer than %d (the kernel's KSYM_NAME_LEN - 1)",
 			 len, KLP_SYMNAME_MAX);
-		return -1;
+		return KLP_NAME_TOO_LONG;
 	}
-	return 0;
+	return KLP_NAME_OK;
 }
 
 bool klp_modinfo_is_livepatch(const char *modinfo, size_t size)

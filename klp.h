@@ -58,13 +58,24 @@ static inline bool klp_span_is(struct klp_span sp, const char *s)
 	       __builtin_memcmp(sp.s, s, sp.len) == 0;
 }
 
+enum klp_name_result {
+	KLP_NAME_OK = 0,
+	KLP_NAME_BAD = -1,		/* not the grammar, or a bad position */
+	KLP_NAME_BAD_OBJECT = -2,	/* an object no module can be named */
+	KLP_NAME_TOO_LONG = -3,		/* converted name over 511 bytes */
+};
+
 /*
  * Parse a prefixed NAME.  On success fill *OUT, write the converted symbol
- * name to NEW_NAME (KLP_SYMNAME_MAX + 1 bytes) and return 0.  Otherwise
- * write the reason to WHY and return -1.
+ * name to NEW_NAME (KLP_SYMNAME_MAX + 1 bytes) and return KLP_NAME_OK.
+ * Otherwise write the reason to WHY and return what is wrong.
  */
-int klp_parse_name(const char *name, struct klp_name *out, char *new_name,
-		   char *why, size_t whylen);
+enum klp_name_result klp_parse_name(const char *name, struct klp_name *out,
+				    char *new_name, char *why, size_t whylen);
+
+/* NULL if OBJ (NUL-terminated) can be an object's name as the kernel
+ * knows it, else what is wrong with it.  */
+const char *klp_objname_problem(const char *obj, size_t len);
 
 /* Is "livepatch=Y" one of the NUL-separated strings of .modinfo? */
 bool klp_modinfo_is_livepatch(const char *modinfo, size_t size);

@@ -12,7 +12,7 @@ declare -A pkgs=(
 	[test]="binutils elfutils clang libclang-rt-14-dev valgrind shellcheck"
 	[cross]="gcc-aarch64-linux-gnu gcc-s390x-linux-gnu gcc-powerpc64le-linux-gnu gcc-riscv64-linux-gnu"
 	[kernel]="qemu-system-x86 busybox-static cpio kmod dwarves xz-utils zstd gcc-12 make libelf-dev"
-	[bench]="time binutils"
+	[bench]="time binutils elfutils"
 	[fuzz]="clang libclang-rt-14-dev"
 	[lint]="cppcheck clang-tidy shellcheck"
 )

@@ -292,7 +292,7 @@ t_sec_name_nodot() {
 	klp_sec name .klp.rela.vmlinux_text
 	check 1 bad.ko
 	found <<EOF
-bad.ko|error|klp-section-name|[$s] .klp.rela.vmlinux_text||none
+bad.ko|error|klp-section-object|[$s] .klp.rela.vmlinux_text||none
 bad.ko|errors=1|warnings=0
 EOF
 }
@@ -321,7 +321,7 @@ t_sec_name_long() {
 	elfpoke bad.ko shdr "$s" name ".klp.rela.$obj..text"
 	check 1 bad.ko
 	found <<EOF
-bad.ko|error|klp-section-name|[$s] .klp.rela.$obj..text||none
+bad.ko|error|klp-section-object|[$s] .klp.rela.$obj..text||none
 bad.ko|errors=1|warnings=0
 EOF
 	# 55 characters are fine.
@@ -346,8 +346,8 @@ t_sym_shndx() {
 	elfpoke bad.ko sym "$i" shndx 0
 	check 1 bad.ko
 	found <<EOF
-bad.ko|error|klp-symbol-shndx|.symtab entry $i|.klp.sym.vmlinux.vm_fn,0|Unknown symbol .klp.sym.vmlinux.vm_fn,0 (err -2)
-bad.ko|error|klp-symbol-shndx|$l|.klp.sym.vmlinux.vm_fn,0|Unknown symbol .klp.sym.vmlinux.vm_fn,0 (err -2)
+bad.ko|error|klp-symbol-undefined|.symtab entry $i|.klp.sym.vmlinux.vm_fn,0|Unknown symbol .klp.sym.vmlinux.vm_fn,0 (err -2)
+bad.ko|error|klp-symbol-undefined|$l|.klp.sym.vmlinux.vm_fn,0|Unknown symbol .klp.sym.vmlinux.vm_fn,0 (err -2)
 bad.ko|errors=2|warnings=0
 EOF
 }
@@ -1082,8 +1082,8 @@ t_agree_defined() {
 run_test "converter_and_check_agree[prefixed-symbol-defined]" t_agree_defined
 
 # An object name with '-' (kbuild spells module names with '_'): the
-# converter refuses the klp_reloc.h name; --check finds the converted
-# names' object, in the symbol and in the section name.
+# converter refuses the klp_reloc.h name and --check the converted names,
+# in the symbol and in the section name, with the same rule.
 t_agree_dash() {
 	lp in.ko
 	elfpoke in.ko sym "$(symidx in.ko .klp.sym.rela.klp_target.klp_target.counter.0)" \
@@ -1095,10 +1095,9 @@ t_agree_dash() {
 		shdr "$(secidx bad.ko .klp.rela.klp_target..text)" name .klp.rela.klp-target..text
 	check 1 bad.ko
 	compare "rules of --check on the hand-made equivalent" <(rules "$t.err") <<EOF2
-klp-section-name
-klp-symbol-name
+klp-object-name
 EOF2
-	compare "rules of the converter's refusal" "$t.conv" <<<"klp-symbol-name"
+	compare "rules of the converter's refusal" "$t.conv" <<<"klp-object-name"
 }
 run_test "converter_and_check_agree[object-name-with-dash]" t_agree_dash
 
