@@ -302,6 +302,18 @@ static void index_existing_klp_secs(struct plan *p)
 		dot = strchr(obj, '.');
 		if (!dot)
 			continue;
+		/* New entries may join it: it must be readable as Elf64_Rela
+		 * against our symbol table, or the conversion stops here.  */
+		if (s->sh->sh_entsize != sizeof(Elf64_Rela) ||
+		    s->sh->sh_size % sizeof(Elf64_Rela) ||
+		    s->sh->sh_link != ef->symtab_idx) {
+			diag_error(p->d, "[%zu] %s: existing klp relocation section has entry size %" PRIu64 ", size 0x%" PRIx64 " and sh_link %u, not Elf64_Rela entries against .symtab",
+				   i, s->name, s->sh->sh_entsize, s->sh->sh_size,
+				   s->sh->sh_link);
+			continue;
+		}
+		if (!elf_sec_data(ef, i))
+			continue;
 		ks = add_klp_sec(p, intern(&p->objs, obj, (size_t)(dot - obj)),
 				 s->sh->sh_info);
 		ks->idx = (uint32_t)i;

@@ -929,9 +929,9 @@ static void finish_string_tables(struct elf_file *ef)
 }
 
 /*
- * Decide where every section goes.  Sections that grew, and the section
- * header table (which grows with every new section), must move; the
- * lowest offset of anything that moves is the "tail".  Everything that
+ * Decide where every section goes.  Sections that changed size, and the
+ * section header table (which grows with every new section), must move;
+ * the lowest offset of anything that moves is the "tail".  Everything that
  * starts at or after it is laid out again, in the input's order, followed
  * by the new sections and the section header table.  Everything before it
  * keeps its offset, so for the usual ld -r layout (symbol table, string
@@ -947,10 +947,12 @@ static uint64_t layout(struct elf_file *ef, uint64_t *shoff, uint64_t *end)
 	size_t n = ef->nby_offset;
 	uint64_t tail = ef->ehdr.e_shoff, cur;
 
+	/* Sections that grow must move; sections that shrink are laid out
+	 * again too, so they leave no holes behind.  */
 	for (size_t k = 0; k < n; k++) {
 		const struct elf_sec *s = &ef->secs[order[k]];
 
-		if (s->dirty && s->sh->sh_size > s->orig_size &&
+		if (s->dirty && s->sh->sh_size != s->orig_size &&
 		    s->orig_offset < tail)
 			tail = s->orig_offset;
 	}
