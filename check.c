@@ -465,10 +465,9 @@ static void check_klp_section(struct klp_checker *c, size_t idx)
 	const struct elf_sec *s = &ef->secs[idx];
 	const Elf64_Shdr *sh = s->sh;
 	char obj[KLP_OBJNAME_MAX + 1], loc[512];
-	const uint64_t *drop;
-	const Elf64_Rela *rela;
+	struct elf_rela_view v;
 	const char *why;
-	size_t n, objlen, target = sh->sh_info;
+	size_t objlen, target = sh->sh_info;
 	bool sec_vmlinux;
 
 	if (sh->sh_type != SHT_RELA) {
@@ -539,12 +538,14 @@ static void check_klp_section(struct klp_checker *c, size_t idx)
 			   ef->secs[target].name);
 
 	sec_vmlinux = strcmp(obj, KLP_VMLINUX) == 0;
-	rela = elf_sec_relas(ef, idx, &n, &drop);
-	for (size_t i = 0; rela && i < n; i++) {
+	if (!elf_sec_relas(ef, idx, &v))
+		return;
+	for (size_t i = 0; i < v.n; i++) {
+		const Elf64_Rela *rela = v.rela;
 		size_t symi = ELF64_R_SYM(rela[i].r_info);
 		const char *name;
 
-		if (elf_dropped(drop, i))
+		if (!elf_rela_counts(&v, i))
 			continue;
 		if (symi >= ef->nsyms) {
 			klp_report(c, RULE_SYM_INDEX,
@@ -579,9 +580,8 @@ static void check_ordinary_section(struct klp_checker *c, size_t idx)
 {
 	struct elf_file *ef = c->ef;
 	const struct elf_sec *s = &ef->secs[idx];
-	const uint64_t *drop;
-	const Elf64_Rela *rela;
-	size_t n, target = s->sh->sh_info;
+	struct elf_rela_view v;
+	size_t target = s->sh->sh_info;
 	char loc[512];
 
 	if (target == 0 || target >= ef->nsecs ||
@@ -597,11 +597,13 @@ static void check_ordinary_section(struct klp_checker *c, size_t idx)
 	if (s->sh->sh_entsize != sizeof(Elf64_Rela) ||
 	    s->sh->sh_size % sizeof(Elf64_Rela))
 		return;
-	rela = elf_sec_relas(ef, idx, &n, &drop);
-	for (size_t i = 0; rela && i < n; i++) {
+	if (!elf_sec_relas(ef, idx, &v))
+		return;
+	for (size_t i = 0; i < v.n; i++) {
+		const Elf64_Rela *rela = v.rela;
 		size_t symi = ELF64_R_SYM(rela[i].r_info);
 
-		if (elf_dropped(drop, i) || symi >= ef->nsyms ||
+		if (!elf_rela_counts(&v, i) || symi >= ef->nsyms ||
 		    ef->syms[symi].st_shndx != SHN_LIVEPATCH)
 			continue;
 		klp_report(c, RULE_ORDINARY_TO_KLP,
@@ -620,21 +622,20 @@ static bool first_reference(struct klp_checker *c, size_t symidx,
 
 	for (size_t i = 1; i < ef->nsecs; i++) {
 		const struct elf_sec *s = &ef->secs[i];
-		const uint64_t *drop;
-		const Elf64_Rela *rela;
-		size_t n;
+		struct elf_rela_view v;
 
 		if (s->sh->sh_type != SHT_RELA || s->sh->sh_info == 0 ||
 		    s->sh->sh_info >= ef->nsecs ||
 		    s->sh->sh_entsize != sizeof(Elf64_Rela) ||
 		    !elf_sec_is_alloc(&ef->secs[s->sh->sh_info]))
 			continue;
-		rela = elf_sec_relas(ef, i, &n, &drop);
-		for (size_t k = 0; rela && k < n; k++) {
-			if (ELF64_R_SYM(rela[k].r_info) == symidx &&
-			    !elf_dropped(drop, k)) {
+		if (!elf_sec_relas(ef, i, &v))
+			continue;
+		for (size_t k = 0; k < v.n; k++) {
+			if (ELF64_R_SYM(v.rela[k].r_info) == symidx &&
+			    elf_rela_counts(&v, k)) {
 				*target = s->sh->sh_info;
-				*off = rela[k].r_offset;
+				*off = v.rela[k].r_offset;
 				return true;
 			}
 		}

@@ -52,9 +52,12 @@ struct klp_sec {
 	uint32_t idx;		/* section index (assigned when created) */
 	uint32_t src;		/* first relocation section moved from */
 	uint32_t next;		/* 1-based index of the next for the same target */
+	uint32_t src_seen;	/* last source counted in plan.src_klp_secs */
 	bool exists;		/* found in the input: extend it */
+	bool copy;		/* entries copied to plan.moved, see below */
 	size_t n;		/* relocations moved here */
 	size_t fill;		/* next free slot in plan.moved */
+	uint64_t *keep;		/* which entries of src are ours */
 };
 
 /* lp_obj_name strings -> small ids, by open addressing. */
@@ -81,12 +84,20 @@ struct plan {
 	uint32_t *sec_of_target;	/* [ef->nsecs]: 1-based index into secs */
 	size_t orig_nsecs;
 
-	/* Relocations that move: a bit per entry of every RELA section, in
-	 * section order, each section starting on a fresh word; then all
-	 * moved entries in one array, grouped by klp section.  Both pass to
-	 * the ELF model, which writes from them.  */
+	/*
+	 * Relocations that move: a bit per entry of every RELA section, in
+	 * section order, each section starting on a fresh word.  A klp
+	 * section is written straight from its source section's entries:
+	 * with the source's own bits when it takes all that move from there,
+	 * else with bits of its own.  Only one fed by several sources, or
+	 * one that extends an existing section, gets copies of its entries
+	 * in MOVED.  All of it passes to the ELF model, which writes from it.
+	 */
 	uint64_t *drop;
 	size_t drop_words;
+	size_t *drop_base;		/* [orig_nsecs]: first word of each */
+	uint8_t *src_klp_secs;		/* [orig_nsecs]: klp sections fed, max 2 */
+	uint64_t *keep;			/* the bits of sections that need own */
 	Elf64_Rela *moved;
 	size_t nmoved;
 
@@ -445,12 +456,19 @@ static void scan_rela_section(struct plan *p, size_t idx, uint64_t *drop)
 		klp_check_reloc(&p->chk, target, &rela[i],
 				elf_sym_name(ef, ks->symidx),
 				p->objs.names[ks->lp_obj]);
-		if (!last || last->lp_obj != ks->lp_obj)
+		if (!last || last->lp_obj != ks->lp_obj) {
 			last = find_klp_sec(p, ks->lp_obj, target);
+			if (last->src_seen != idx) {
+				last->src_seen = (uint32_t)idx;
+				if (p->src_klp_secs[idx] < 2)
+					p->src_klp_secs[idx]++;
+			}
+		}
 		if (!last->src)
 			last->src = (uint32_t)idx;
+		else if (last->src != idx)
+			last->copy = true;	/* fed by several sources */
 		last->n++;
-		p->nmoved++;
 		drop[i / 64] |= 1ULL << (i % 64);
 	}
 }
@@ -460,9 +478,13 @@ static void scan_relocations(struct plan *p)
 	struct elf_file *ef = p->ef;
 	size_t word = 0;
 
-	for (size_t i = 1; i < p->orig_nsecs; i++)
+	p->drop_base = xcalloc(p->orig_nsecs, sizeof(*p->drop_base));
+	p->src_klp_secs = xcalloc(p->orig_nsecs, sizeof(*p->src_klp_secs));
+	for (size_t i = 1; i < p->orig_nsecs; i++) {
+		p->drop_base[i] = p->drop_words;
 		if (is_movable_rela(&ef->secs[i]))
 			p->drop_words += drop_words(ef, i);
+	}
 	p->drop = xcalloc(p->drop_words, sizeof(*p->drop));
 
 	for (size_t i = 1; i < p->orig_nsecs; i++) {
@@ -496,31 +518,51 @@ static void rename_symbols(struct plan *p)
 }
 
 /*
- * Apply pass: copy the marked relocations, in order, into one array
- * grouped by klp section, and tell the model which entries each source
- * section loses.
+ * Apply pass: decide how each klp section is written (see struct plan),
+ * fill the bits and copies that need it, and tell the model which entries
+ * each source section loses.
  */
 static void move_relocations(struct plan *p)
 {
 	struct elf_file *ef = p->ef;
-	size_t word = 0, fill = 0;
+	size_t keep_words = 0, fill = 0;
 
-	p->moved = xcalloc(p->nmoved, sizeof(*p->moved));
 	for (size_t k = 0; k < p->nsecs; k++) {
-		p->secs[k].fill = fill;
-		fill += p->secs[k].n;
+		struct klp_sec *ks = &p->secs[k];
+
+		if (ks->n == 0)
+			continue;
+		if (ks->exists)
+			ks->copy = true;
+		if (ks->copy) {
+			ks->fill = fill;
+			fill += ks->n;
+		} else if (p->src_klp_secs[ks->src] > 1) {
+			keep_words += drop_words(ef, ks->src);
+		} else {
+			ks->keep = p->drop + p->drop_base[ks->src];
+		}
 	}
+	p->moved = xcalloc(fill, sizeof(*p->moved));
+	p->keep = xcalloc(keep_words, sizeof(*p->keep));
+	keep_words = 0;
+	for (size_t k = 0; k < p->nsecs; k++) {
+		struct klp_sec *ks = &p->secs[k];
+
+		if (ks->n && !ks->copy && !ks->keep) {
+			ks->keep = p->keep + keep_words;
+			keep_words += drop_words(ef, ks->src);
+		}
+	}
+
 	for (size_t idx = 1; idx < p->orig_nsecs; idx++) {
 		const struct elf_sec *s = &ef->secs[idx];
-		const uint64_t *drop = p->drop + word;
+		const uint64_t *drop = p->drop + p->drop_base[idx];
 		const Elf64_Rela *rela;
 		struct klp_sec *last = NULL;
 		size_t n, moved = 0;
 
-		if (!is_movable_rela(s))
-			continue;
-		word += drop_words(ef, idx);
-		if (!s->data)
+		if (!is_movable_rela(s) || !s->data)
 			continue;
 		rela = s->data->d_buf;
 		n = s->sh->sh_size / sizeof(*rela);
@@ -529,11 +571,14 @@ static void move_relocations(struct plan *p)
 
 			if (!(drop[i / 64] >> (i % 64) & 1))
 				continue;
+			moved++;
 			ks = &p->syms[p->klp_of_sym[ELF64_R_SYM(rela[i].r_info)] - 1];
 			if (!last || last->lp_obj != ks->lp_obj)
 				last = find_klp_sec(p, ks->lp_obj, s->sh->sh_info);
-			p->moved[last->fill++] = rela[i];
-			moved++;
+			if (last->copy)
+				p->moved[last->fill++] = rela[i];
+			else if (last->keep != drop)
+				last->keep[i / 64] |= 1ULL << (i % 64);
 		}
 		if (moved)
 			elf_sec_drop_entries(ef, idx, drop, n - moved);
@@ -544,12 +589,18 @@ static void create_klp_secs(struct plan *p)
 {
 	struct elf_file *ef = p->ef;
 	char *name = NULL;
-	size_t name_cap = 0;
+	size_t name_cap = 0, name_bytes = 0;
 
-	elf_reserve_sections(ef, p->nsecs);
+	/* One allocation for all new headers and names. */
+	for (size_t k = 0; k < p->nsecs; k++)
+		if (p->secs[k].n && !p->secs[k].exists)
+			name_bytes += sizeof(KLP_RELA_PREFIX) +
+				      strlen(p->objs.names[p->secs[k].lp_obj]) +
+				      1 + strlen(ef->secs[p->secs[k].target].name);
+	elf_reserve_sections(ef, p->nsecs, name_bytes);
 	for (size_t k = 0; k < p->nsecs; k++) {
 		struct klp_sec *ks = &p->secs[k];
-		Elf64_Rela *relas = p->moved + ks->fill - ks->n;
+		Elf64_Rela *relas = p->moved + ks->fill - ks->n;	/* if copy */
 		size_t size = ks->n * sizeof(Elf64_Rela), len;
 
 		if (ks->n == 0)
@@ -589,15 +640,22 @@ static void create_klp_secs(struct plan *p)
 		}
 		snprintf(name, name_cap, KLP_RELA_PREFIX "%s.%s",
 			 p->objs.names[ks->lp_obj], ef->secs[ks->target].name);
-		ks->idx = (uint32_t)elf_add_section(ef, name, &sh, relas,
-						    ELF_T_RELA, false);
+		if (ks->copy)
+			ks->idx = (uint32_t)elf_add_section(ef, name, &sh, relas,
+							    ELF_T_RELA, false);
+		else
+			ks->idx = (uint32_t)elf_add_section_from(ef, name, &sh,
+								 ks->src,
+								 ks->keep);
 	}
 	free(name);
 	/* The model writes from these; they live as long as it does. */
 	elf_adopt(ef, p->moved);
 	elf_adopt(ef, p->drop);
+	elf_adopt(ef, p->keep);
 	p->moved = NULL;
 	p->drop = NULL;
+	p->keep = NULL;
 }
 
 static void print_moves(struct plan *p)
@@ -607,21 +665,27 @@ static void print_moves(struct plan *p)
 	for (size_t k = 0; k < p->nsecs; k++) {
 		const struct klp_sec *ks = &p->secs[k];
 		const struct elf_sec *s = &ef->secs[ks->idx];
-		const Elf64_Rela *rela = s->buf;
-		size_t first = s->sh->sh_size / sizeof(*rela) - ks->n;
+		struct elf_rela_view v;
+		size_t skip;
 
-		for (size_t i = first; i < first + ks->n; i++) {
+		if (ks->n == 0 || !elf_sec_relas(ef, ks->idx, &v))
+			continue;
+		/* An extended section: only the entries added now. */
+		skip = ks->exists ? v.n - ks->n : 0;
+		for (size_t i = 0; i < v.n; i++) {
+			const Elf64_Rela *r = &v.rela[i];
+			size_t symi = ELF64_R_SYM(r->r_info);
+			int64_t addend = r->r_addend;
 			char loc[512], tname[64];
-			size_t symi = ELF64_R_SYM(rela[i].r_info);
 
-			int64_t addend = rela[i].r_addend;
-
+			if (!elf_rela_counts(&v, i) || (skip && skip--))
+				continue;
 			/* readelf's way: "sym + 8", "sym - 4" */
 			diag_note(p->d, "%s: %s %s %c %" PRIu64 ": [%zu] %s -> [%zu] %s",
-				  klp_where(&p->chk, ks->target,
-					    rela[i].r_offset, loc, sizeof(loc)),
+				  klp_where(&p->chk, ks->target, r->r_offset,
+					    loc, sizeof(loc)),
 				  klp_reloc_type_name(p->arch,
-					(uint32_t)ELF64_R_TYPE(rela[i].r_info),
+					(uint32_t)ELF64_R_TYPE(r->r_info),
 					tname, sizeof(tname)),
 				  p->syms[p->klp_of_sym[symi] - 1].new_name,
 				  addend < 0 ? '-' : '+',
@@ -657,6 +721,9 @@ static void plan_free(struct plan *p)
 		free(p->syms[k].new_name);
 	free(p->moved);
 	free(p->drop);
+	free(p->keep);
+	free(p->drop_base);
+	free(p->src_klp_secs);
 	free(p->syms);
 	free(p->secs);
 	free(p->klp_of_sym);

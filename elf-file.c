@@ -572,24 +572,32 @@ const char *elf_sym_name(const struct elf_file *ef, size_t symidx)
 	return ef->strtab + ef->syms[symidx].st_name;
 }
 
-const Elf64_Rela *elf_sec_relas(struct elf_file *ef, size_t idx, size_t *n,
-				const uint64_t **drop)
+bool elf_sec_relas(struct elf_file *ef, size_t idx, struct elf_rela_view *v)
 {
 	struct elf_sec *s = &ef->secs[idx];
 	const Elf_Data *data;
 
-	*drop = s->drop;
+	memset(v, 0, sizeof(*v));
+	if (s->from) {
+		if (!elf_sec_relas(ef, s->from, v))
+			return false;
+		v->bits = s->keep;
+		v->bits_keep = true;
+		return true;
+	}
+	v->bits = s->drop;
 	if (s->buf) {
-		*n = s->sh->sh_size / sizeof(Elf64_Rela);
-		return s->buf;
+		v->rela = s->buf;
+		v->n = s->sh->sh_size / sizeof(Elf64_Rela);
+		return true;
 	}
 	data = elf_sec_data(ef, idx);
-	if (!data) {
-		*n = 0;
-		return NULL;
-	}
-	*n = data->d_size / sizeof(Elf64_Rela);
-	return data->d_buf;
+	if (!data)
+		return false;
+	v->rela = data->d_buf;
+	v->n = data->d_size / sizeof(Elf64_Rela);
+	v->bits = s->drop;
+	return true;
 }
 
 /* ------------------------------------------------------------------ */
@@ -616,6 +624,15 @@ void elf_sec_set_buf(struct elf_file *ef, size_t idx, void *buf, size_t size,
 	s->type = type;
 	s->sh->sh_size = size;
 	s->dirty = true;
+}
+
+/* New sections' names point into new_shstrtab: follow it when it moves. */
+static void repoint_new_names(struct elf_file *ef)
+{
+	for (size_t i = 1; i < ef->nsecs; i++)
+		if (ef->secs[i].is_new)
+			ef->secs[i].name = ef->new_shstrtab +
+					   ef->secs[i].sh->sh_name;
 }
 
 /* Append NAME to a growing copy of string table OLD; return its offset. */
@@ -656,24 +673,37 @@ void elf_adopt(struct elf_file *ef, void *p)
 	ef->adopted[ef->nadopted++] = p;
 }
 
-void elf_reserve_sections(struct elf_file *ef, size_t n)
-{
-	if (ef->nsecs + n <= ef->secs_cap)
-		return;
-	ef->secs_cap = ef->nsecs + n;
-	ef->secs = xrealloc(ef->secs, ef->secs_cap * sizeof(*ef->secs));
-}
-
-size_t elf_add_section(struct elf_file *ef, const char *name,
-		       const Elf64_Shdr *sh, void *buf, Elf_Type type,
-		       bool own)
+void elf_reserve_sections(struct elf_file *ef, size_t n, size_t name_bytes)
 {
 	const Elf_Data *names = ef->secs[ef->shstrndx].data;
-	size_t len = strlen(name) + 1;
+
+	if (ef->nsecs + n > ef->secs_cap) {
+		ef->secs_cap = ef->nsecs + n;
+		ef->secs = xrealloc(ef->secs, ef->secs_cap * sizeof(*ef->secs));
+	}
+	if (!ef->new_shstrtab) {
+		ef->new_shstrtab_cap = names->d_size + name_bytes;
+		ef->new_shstrtab = xmalloc(ef->new_shstrtab_cap);
+		memcpy(ef->new_shstrtab, names->d_buf, names->d_size);
+		ef->new_shstrtab_len = names->d_size;
+	} else if (ef->new_shstrtab_len + name_bytes > ef->new_shstrtab_cap) {
+		ef->new_shstrtab_cap = ef->new_shstrtab_len + name_bytes;
+		ef->new_shstrtab = xrealloc(ef->new_shstrtab,
+					    ef->new_shstrtab_cap);
+		repoint_new_names(ef);
+	}
+}
+
+/* A new section header at the end, named NAME. */
+static struct elf_sec *new_section(struct elf_file *ef, const char *name,
+				   const Elf64_Shdr *sh)
+{
+	const Elf_Data *names = ef->secs[ef->shstrndx].data;
+	const char *old = ef->new_shstrtab;
 	struct elf_sec *s;
 
 	if (ef->nsecs == ef->secs_cap)
-		elf_reserve_sections(ef, ef->secs_cap);
+		elf_reserve_sections(ef, ef->secs_cap, 0);
 	s = &ef->secs[ef->nsecs];
 	memset(s, 0, sizeof(*s));
 	s->sh = arena_alloc(&ef->arena, sizeof(*s->sh));
@@ -682,13 +712,37 @@ size_t elf_add_section(struct elf_file *ef, const char *name,
 				       &ef->new_shstrtab_len,
 				       &ef->new_shstrtab_cap, names->d_buf,
 				       names->d_size, name);
-	s->name = memcpy(arena_alloc(&ef->arena, len), name, len);
+	if (old && ef->new_shstrtab != old)
+		repoint_new_names(ef);
+	s->name = ef->new_shstrtab + s->sh->sh_name;
+	s->dirty = true;
+	s->is_new = true;
+	ef->nsecs++;
+	return s;
+}
+
+size_t elf_add_section_from(struct elf_file *ef, const char *name,
+			    const Elf64_Shdr *sh, size_t from,
+			    const uint64_t *keep)
+{
+	struct elf_sec *s = new_section(ef, name, sh);
+
+	s->from = (uint32_t)from;
+	s->keep = keep;
+	s->type = ELF_T_BYTE;	/* copied as the input has them */
+	return ef->nsecs - 1;
+}
+
+size_t elf_add_section(struct elf_file *ef, const char *name,
+		       const Elf64_Shdr *sh, void *buf, Elf_Type type,
+		       bool own)
+{
+	struct elf_sec *s = new_section(ef, name, sh);
+
 	s->buf = buf;
 	s->owns_buf = own;
 	s->type = type;
-	s->dirty = true;
-	s->is_new = true;
-	return ef->nsecs++;
+	return ef->nsecs - 1;
 }
 
 void elf_sec_drop_entries(struct elf_file *ef, size_t idx,
@@ -1018,26 +1072,31 @@ static void set_section_counts(struct elf_file *ef, uint64_t shoff)
 }
 
 /*
- * A changed section's contents: BUF or the edited libelf data, or, for a
+ * A changed section's contents: BUF or the edited libelf data; or, for a
  * section that only loses entries, the input's own bytes of the entries
- * it keeps (copied in runs, already in file form).
+ * it keeps; or, for a section made from another's entries, those (both
+ * copied in runs, already in file form).
  */
-static void out_section(struct out *o, const struct elf_sec *s)
+static void out_section(struct out *o, const struct elf_file *ef,
+			const struct elf_sec *s)
 {
-	uint64_t entsize = s->sh->sh_entsize, n, run = 0;
+	const struct elf_sec *src = s->from ? &ef->secs[s->from] : s;
+	const uint64_t *bits = s->from ? s->keep : s->drop;
+	uint64_t entsize = src->sh->sh_entsize, n, run = 0;
+	unsigned int want = s->from ? 1 : 0;	/* the bit of a written entry */
 
-	if (!s->drop) {
+	if (!bits) {
 		out_xlate(o, sec_contents(s), s->sh->sh_size, s->type);
 		return;
 	}
-	n = s->orig_size / entsize;
+	n = src->orig_size / entsize;
 	for (uint64_t i = 0; i <= n; i++) {
-		if (i < n && !(s->drop[i / 64] >> (i % 64) & 1)) {
+		if (i < n && (bits[i / 64] >> (i % 64) & 1) == want) {
 			run++;
 			continue;
 		}
 		if (run)
-			out_input(o, s->orig_offset + (i - run) * entsize,
+			out_input(o, src->orig_offset + (i - run) * entsize,
 				  run * entsize);
 		run = 0;
 	}
@@ -1060,7 +1119,7 @@ static void emit(struct elf_file *ef, struct out *o, uint64_t tail)
 		if (!s->dirty)
 			continue;
 		out_input(o, cursor, s->orig_offset - cursor);
-		out_section(o, s);
+		out_section(o, ef, s);
 		out_zero(o, s->orig_size - s->sh->sh_size);
 		cursor = s->orig_offset + s->orig_size;
 	}
@@ -1074,7 +1133,7 @@ static void emit(struct elf_file *ef, struct out *o, uint64_t tail)
 			continue;
 		out_pad_to(o, s->sh->sh_offset);
 		if (s->dirty)
-			out_section(o, s);
+			out_section(o, ef, s);
 		else
 			out_input(o, s->orig_offset, s->sh->sh_size);
 	}
@@ -1084,7 +1143,7 @@ static void emit(struct elf_file *ef, struct out *o, uint64_t tail)
 		if (!placed_at_end(s) || s->sh->sh_type == SHT_NOBITS)
 			continue;
 		out_pad_to(o, s->sh->sh_offset);
-		out_section(o, s);
+		out_section(o, ef, s);
 	}
 
 	out_pad_to(o, ef->ehdr.e_shoff);

@@ -31,6 +31,8 @@ struct elf_sec {
 	Elf_Data *data;		/* libelf data, loaded by elf_sec_data() */
 	void *buf;		/* new contents (memory form) when dirty */
 	const uint64_t *drop;	/* entries to leave out, one bit each */
+	const uint64_t *keep;	/* new section: the entries of section FROM */
+	uint32_t from;		/* ... with a bit set here make its contents */
 	uint64_t orig_offset;	/* where the input had it */
 	uint64_t orig_size;
 	Elf_Type type;		/* how to translate buf to file form */
@@ -88,16 +90,23 @@ void elf_close(struct elf_file *ef);
 Elf_Data *elf_sec_data(struct elf_file *ef, size_t idx);
 
 /*
- * The entries of RELA section IDX as the model will write them: *N entries
- * in memory form, of which those with a bit set in *DROP (if not NULL) are
- * left out.  NULL after reporting if the contents cannot be read.
+ * The entries of a RELA section as the model will write them: of the N
+ * entries at RELA (memory form), those for which elf_rela_counts() is
+ * true.
  */
-const Elf64_Rela *elf_sec_relas(struct elf_file *ef, size_t idx, size_t *n,
-				const uint64_t **drop);
+struct elf_rela_view {
+	const Elf64_Rela *rela;
+	size_t n;
+	const uint64_t *bits;	/* NULL: every entry counts */
+	bool bits_keep;		/* a set bit means "counts" (else "left out") */
+};
 
-static inline bool elf_dropped(const uint64_t *drop, size_t i)
+/* Fill *V for section IDX; false after reporting if it cannot be read. */
+bool elf_sec_relas(struct elf_file *ef, size_t idx, struct elf_rela_view *v);
+
+static inline bool elf_rela_counts(const struct elf_rela_view *v, size_t i)
 {
-	return drop && (drop[i / 64] >> (i % 64) & 1);
+	return !v->bits || ((v->bits[i / 64] >> (i % 64) & 1) == v->bits_keep);
 }
 
 /* Section index of symbol SYMIDX, resolving SHN_XINDEX. */
@@ -140,8 +149,20 @@ size_t elf_add_section(struct elf_file *ef, const char *name,
 /* Free P (malloc'd) when EF is closed: for buffers the model borrows. */
 void elf_adopt(struct elf_file *ef, void *p);
 
-/* Make room for N more sections at once. */
-void elf_reserve_sections(struct elf_file *ef, size_t n);
+/*
+ * Append a new section made of the entries of existing section FROM whose
+ * bit is set in KEEP (entry i: bit i % 64 of KEEP[i / 64]), in order,
+ * copied from the input as they are.  SH gives the new header, its
+ * sh_size the kept entries' size.  KEEP must live until elf_write()
+ * returns.  Return the new index.
+ */
+size_t elf_add_section_from(struct elf_file *ef, const char *name,
+			    const Elf64_Shdr *sh, size_t from,
+			    const uint64_t *keep);
+
+/* Make room for N more sections, whose names take NAME_BYTES (with
+ * their NULs), at once.  */
+void elf_reserve_sections(struct elf_file *ef, size_t n, size_t name_bytes);
 
 /* Replace a section's contents with BUF (memory form, malloc'd, SIZE
  * bytes); ownership passes to the model.  */
