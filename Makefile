@@ -65,9 +65,10 @@ build build/san:
 TEST_ENV	= LC_ALL=C KLP_TOPDIR=$(CURDIR) \
 		  KLP_CONVERT=$(CURDIR)/$(PROG) \
 		  KLP_CONVERT_SAN=$(CURDIR)/$(PROG_SAN)
-# VALGRIND=1: every tool run of the offline suites under memcheck.
+# VALGRIND=1: every tool run of the offline suites under memcheck, and
+# no ASan rerun (the two do not mix).
 ifeq ($(VALGRIND),1)
-TEST_ENV	+= KLP_VALGRIND=1
+TEST_ENV	+= KLP_VALGRIND=1 KLP_CONVERT_SAN=
 endif
 
 # `make check` runs everything: the offline suite with the normal and the

@@ -147,7 +147,16 @@ run_tool() {
 	shift
 	ls -A >"$t.before"
 	# A hung tool fails its test instead of hanging the suite (and CI).
-	timeout -k 5 "${KLP_TEST_TIMEOUT:-60}" "$KLP_CONVERT" "$@" >"$t.out" 2>"$t.err" || rc=$?
+	# KLP_VALGRIND=1 (make check VALGRIND=1): under memcheck, where any
+	# invalid access or leak exits 99.
+	if [ "${KLP_VALGRIND:-0}" = 1 ]; then
+		timeout -k 5 "${KLP_TEST_TIMEOUT:-300}" valgrind -q --error-exitcode=99 \
+			--leak-check=full --errors-for-leak-kinds=definite,indirect \
+			"$KLP_CONVERT" "$@" >"$t.out" 2>"$t.err" || rc=$?
+		[ $rc != 99 ] || fail "valgrind report from klp-convert-mini $*"
+	else
+		timeout -k 5 "${KLP_TEST_TIMEOUT:-60}" "$KLP_CONVERT" "$@" >"$t.out" 2>"$t.err" || rc=$?
+	fi
 	ls -A >"$t.after"
 	echo "\$ klp-convert-mini $* -> exit $rc"
 	[ $rc != 124 ] || fail "klp-convert-mini $*: no result within ${KLP_TEST_TIMEOUT:-60}s"
