@@ -293,8 +293,7 @@ static const char *lazy_where(struct lazy_loc *l)
 }
 
 void klp_check_reloc(struct klp_checker *c, size_t target,
-		     const Elf64_Rela *r, const char *symname,
-		     const char *lp_obj)
+		     const Elf64_Rela *r, const char *lp_obj)
 {
 	const struct elf_file *ef = c->ef;
 	const struct elf_sec *t = &ef->secs[target];
@@ -313,18 +312,18 @@ void klp_check_reloc(struct klp_checker *c, size_t target,
 	if (!rt || !rt->supported) {
 		if (!rt)	/* "relocation type 255", not "... type type 255" */
 			snprintf(tname, sizeof(tname), "%u", type);
-		klp_report(c, RULE_RELOC_TYPE, lazy_where(&loc), symname,
+		klp_report(c, RULE_RELOC_TYPE, lazy_where(&loc), elf_sym_name(ef, ELF64_R_SYM(r->r_info)),
 			   "relocation type %s is not supported by the kernel's apply_relocate_add() on %s",
 			   rt ? rt->name : tname, c->arch->name);
 	}
 	if (c->arch->e_machine == EM_RISCV &&
 	    (type == R_RISCV_PCREL_HI20 || type == R_RISCV_GOT_HI20))
-		klp_report(c, RULE_RELOC_PAIR, lazy_where(&loc), symname,
+		klp_report(c, RULE_RELOC_PAIR, lazy_where(&loc), elf_sym_name(ef, ELF64_R_SYM(r->r_info)),
 			   "%s cannot be a klp relocation: its PCREL_LO12 partner names a local label and must stay behind, while the kernel looks for the pair in one relocation section; take the symbol's address through an exported pointer or a call instead",
 			   klp_reloc_type_name(c->arch, type, tname, sizeof(tname)));
 	if (r->r_offset >= t->sh->sh_size ||
 	    width > t->sh->sh_size - r->r_offset) {
-		klp_report(c, RULE_RELOC_OFFSET, lazy_where(&loc), symname,
+		klp_report(c, RULE_RELOC_OFFSET, lazy_where(&loc), elf_sym_name(ef, ELF64_R_SYM(r->r_info)),
 			   "relocation offset is past the end of the section (size 0x%" PRIx64 ")",
 			   t->sh->sh_size);
 		return;
@@ -340,7 +339,7 @@ void klp_check_reloc(struct klp_checker *c, size_t target,
 			char num[16];
 
 			snprintf(num, sizeof(num), "%u", type);
-			report_karg(c, RULE_NONZERO, lazy_where(&loc), symname,
+			report_karg(c, RULE_NONZERO, lazy_where(&loc), elf_sym_name(ef, ELF64_R_SYM(r->r_info)),
 				    num, "the relocated location holds a nonzero value, so the kernel would refuse %s; relocations with an addend must leave zeros there",
 				    klp_reloc_type_name(c->arch, type, tname,
 							sizeof(tname)));
@@ -348,17 +347,17 @@ void klp_check_reloc(struct klp_checker *c, size_t target,
 		}
 	}
 	if (kind == TARGET_LOST)
-		klp_report(c, RULE_LOST_SECTION, lazy_where(&loc), symname,
+		klp_report(c, RULE_LOST_SECTION, lazy_where(&loc), elf_sym_name(ef, ELF64_R_SYM(r->r_info)),
 			   "section '%s' is never relocated by the kernel's module loader, so this klp relocation would be lost",
 			   t->name);
 	if (!lp_obj || (lp_obj[0] == 'v' && strcmp(lp_obj, KLP_VMLINUX) == 0))
 		return;
 	if (kind == TARGET_INIT)
-		klp_report(c, RULE_INIT_SECTION, lazy_where(&loc), symname,
+		klp_report(c, RULE_INIT_SECTION, lazy_where(&loc), elf_sym_name(ef, ELF64_R_SYM(r->r_info)),
 			   "a klp relocation for module '%s' in init section '%s' would be applied after the section is freed; move the reference out of __init code",
 			   lp_obj, t->name);
 	else if (kind == TARGET_SPECIAL)
-		klp_report(c, RULE_SPECIAL_SECTION, lazy_where(&loc), symname,
+		klp_report(c, RULE_SPECIAL_SECTION, lazy_where(&loc), elf_sym_name(ef, ELF64_R_SYM(r->r_info)),
 			   "a klp relocation for module '%s' in special section '%s', which the livepatch's own load processes before the relocation is applied; reference an exported or vmlinux symbol here instead",
 			   lp_obj, t->name);
 }
@@ -570,7 +569,7 @@ static void check_klp_section(struct klp_checker *c, size_t idx)
 				   "module-specific section for '%s' references a vmlinux symbol; use a .klp.rela.vmlinux.* section for it",
 				   obj);
 		if (!c->relocs_checked)
-			klp_check_reloc(c, target, &rela[i], name, obj);
+			klp_check_reloc(c, target, &rela[i], obj);
 	}
 }
 

@@ -98,14 +98,14 @@ void klp_report(struct klp_checker *c, enum klp_rule rule, const char *loc,
 	__attribute__((format(printf, 5, 6)));
 
 /*
- * The rules for one klp relocation R into section TARGET against symbol
- * SYMNAME, carried by object LP_OBJ: its type, offset and location on
- * this architecture, and, when LP_OBJ is a module, the special and .init
- * sections the module's own load processes too early or frees.
+ * The rules for one klp relocation R into section TARGET, carried by
+ * object LP_OBJ: its type, offset and location on this architecture,
+ * and, when LP_OBJ is a module, the special and .init sections the
+ * module's own load processes too early or frees.  Reports name R's
+ * symbol as the symbol table has it.
  */
 void klp_check_reloc(struct klp_checker *c, size_t target,
-		     const Elf64_Rela *r, const char *symname,
-		     const char *lp_obj);
+		     const Elf64_Rela *r, const char *lp_obj);
 
 /* With c->symvers: every undefined symbol must be exported. */
 void klp_check_exports(struct klp_checker *c);

@@ -73,6 +73,8 @@ struct plan {
 	const struct klp_arch *arch;
 
 	uint32_t *klp_of_sym;	/* [nsyms]: 1-based index into syms */
+	uint32_t *lp_obj_of;	/* [nsyms of syms]: syms[k].lp_obj, compact
+				 * for the per-relocation loops */
 	struct klp_sym *syms;
 	size_t nsyms;
 
@@ -228,6 +230,7 @@ static void find_prefixed_symbols(struct plan *p)
 		ks->new_name = xstrdup(new_name);
 		ks->lp_obj = intern(&p->objs, ks->name.lp_obj.s,
 				    ks->name.lp_obj.len);
+		p->lp_obj_of[p->nsyms] = ks->lp_obj;
 		p->klp_of_sym[i] = (uint32_t)++p->nsyms;
 	}
 }
@@ -448,16 +451,14 @@ static void scan_rela_section(struct plan *p, size_t idx, uint64_t *drop)
 
 	for (size_t i = 0; i < n; i++) {
 		uint32_t k = p->klp_of_sym[ELF64_R_SYM(rela[i].r_info)];
-		const struct klp_sym *ks;
+		uint32_t lp_obj;
 
 		if (!k)
 			continue;
-		ks = &p->syms[k - 1];
-		klp_check_reloc(&p->chk, target, &rela[i],
-				elf_sym_name(ef, ks->symidx),
-				p->objs.names[ks->lp_obj]);
-		if (!last || last->lp_obj != ks->lp_obj) {
-			last = find_klp_sec(p, ks->lp_obj, target);
+		lp_obj = p->lp_obj_of[k - 1];
+		klp_check_reloc(&p->chk, target, &rela[i], p->objs.names[lp_obj]);
+		if (!last || last->lp_obj != lp_obj) {
+			last = find_klp_sec(p, lp_obj, target);
 			if (last->src_seen != idx) {
 				last->src_seen = (uint32_t)idx;
 				if (p->src_klp_secs[idx] < 2)
@@ -567,14 +568,14 @@ static void move_relocations(struct plan *p)
 		rela = s->data->d_buf;
 		n = s->sh->sh_size / sizeof(*rela);
 		for (size_t i = 0; i < n; i++) {
-			const struct klp_sym *ks;
+			uint32_t lp_obj;
 
 			if (!(drop[i / 64] >> (i % 64) & 1))
 				continue;
 			moved++;
-			ks = &p->syms[p->klp_of_sym[ELF64_R_SYM(rela[i].r_info)] - 1];
-			if (!last || last->lp_obj != ks->lp_obj)
-				last = find_klp_sec(p, ks->lp_obj, s->sh->sh_info);
+			lp_obj = p->lp_obj_of[p->klp_of_sym[ELF64_R_SYM(rela[i].r_info)] - 1];
+			if (!last || last->lp_obj != lp_obj)
+				last = find_klp_sec(p, lp_obj, s->sh->sh_info);
 			if (last->copy)
 				p->moved[last->fill++] = rela[i];
 			else if (last->keep != drop)
@@ -725,6 +726,7 @@ static void plan_free(struct plan *p)
 	free(p->drop_base);
 	free(p->src_klp_secs);
 	free(p->syms);
+	free(p->lp_obj_of);
 	free(p->secs);
 	free(p->klp_of_sym);
 	free(p->sec_of_target);
@@ -759,6 +761,7 @@ enum convert_result klp_convert(struct elf_file *ef,
 	}
 
 	p.syms = xcalloc(nprefixed, sizeof(*p.syms));
+	p.lp_obj_of = xcalloc(nprefixed, sizeof(*p.lp_obj_of));
 	p.sec_of_target = xcalloc(ef->nsecs, sizeof(*p.sec_of_target));
 	p.vmlinux = intern(&p.objs, KLP_VMLINUX, sizeof(KLP_VMLINUX) - 1);
 
