@@ -35,11 +35,11 @@
 		   ##__VA_ARGS__)
 
 /* ------------------------------------------------------------------ */
-/* Reading                                                            */
+/* Storage                                                            */
 /* ------------------------------------------------------------------ */
 
-/* New section headers and names come from blocks that never move, so
- * pointers to them stay valid while sections are added.  */
+/* Headers of new sections come from blocks that never move, so pointers
+ * to them stay valid while sections are added.  */
 struct elf_arena_block {
 	struct elf_arena_block *next;
 	size_t used, size;
@@ -75,6 +75,10 @@ static void arena_free(struct elf_arena *a)
 		free(b);
 	}
 }
+
+/* ------------------------------------------------------------------ */
+/* Reading                                                            */
+/* ------------------------------------------------------------------ */
 
 static bool is_pow2_or_zero(uint64_t x)
 {

@@ -41,7 +41,7 @@ struct elf_sec {
 	bool is_new;
 };
 
-/* Stable storage for new section headers and names. */
+/* Stable storage for new section headers. */
 struct elf_arena {
 	struct elf_arena_block *blocks;
 };
