@@ -86,9 +86,15 @@ as_nobody() {
 	setpriv --reuid=nobody --regid=nogroup --clear-groups -- "$@"
 }
 
+# nobody runs a copy of the tool in the (world-readable) work directory:
+# the checkout itself may sit where nobody cannot reach it, as a clone in
+# a mode-0700 temporary directory does.
+tool_nobody=$workdir/klp-convert-mini
+cp "$tool" "$tool_nobody" && chmod 755 "$tool_nobody"
+
 can_setpriv() {
 	command -v setpriv >/dev/null && as_nobody true 2>/dev/null &&
-		as_nobody test -x "$tool"
+		as_nobody test -x "$tool_nobody"
 }
 
 # mount_tmpfs DIR OPTIONS: mount a tmpfs, remembered for cleanup.
@@ -106,7 +112,7 @@ run_tool_nobody() {
 	rc=0
 	(cd "$dir" && exec timeout -k 5 "$tool_timeout" setpriv \
 		--reuid=nobody --regid=nogroup --clear-groups -- \
-		"${runner[@]}" "$tool" "$@") >"$out_file" 2>"$err_file" || rc=$?
+		"${runner[@]}" "$tool_nobody" "$@") >"$out_file" 2>"$err_file" || rc=$?
 }
 
 # converted_ok NAME FILE: the last run succeeded, FILE is a converted
