@@ -165,6 +165,11 @@ const char *klp_where(struct klp_checker *c, size_t shndx, uint64_t off,
 static void vreport(struct klp_checker *c, enum klp_rule rule,
 		    const char *loc, const char *sym, const char *karg,
 		    const char *fmt, va_list ap)
+	__attribute__((format(printf, 6, 0)));
+
+static void vreport(struct klp_checker *c, enum klp_rule rule,
+		    const char *loc, const char *sym, const char *karg,
+		    const char *fmt, va_list ap)
 {
 	const struct klp_rule_info *ri = &klp_rules[rule];
 	char cause[1024], kernel[768] = "";

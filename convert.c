@@ -101,7 +101,6 @@ struct plan {
 	uint8_t *src_klp_secs;		/* [orig_nsecs]: klp sections fed, max 2 */
 	uint64_t *keep;			/* the bits of sections that need own */
 	Elf64_Rela *moved;
-	size_t nmoved;
 
 	struct klp_checker chk;	/* the rules, shared with --check */
 };
