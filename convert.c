@@ -527,6 +527,8 @@ static void move_relocations(struct plan *p)
 	struct elf_file *ef = p->ef;
 	size_t keep_words = 0, fill = 0;
 
+	if (!p->drop)	/* only after scan_relocations() without errors */
+		INTERNAL_ERROR("relocations moved before they were planned");
 	for (size_t k = 0; k < p->nsecs; k++) {
 		struct klp_sec *ks = &p->secs[k];
 
