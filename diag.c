@@ -85,16 +85,15 @@ void diag_json_string(FILE *f, const char *s)
 
 		if (*p == '"' || *p == '\\') {
 			fprintf(f, "\\%c", *p++);
-		} else if (*p < 0x20 || *p == 0x7f) {
-			fprintf(f, "\\u%04x", *p++);
-		} else if (*p < 0x80) {
+		} else if (*p >= 0x20 && *p < 0x7f) {
 			fputc(*p++, f);
-		} else if ((n = utf8_len(p)) != 0) {
+		} else if (*p >= 0x80 && (n = utf8_len(p)) != 0) {
 			fwrite(p, 1, n, f);	/* valid UTF-8 stays as it is */
 			p += n;
 		} else {
-			/* Not UTF-8: the byte as a code point keeps the JSON
-			 * valid, and the name recognisable.  */
+			/* Control characters, and bytes that are not UTF-8:
+			 * as code points, which keeps the JSON valid and the
+			 * name recognisable.  */
 			fprintf(f, "\\u%04x", *p++);
 		}
 	}
