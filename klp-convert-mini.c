@@ -351,5 +351,12 @@ int main(int argc, char **argv)
 	klp_symvers_free(sv);
 	free(a.symvers);
 	free(a.files);
+	/* -v lines and --format=json go to stdout: a pipeline must learn
+	 * when they did not arrive (disk full, closed pipe).  */
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		fprintf(stderr, "%s: error: cannot write to standard output: %s\n",
+			diag_progname, strerror(errno));
+		ret = EXIT_REFUSED;
+	}
 	return ret;
 }

@@ -245,6 +245,18 @@ t_output_device() {
 }
 run_test output_that_is_a_device_is_refused t_output_device
 
+# -v lines (and --check's JSON) that cannot be written make the run fail.
+t_stdout_full() {
+	[ -w /dev/full ] || { skip "no /dev/full"; return; }
+	fixture mod.ko
+	"$KLP_CONVERT" -v -o out.ko mod.ko >/dev/full 2>"$t.err" && fail "exit 0 with stdout on /dev/full"
+	assert_grep "^$me: error: cannot write to standard output" "$t.err"
+	"$KLP_CONVERT" --check --format=json out.ko >/dev/full 2>"$t.err" && fail "--check: exit 0 with stdout on /dev/full"
+	assert_grep "^$me: error: cannot write to standard output" "$t.err"
+	true
+}
+run_test stdout_write_error_fails_the_run t_stdout_full
+
 # -q: errors only; a successful conversion is silent.  Without -v or -q
 # nothing is printed on standard output either way about relocations.
 t_quiet() {
