@@ -15,7 +15,7 @@
 # or setpriv skip when they cannot have them.
 
 here=$(cd "$(dirname "$0")" && pwd)
-# shellcheck source=tests/malformed/subr.sh
+# shellcheck source-path=SCRIPTDIR source=malformed/subr.sh
 . "$here/malformed/subr.sh"
 
 good=$workdir/good.ko

@@ -20,7 +20,7 @@
 # *.txt or README is documentation, not an input.
 
 here=$(cd "$(dirname "$0")" && pwd)
-# shellcheck source=tests/malformed/subr.sh
+# shellcheck source-path=SCRIPTDIR source=malformed/subr.sh
 . "$here/malformed/subr.sh"
 
 inputs=$here/fuzz-regress

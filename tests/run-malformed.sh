@@ -28,7 +28,7 @@
 # shellcheck disable=SC2016,SC2317
 
 here=$(cd "$(dirname "$0")" && pwd)
-# shellcheck source=tests/malformed/subr.sh
+# shellcheck source-path=SCRIPTDIR source=malformed/subr.sh
 . "$here/malformed/subr.sh"
 
 arch=$(uname -m)
