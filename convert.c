@@ -109,15 +109,6 @@ struct plan {
 /* Helpers                                                            */
 /* ------------------------------------------------------------------ */
 
-static uint64_t hash_span(const char *s, size_t len)
-{
-	uint64_t h = 1469598103934665603ULL;	/* FNV-1a */
-
-	for (size_t i = 0; i < len; i++)
-		h = (h ^ (unsigned char)s[i]) * 1099511628211ULL;
-	return h;
-}
-
 static uint32_t intern(struct intern *in, const char *s, size_t len)
 {
 	size_t i;
@@ -129,7 +120,7 @@ static uint32_t intern(struct intern *in, const char *s, size_t len)
 		for (size_t id = 0; id < in->count; id++) {
 			const char *n = in->names[id];
 
-			for (i = hash_span(n, strlen(n)) & (cap - 1); slots[i];
+			for (i = klp_hash(n, strlen(n)) & (cap - 1); slots[i];
 			     i = (i + 1) & (cap - 1))
 				;
 			slots[i] = (uint32_t)id + 1;
@@ -139,7 +130,7 @@ static uint32_t intern(struct intern *in, const char *s, size_t len)
 		in->cap = cap;
 		in->names = xrealloc(in->names, cap / 2 * sizeof(*in->names));
 	}
-	for (i = hash_span(s, len) & (in->cap - 1); in->slots[i];
+	for (i = klp_hash(s, len) & (in->cap - 1); in->slots[i];
 	     i = (i + 1) & (in->cap - 1)) {
 		const char *n = in->names[in->slots[i] - 1];
 
@@ -429,6 +420,7 @@ static void scan_rela_section(struct plan *p, size_t idx, uint64_t *drop)
 	struct klp_sec *last = NULL;
 	const Elf_Data *data;
 	const Elf64_Rela *rela;
+	bool alloc;
 
 	if (!check_rel_section(p, idx, sizeof(Elf64_Rela)))
 		return;
@@ -437,21 +429,19 @@ static void scan_rela_section(struct plan *p, size_t idx, uint64_t *drop)
 		return;
 	rela = data->d_buf;
 	n = data->d_size / sizeof(*rela);
+	alloc = elf_sec_is_alloc(&ef->secs[target]);
 	for (size_t i = 0; i < n; i++) {
-		if (ELF64_R_SYM(rela[i].r_info) >= ef->nsyms) {
+		size_t symi = ELF64_R_SYM(rela[i].r_info);
+		uint32_t k, lp_obj;
+
+		if (symi >= ef->nsyms) {
 			diag_error(p->d, "[%zu] %s: entry %zu: symbol index %zu is past the end of .symtab",
-				   idx, s->name, i,
-				   (size_t)ELF64_R_SYM(rela[i].r_info));
+				   idx, s->name, i, symi);
 			return;
 		}
-	}
-	if (!elf_sec_is_alloc(&ef->secs[target]))
-		return;
-
-	for (size_t i = 0; i < n; i++) {
-		uint32_t k = p->klp_of_sym[ELF64_R_SYM(rela[i].r_info)];
-		uint32_t lp_obj;
-
+		/* Non-allocated targets (.debug_*) keep their relocations:
+		 * their entries are only checked.  */
+		k = alloc ? p->klp_of_sym[symi] : 0;
 		if (!k)
 			continue;
 		lp_obj = p->lp_obj_of[k - 1];

@@ -600,7 +600,6 @@ bool elf_sec_relas(struct elf_file *ef, size_t idx, struct elf_rela_view *v)
 		return false;
 	v->rela = data->d_buf;
 	v->n = data->d_size / sizeof(Elf64_Rela);
-	v->bits = s->drop;
 	return true;
 }
 

@@ -154,12 +154,12 @@ struct klp_symvers {
 	size_t cap, count;
 };
 
-static uint64_t hash_str(const char *s)
+uint64_t klp_hash(const char *s, size_t len)
 {
 	uint64_t h = 1469598103934665603ULL;	/* FNV-1a */
 
-	while (*s)
-		h = (h ^ (unsigned char)*s++) * 1099511628211ULL;
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ (unsigned char)s[i]) * 1099511628211ULL;
 	return h;
 }
 
@@ -187,7 +187,7 @@ static void symvers_insert(struct klp_symvers *sv, char *name)
 		sv->slots = bigger.slots;
 		sv->cap = bigger.cap;
 	}
-	for (i = hash_str(name) & (sv->cap - 1); sv->slots[i];
+	for (i = klp_hash(name, strlen(name)) & (sv->cap - 1); sv->slots[i];
 	     i = (i + 1) & (sv->cap - 1)) {
 		if (strcmp(sv->slots[i], name) == 0) {
 			free(name);
@@ -231,7 +231,7 @@ int klp_symvers_load(struct klp_symvers *sv, const char *path)
 
 bool klp_symvers_has(const struct klp_symvers *sv, const char *name)
 {
-	for (size_t i = hash_str(name) & (sv->cap - 1); sv->slots[i];
+	for (size_t i = klp_hash(name, strlen(name)) & (sv->cap - 1); sv->slots[i];
 	     i = (i + 1) & (sv->cap - 1))
 		if (strcmp(sv->slots[i], name) == 0)
 			return true;

@@ -15,6 +15,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #ifndef SHN_LIVEPATCH
 #define SHN_LIVEPATCH		0xff20
@@ -76,6 +77,9 @@ enum klp_name_result klp_parse_name(const char *name, struct klp_name *out,
 /* NULL if OBJ (NUL-terminated) can be an object's name as the kernel
  * knows it, else what is wrong with it.  */
 const char *klp_objname_problem(const char *obj, size_t len);
+
+/* FNV-1a of LEN bytes at S, for the tool's small hash tables. */
+uint64_t klp_hash(const char *s, size_t len);
 
 /* Is "livepatch=Y" one of the NUL-separated strings of .modinfo? */
 bool klp_modinfo_is_livepatch(const char *modinfo, size_t size);
