@@ -676,7 +676,7 @@ void klp_check_exports(struct klp_checker *c)
 static bool modinfo_says_livepatch(struct elf_file *ef)
 {
 	for (size_t i = 1; i < ef->nsecs; i++) {
-		const Elf_Data *data;
+		const struct elf_data *data;
 
 		if (ef->secs[i].is_new ||
 		    strcmp(ef->secs[i].name, ".modinfo") != 0 ||

@@ -240,7 +240,7 @@ static void check_modinfo(struct plan *p)
 	struct elf_file *ef = p->ef;
 
 	for (size_t i = 1; i < ef->nsecs; i++) {
-		const Elf_Data *data;
+		const struct elf_data *data;
 
 		if (strcmp(ef->secs[i].name, ".modinfo") != 0 ||
 		    ef->secs[i].sh->sh_type != SHT_PROGBITS)
@@ -361,7 +361,7 @@ static bool check_rel_section(struct plan *p, size_t idx, size_t entsize)
 static void scan_rel_section(struct plan *p, size_t idx)
 {
 	struct elf_file *ef = p->ef;
-	const Elf_Data *data;
+	const struct elf_data *data;
 	const Elf64_Rel *rel;
 	size_t n;
 
@@ -418,7 +418,7 @@ static void scan_rela_section(struct plan *p, size_t idx, uint64_t *drop)
 	const struct elf_sec *s = &ef->secs[idx];
 	size_t target = s->sh->sh_info, n;
 	struct klp_sec *last = NULL;
-	const Elf_Data *data;
+	const struct elf_data *data;
 	const Elf64_Rela *rela;
 	bool alloc;
 
@@ -554,9 +554,9 @@ static void move_relocations(struct plan *p)
 		struct klp_sec *last = NULL;
 		size_t n, moved = 0;
 
-		if (!is_movable_rela(s) || !s->data)
+		if (!is_movable_rela(s) || !s->loaded)
 			continue;
-		rela = s->data->d_buf;
+		rela = s->data.d_buf;
 		n = s->sh->sh_size / sizeof(*rela);
 		for (size_t i = 0; i < n; i++) {
 			uint32_t lp_obj;
@@ -599,7 +599,7 @@ static void create_klp_secs(struct plan *p)
 			continue;
 		if (ks->exists) {
 			/* Old entries first, then the new ones. */
-			const Elf_Data *old = elf_sec_data(ef, ks->idx);
+			const struct elf_data *old = elf_sec_data(ef, ks->idx);
 			char *buf;
 
 			if (!old)

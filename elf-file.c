@@ -153,36 +153,100 @@ static int sort_and_check_extents(struct elf_file *ef)
 	return ret;
 }
 
-Elf_Data *elf_sec_data(struct elf_file *ef, size_t idx)
+/* How libelf translates a section of type SH_TYPE (ELF_T_BYTE: as is). */
+static Elf_Type data_type(uint32_t sh_type)
+{
+	switch (sh_type) {
+	case SHT_RELA:
+		return ELF_T_RELA;
+	case SHT_REL:
+		return ELF_T_REL;
+	case SHT_SYMTAB:
+	case SHT_DYNSYM:
+		return ELF_T_SYM;
+	case SHT_SYMTAB_SHNDX:
+	case SHT_GROUP:
+	case SHT_HASH:
+		return ELF_T_WORD;
+	default:
+		return ELF_T_BYTE;
+	}
+}
+
+/*
+ * Bring N bytes of the file at OFF into memory form as an array of TYPE:
+ * where they lie when the byte order is the host's and the address is
+ * aligned for TYPE, else into a new buffer (*OWNED set).  NULL after
+ * reporting.  A size that is not a whole number of entries is kept as
+ * bytes; whoever reads entries checks the size first.
+ */
+static void *to_memory_form(struct elf_file *ef, uint64_t off, size_t n,
+			    Elf_Type type, bool *owned)
+{
+	char *p = ef->map + off;
+	size_t unit = type == ELF_T_BYTE ? 1 : elf64_fsize(type, 1, EV_CURRENT);
+	Elf_Data src = {
+		.d_buf = p, .d_type = type, .d_size = n,
+		.d_version = EV_CURRENT,
+	}, dst;
+	void *buf;
+
+	*owned = false;
+	if (unit <= 1 || n % unit)
+		return p;
+	if (ef->native && (uintptr_t)p % (unit > 8 ? 8 : unit) == 0)
+		return p;
+	buf = xmalloc(n ? n : 1);
+	*owned = true;
+	if (ef->native) {
+		memcpy(buf, p, n);
+		return buf;
+	}
+	dst = (Elf_Data){
+		.d_buf = buf, .d_type = type, .d_size = n,
+		.d_version = EV_CURRENT,
+	};
+	if (!elf64_xlatetom(&dst, &src, ef->data_enc) || dst.d_size != n) {
+		diag_error(ef->diag, "cannot translate %zu bytes at offset 0x%" PRIx64 " to the host's byte order: %s",
+			   n, off, elf_errmsg(-1));
+		free(buf);
+		*owned = false;
+		return NULL;
+	}
+	return buf;
+}
+
+const struct elf_data *elf_sec_data(struct elf_file *ef, size_t idx)
 {
 	struct elf_sec *s = &ef->secs[idx];
-	Elf_Data *data;
-	Elf_Scn *scn;
+	void *buf;
 
-	if (s->data)
-		return s->data;
+	if (s->loaded)
+		return &s->data;
 	if (s->is_new)
 		INTERNAL_ERROR("elf_sec_data on a new section");
-
-	scn = elf_getscn(ef->elf, idx);
-	data = scn ? elf_getdata(scn, NULL) : NULL;
-	if (!data) {
-		sec_error(ef, idx, "cannot read contents: %s", elf_errmsg(-1));
-		return NULL;
+	/* load_sections() checked that the contents lie inside the file. */
+	if (s->sh->sh_type == SHT_NOBITS || s->orig_size == 0) {
+		buf = ef->map;	/* nothing to read; never NULL */
+	} else {
+		buf = to_memory_form(ef, s->orig_offset, s->orig_size,
+				     data_type(s->sh->sh_type),
+				     &s->owns_data);
+		if (!buf) {
+			sec_error(ef, idx, "cannot read contents");
+			return NULL;
+		}
 	}
-	if (elf_getdata(scn, data) != NULL ||
-	    (s->sh->sh_type != SHT_NOBITS && data->d_size != s->sh->sh_size)) {
-		sec_error(ef, idx, "unexpected data layout from libelf");
-		return NULL;
-	}
-	s->data = data;
-	return data;
+	s->data.d_buf = buf;
+	s->data.d_size = s->orig_size;
+	s->loaded = true;
+	return &s->data;
 }
 
 static int check_strtab(struct elf_file *ef, size_t idx, const char *what)
 {
 	const struct elf_sec *s = &ef->secs[idx];
-	Elf_Data *data;
+	const struct elf_data *data;
 
 	if (s->sh->sh_type != SHT_STRTAB) {
 		sec_error(ef, idx, "%s is not a string table (type %u)", what,
@@ -202,50 +266,52 @@ static int check_strtab(struct elf_file *ef, size_t idx, const char *what)
 
 static int load_sections(struct elf_file *ef)
 {
-	size_t shnum, shstrndx;
-	Elf_Data *names;
+	const Elf64_Ehdr *e = &ef->ehdr;
+	size_t shnum = e->e_shnum, shstrndx = e->e_shstrndx;
+	const struct elf_data *names;
+	Elf64_Shdr *table;
+	bool owned;
 
-	if (elf_getshdrnum(ef->elf, &shnum) != 0 ||
-	    elf_getshdrstrndx(ef->elf, &shstrndx) != 0) {
-		diag_error(ef->diag, "cannot read the section headers: %s",
-			   elf_errmsg(-1));
+	if (e->e_shentsize != sizeof(Elf64_Shdr)) {
+		diag_error(ef->diag, "e_shentsize is %u, expected %zu",
+			   e->e_shentsize, sizeof(Elf64_Shdr));
 		return -1;
 	}
+	/* check_header_table() checked that the table fits in the file;
+	 * section 0 holds the escapes for counts past SHN_LORESERVE.  */
+	table = to_memory_form(ef, e->e_shoff,
+			       sizeof(Elf64_Shdr) * (shnum ? shnum : 1),
+			       ELF_T_SHDR, &owned);
+	if (!table)
+		return -1;
+	if (shnum == 0) {
+		shnum = table[0].sh_size;
+		if (owned)
+			free(table);
+		table = to_memory_form(ef, e->e_shoff,
+				       sizeof(Elf64_Shdr) * shnum, ELF_T_SHDR,
+				       &owned);
+		if (!table)
+			return -1;
+	}
+	if (owned)
+		elf_adopt(ef, table);
 	if (shnum == 0) {
 		diag_error(ef->diag, "no section headers");
 		return -1;
 	}
-	if (ef->ehdr.e_shentsize != sizeof(Elf64_Shdr)) {
-		diag_error(ef->diag, "e_shentsize is %u, expected %zu",
-			   ef->ehdr.e_shentsize, sizeof(Elf64_Shdr));
-		return -1;
-	}
-	/* libelf checked that the table fits in the file. */
+	if (shstrndx == SHN_XINDEX)
+		shstrndx = table[0].sh_link;
 	ef->nsecs = shnum;
 	ef->secs_cap = shnum + 16;
 	ef->secs = xcalloc(ef->secs_cap, sizeof(*ef->secs));
 
 	for (size_t i = 0; i < shnum; i++) {
 		struct elf_sec *s = &ef->secs[i];
-		Elf64_Shdr *sh;
-		Elf_Scn *scn;
+		Elf64_Shdr *sh = &table[i];
 
-		scn = elf_getscn(ef->elf, i);
-		sh = scn ? elf64_getshdr(scn) : NULL;
-		if (!sh) {
-			diag_error(ef->diag, "[%zu]: cannot read section header: %s",
-				   i, elf_errmsg(-1));
-			return -1;
-		}
-		/* libelf's own copy of the header: edits stay in memory.
-		 * For a misaligned table in the host's byte order libelf
-		 * points into the file image; take an aligned copy.  */
-		if ((uintptr_t)sh % _Alignof(Elf64_Shdr)) {
-			Elf64_Shdr *copy = arena_alloc(&ef->arena, sizeof(*copy));
-
-			memcpy(copy, sh, sizeof(*copy));
-			sh = copy;
-		}
+		/* In the private mapping, or our translation: edits stay
+		 * in memory.  */
 		s->sh = sh;
 		s->orig_offset = sh->sh_offset;
 		s->orig_size = sh->sh_type == SHT_NOBITS ? 0 : sh->sh_size;
@@ -271,7 +337,7 @@ static int load_sections(struct elf_file *ef)
 	}
 	if (check_strtab(ef, shstrndx, "section name table"))
 		return -1;
-	names = ef->secs[shstrndx].data;
+	names = &ef->secs[shstrndx].data;
 	for (size_t i = 0; i < shnum; i++) {
 		struct elf_sec *s = &ef->secs[i];
 
@@ -289,7 +355,7 @@ static int load_symbols(struct elf_file *ef)
 {
 	size_t symtab = 0, xndx = 0;
 	struct elf_sec *s;
-	Elf_Data *data;
+	const struct elf_data *data;
 
 	for (size_t i = 1; i < ef->nsecs; i++) {
 		if (ef->secs[i].sh->sh_type == SHT_SYMTAB) {
@@ -325,8 +391,8 @@ static int load_symbols(struct elf_file *ef)
 	ef->symtab_idx = symtab;
 	ef->syms = data->d_buf;
 	ef->nsyms = data->d_size / sizeof(Elf64_Sym);
-	ef->strtab = ef->secs[s->sh->sh_link].data->d_buf;
-	ef->strtab_size = ef->secs[s->sh->sh_link].data->d_size;
+	ef->strtab = ef->secs[s->sh->sh_link].data.d_buf;
+	ef->strtab_size = ef->secs[s->sh->sh_link].data.d_size;
 	if (s->sh->sh_info > ef->nsyms) {
 		sec_error(ef, symtab, "sh_info %u (first global) is past the last symbol (%zu)",
 			  s->sh->sh_info, ef->nsyms);
@@ -433,6 +499,7 @@ static int elf_load(struct elf_file *ef)
 {
 	const unsigned char *ident = (const unsigned char *)ef->map;
 	const Elf64_Ehdr *ehdr;
+	bool owned;
 
 	if (ef->size < EI_NIDENT || memcmp(ident, ELFMAG, SELFMAG) != 0) {
 		diag_error(ef->diag, "not an ELF file");
@@ -448,28 +515,28 @@ static int elf_load(struct elf_file *ef)
 		return -1;
 	}
 	ef->data_enc = ident[EI_DATA];
+	if (ident[EI_VERSION] != EV_CURRENT) {
+		diag_error(ef->diag, "unknown ELF version %u", ident[EI_VERSION]);
+		return -1;
+	}
+	ef->native = ef->data_enc == (__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+				      ? ELFDATA2LSB : ELFDATA2MSB);
 	if (check_header_table(ef))
 		return -1;
 
-	elf_version(EV_CURRENT);
-	ef->elf = elf_memory(ef->map, ef->size);
-	if (!ef->elf || elf_kind(ef->elf) != ELF_K_ELF) {
-		diag_error(ef->diag, "malformed ELF file: %s", elf_errmsg(-1));
+	elf_version(EV_CURRENT);	/* for the translations */
+	ehdr = to_memory_form(ef, 0, sizeof(Elf64_Ehdr), ELF_T_EHDR, &owned);
+	if (!ehdr)
 		return -1;
-	}
-	ehdr = elf64_getehdr(ef->elf);
-	if (!ehdr) {
-		diag_error(ef->diag, "cannot read the ELF header: %s",
-			   elf_errmsg(-1));
-		return -1;
-	}
 	ef->ehdr = *ehdr;
-	if (ehdr->e_type != ET_REL) {
+	if (owned)
+		free((void *)ehdr);
+	if (ef->ehdr.e_type != ET_REL) {
 		diag_error(ef->diag, "not a relocatable object (e_type %u, expected ET_REL): give the .ko, not a linked executable",
-			   ehdr->e_type);
+			   ef->ehdr.e_type);
 		return -1;
 	}
-	if (ehdr->e_phnum != 0) {
+	if (ef->ehdr.e_phnum != 0) {
 		diag_error(ef->diag, "a relocatable object with program headers is not a kernel module");
 		return -1;
 	}
@@ -535,13 +602,13 @@ int elf_open(struct elf_file *ef, struct diag *d, const char *path)
 
 void elf_close(struct elf_file *ef)
 {
-	if (ef->elf)
-		elf_end(ef->elf);
 	for (size_t i = 0; i < ef->nsecs; i++) {
 		struct elf_sec *s = &ef->secs[i];
 
 		if (s->owns_buf)
 			free(s->buf);
+		if (s->owns_data)
+			free(s->data.d_buf);
 	}
 	arena_free(&ef->arena);
 	for (size_t i = 0; i < ef->nadopted; i++)
@@ -579,7 +646,7 @@ const char *elf_sym_name(const struct elf_file *ef, size_t symidx)
 bool elf_sec_relas(struct elf_file *ef, size_t idx, struct elf_rela_view *v)
 {
 	struct elf_sec *s = &ef->secs[idx];
-	const Elf_Data *data;
+	const struct elf_data *data;
 
 	memset(v, 0, sizeof(*v));
 	if (s->from) {
@@ -611,8 +678,8 @@ bool elf_sec_relas(struct elf_file *ef, size_t idx, struct elf_rela_view *v)
 void elf_sec_mark_dirty(struct elf_file *ef, size_t idx)
 {
 	ef->secs[idx].dirty = true;
-	if (!ef->secs[idx].buf && ef->secs[idx].data)
-		ef->secs[idx].type = ef->secs[idx].data->d_type;
+	if (!ef->secs[idx].buf && ef->secs[idx].loaded)
+		ef->secs[idx].type = data_type(ef->secs[idx].sh->sh_type);
 }
 
 void elf_sec_set_buf(struct elf_file *ef, size_t idx, void *buf, size_t size,
@@ -678,17 +745,18 @@ void elf_adopt(struct elf_file *ef, void *p)
 
 void elf_reserve_sections(struct elf_file *ef, size_t n, size_t name_bytes)
 {
-	const Elf_Data *names = ef->secs[ef->shstrndx].data;
+	/* A copy: secs may move below. */
+	const struct elf_data names = ef->secs[ef->shstrndx].data;
 
 	if (ef->nsecs + n > ef->secs_cap) {
 		ef->secs_cap = ef->nsecs + n;
 		ef->secs = xrealloc(ef->secs, ef->secs_cap * sizeof(*ef->secs));
 	}
 	if (!ef->new_shstrtab) {
-		ef->new_shstrtab_cap = names->d_size + name_bytes;
+		ef->new_shstrtab_cap = names.d_size + name_bytes;
 		ef->new_shstrtab = xmalloc(ef->new_shstrtab_cap);
-		memcpy(ef->new_shstrtab, names->d_buf, names->d_size);
-		ef->new_shstrtab_len = names->d_size;
+		memcpy(ef->new_shstrtab, names.d_buf, names.d_size);
+		ef->new_shstrtab_len = names.d_size;
 	} else if (ef->new_shstrtab_len + name_bytes > ef->new_shstrtab_cap) {
 		ef->new_shstrtab_cap = ef->new_shstrtab_len + name_bytes;
 		ef->new_shstrtab = xrealloc(ef->new_shstrtab,
@@ -701,7 +769,8 @@ void elf_reserve_sections(struct elf_file *ef, size_t n, size_t name_bytes)
 static struct elf_sec *new_section(struct elf_file *ef, const char *name,
 				   const Elf64_Shdr *sh)
 {
-	const Elf_Data *names = ef->secs[ef->shstrndx].data;
+	/* A copy: secs may move below. */
+	const struct elf_data names = ef->secs[ef->shstrndx].data;
 	const char *old = ef->new_shstrtab;
 	struct elf_sec *s;
 
@@ -713,8 +782,8 @@ static struct elf_sec *new_section(struct elf_file *ef, const char *name,
 	*s->sh = *sh;
 	s->sh->sh_name = strtab_append(&ef->new_shstrtab,
 				       &ef->new_shstrtab_len,
-				       &ef->new_shstrtab_cap, names->d_buf,
-				       names->d_size, name);
+				       &ef->new_shstrtab_cap, names.d_buf,
+				       names.d_size, name);
 	if (old && ef->new_shstrtab != old)
 		repoint_new_names(ef);
 	s->name = ef->new_shstrtab + s->sh->sh_name;
@@ -931,9 +1000,9 @@ static const void *sec_contents(const struct elf_sec *s)
 {
 	if (s->buf)
 		return s->buf;
-	if (!s->data)
+	if (!s->loaded)
 		INTERNAL_ERROR("dirty section without contents");
-	return s->data->d_buf;
+	return s->data.d_buf;
 }
 
 /* Pad with zeros up to file offset OFF. */

@@ -2,9 +2,11 @@
 /*
  * elf-file.h - a small model of one ELF64 relocatable object, and its rewrite.
  *
- * No livepatch knowledge lives here.  The file is read once through
- * libelf from a private copy-on-write mapping, so callers may edit the
- * symbol table and relocation arrays in place without touching the input.
+ * No livepatch knowledge lives here.  The file is mapped privately
+ * (copy-on-write) and read in place: headers and contents in the host's
+ * byte order are used where they lie, others are translated by libelf
+ * into buffers of their own.  Callers may edit the symbol table and
+ * relocation arrays in place without touching the input.
  * Changes are recorded per section (dirty contents, new size) plus new
  * sections appended at the end; elf_write() then produces the output in
  * one sequential pass: the unchanged head of the file is copied, sections
@@ -24,11 +26,18 @@
 
 #include "diag.h"
 
+/* A section's input contents in memory form. */
+struct elf_data {
+	void *d_buf;		/* in the private mapping, or translated */
+	size_t d_size;
+};
+
 struct elf_sec {
-	Elf64_Shdr *sh;		/* memory form, what will be written: libelf's
-				 * copy for input sections, ours for new ones */
+	Elf64_Shdr *sh;		/* memory form, what will be written: in the
+				 * private mapping (or a translated copy) for
+				 * input sections, the arena for new ones */
 	const char *name;	/* input .shstrtab, or the arena for new ones */
-	Elf_Data *data;		/* libelf data, loaded by elf_sec_data() */
+	struct elf_data data;	/* loaded by elf_sec_data() */
 	void *buf;		/* new contents (memory form) when dirty */
 	const uint64_t *drop;	/* entries to leave out, one bit each */
 	const uint64_t *keep;	/* new section: the entries of section FROM */
@@ -36,9 +45,11 @@ struct elf_sec {
 	uint64_t orig_offset;	/* where the input had it */
 	uint64_t orig_size;
 	Elf_Type type;		/* how to translate buf to file form */
-	bool dirty;		/* contents changed (in data->d_buf or buf) */
+	bool dirty;		/* contents changed (in data.d_buf or buf) */
 	bool owns_buf;		/* buf is malloc'd by us */
 	bool is_new;
+	bool loaded;		/* data is valid */
+	bool owns_data;		/* data.d_buf is malloc'd (a translation) */
 };
 
 /* Stable storage for new section headers. */
@@ -52,7 +63,7 @@ struct elf_file {
 	char *map;		/* private copy-on-write image of the input */
 	size_t size;
 	bool mapped;		/* map came from mmap() */
-	Elf *elf;
+	bool native;		/* the file's byte order is the host's */
 	Elf64_Ehdr ehdr;	/* memory form */
 	unsigned char data_enc;	/* ELFDATA2LSB or ELFDATA2MSB */
 
@@ -85,9 +96,9 @@ int elf_open(struct elf_file *ef, struct diag *d, const char *path);
 int elf_open_mem(struct elf_file *ef, struct diag *d, char *image, size_t size);
 void elf_close(struct elf_file *ef);
 
-/* The section's contents as libelf translated them (memory form), or NULL
- * after reporting the reason.  */
-Elf_Data *elf_sec_data(struct elf_file *ef, size_t idx);
+/* The section's input contents in memory form, or NULL after reporting
+ * the reason.  */
+const struct elf_data *elf_sec_data(struct elf_file *ef, size_t idx);
 
 /*
  * The entries of a RELA section as the model will write them: of the N
