@@ -524,17 +524,19 @@ const char *klp_reloc_type_name(const struct klp_arch *arch, uint32_t type,
 	return buf;
 }
 
+/* Is NAME in LIST, where an entry ending in '*' matches a prefix?  Runs
+ * once per relocated section: no strlen, and most names differ early.  */
 static bool in_list(const char *const *list, const char *name)
 {
 	for (; list && *list; list++) {
-		size_t n = strlen(*list);
+		const char *e = *list, *n = name;
 
-		if (n && (*list)[n - 1] == '*') {
-			if (!strncmp(name, *list, n - 1))
-				return true;
-		} else if (!strcmp(name, *list)) {
-			return true;
+		while (*e && *e != '*' && *e == *n) {
+			e++;
+			n++;
 		}
+		if ((*e == '*' && e[1] == '\0') || (*e == '\0' && *n == '\0'))
+			return true;
 	}
 	return false;
 }

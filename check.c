@@ -132,6 +132,12 @@ static void build_funcs(struct klp_checker *c)
 	qsort(c->funcs, c->nfuncs, sizeof(*c->funcs), cmp_func_ref);
 }
 
+const char *klp_symtab_loc(char *buf, size_t len, size_t symidx)
+{
+	snprintf(buf, len, ".symtab entry %zu", symidx);
+	return buf;
+}
+
 const char *klp_where(struct klp_checker *c, size_t shndx, uint64_t off,
 		      char *buf, size_t len)
 {
@@ -393,10 +399,30 @@ static bool parse_klp_sym(const char *name, char *obj)
 	char sym[KLP_SYMNAME_MAX + 1];
 	unsigned long pos;
 
+	size_t olen, slen;
+	const char *p;
+
 	/* klp_resolve_symbols(): the widths are MODULE_NAME_LEN - 1 and
 	 * KSYM_NAME_LEN - 1.  */
-	return strlen(name) <= KLP_SYMNAME_MAX &&
-	       sscanf(name, KLP_SYM_PREFIX "%55[^.].%511[^,],%lu", obj, sym,
+	if (strlen(name) > KLP_SYMNAME_MAX)
+		return false;
+	/* What the converter writes (and most names): both fields within
+	 * their widths, then only digits, matches; decided without sscanf,
+	 * which costs a microsecond a name.  Anything else goes to it.  */
+	p = name + sizeof(KLP_SYM_PREFIX) - 1;
+	olen = strcspn(p, ".");
+	slen = p[olen] == '.' ? strcspn(p + olen + 1, ",") : 0;
+	if (strncmp(name, KLP_SYM_PREFIX, sizeof(KLP_SYM_PREFIX) - 1) == 0 &&
+	    olen >= 1 && olen <= KLP_OBJNAME_MAX && slen >= 1 &&
+	    slen < sizeof(sym) && p[olen + 1 + slen] == ',' &&
+	    p[olen + 2 + slen] != '\0' &&
+	    strspn(p + olen + 2 + slen, "0123456789") ==
+	    strlen(p + olen + 2 + slen)) {
+		memcpy(obj, p, olen);
+		obj[olen] = '\0';
+		return true;
+	}
+	return sscanf(name, KLP_SYM_PREFIX "%55[^.].%511[^,],%lu", obj, sym,
 		      &pos) == 3;
 }
 
@@ -413,14 +439,15 @@ static void check_symbols(struct klp_checker *c)
 
 		if (sym->st_shndx != SHN_LIVEPATCH && name[0] != '.')
 			continue;	/* the common case: nothing klp */
-		snprintf(loc, sizeof(loc), ".symtab entry %zu", i);
 		if (klp_is_prefixed(name) && sym->st_shndx != SHN_LIVEPATCH) {
 			if (sym->st_shndx != SHN_UNDEF)
-				klp_report(c, RULE_PREFIX_DEFINED, loc, name,
+				klp_report(c, RULE_PREFIX_DEFINED,
+				   klp_symtab_loc(loc, sizeof(loc), i), name,
 					   "is defined (st_shndx %u), but a klp_reloc.h name must stay undefined: remove the definition or the KLP_RELOC_SYMBOL annotation",
 					   sym->st_shndx);
 			else
-				klp_report(c, RULE_LEFTOVER, loc, name,
+				klp_report(c, RULE_LEFTOVER,
+				   klp_symtab_loc(loc, sizeof(loc), i), name,
 					   "a klp_reloc.h name was not converted: run klp-convert-mini on the module after its final link");
 			continue;
 		}
@@ -428,27 +455,31 @@ static void check_symbols(struct klp_checker *c)
 			/* simplify_symbols() fails on it before livepatch
 			 * is asked.  */
 			if (is_klp_sym_name(name))
-				klp_report(c, RULE_SYM_UNDEF, loc, name,
+				klp_report(c, RULE_SYM_UNDEF,
+				   klp_symtab_loc(loc, sizeof(loc), i), name,
 					   "a klp symbol name, but the symbol is SHN_UNDEF, not SHN_LIVEPATCH (0x%x), so the module loader looks it up",
 					   SHN_LIVEPATCH);
 			continue;
 		}
 		if (sym->st_shndx != SHN_LIVEPATCH) {
 			if (is_klp_sym_name(name))
-				klp_report(c, RULE_SYM_SHNDX, loc, name,
+				klp_report(c, RULE_SYM_SHNDX,
+				   klp_symtab_loc(loc, sizeof(loc), i), name,
 					   "a klp symbol name, but its section index is %u, not SHN_LIVEPATCH (0x%x)",
 					   sym->st_shndx, SHN_LIVEPATCH);
 			continue;
 		}
 		if (!parse_klp_sym(name, obj)) {
-			klp_report(c, RULE_SYM_NAME, loc, name,
+			klp_report(c, RULE_SYM_NAME,
+				   klp_symtab_loc(loc, sizeof(loc), i), name,
 				   "an SHN_LIVEPATCH symbol must be named .klp.sym.<objname>.<symbol>,<sympos> (objname at most %d characters, whole name at most %d bytes)",
 				   KLP_OBJNAME_MAX, KLP_SYMNAME_MAX);
 			continue;
 		}
 		why = klp_objname_problem(obj, strlen(obj));
 		if (why)
-			klp_report(c, RULE_OBJECT_NAME, loc, name,
+			klp_report(c, RULE_OBJECT_NAME,
+				   klp_symtab_loc(loc, sizeof(loc), i), name,
 				   "symbol object name '%s' %s", obj, why);
 		c->sym_obj[i] = strcmp(obj, KLP_VMLINUX) == 0 ? SYM_OBJ_VMLINUX
 							      : SYM_OBJ_MODULE;

@@ -89,6 +89,9 @@ void klp_checker_free(struct klp_checker *c);
 const char *klp_where(struct klp_checker *c, size_t shndx, uint64_t off,
 		      char *buf, size_t len);
 
+/* ".symtab entry SYMIDX": formatted only when a report needs it. */
+const char *klp_symtab_loc(char *buf, size_t len, size_t symidx);
+
 /*
  * Report a finding of RULE at location LOC (NULL: the file) about symbol
  * SYM (NULL: none); FMT says what is wrong and what to do.

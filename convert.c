@@ -180,10 +180,10 @@ static void find_prefixed_symbols(struct plan *p)
 
 		if (!is_prefixed_sym(ef, i))
 			continue;
-		snprintf(loc, sizeof(loc), ".symtab entry %zu", i);
 		shndx = elf_sym_shndx(ef, i);
 		if (shndx != SHN_UNDEF) {
-			klp_report(&p->chk, RULE_PREFIX_DEFINED, loc, name,
+			klp_report(&p->chk, RULE_PREFIX_DEFINED,
+				   klp_symtab_loc(loc, sizeof(loc), i), name,
 				   "is defined (section index %zu%s%s), but a klp_reloc.h name must stay undefined: remove the definition or the KLP_RELOC_SYMBOL annotation",
 				   shndx, shndx < ef->nsecs ? ", " : "",
 				   shndx < ef->nsecs ? ef->secs[shndx].name : "");
@@ -195,21 +195,25 @@ static void find_prefixed_symbols(struct plan *p)
 		case KLP_NAME_OK:
 			break;
 		case KLP_NAME_BAD_OBJECT:
-			klp_report(&p->chk, RULE_OBJECT_NAME, loc, name, "%s",
+			klp_report(&p->chk, RULE_OBJECT_NAME,
+				   klp_symtab_loc(loc, sizeof(loc), i), name, "%s",
 				   why);
 			continue;
 		case KLP_NAME_TOO_LONG:
-			klp_report(&p->chk, RULE_SYM_NAME, loc, name, "%s",
+			klp_report(&p->chk, RULE_SYM_NAME,
+				   klp_symtab_loc(loc, sizeof(loc), i), name, "%s",
 				   why);
 			continue;
 		default:
-			klp_report(&p->chk, RULE_PREFIX_PARSE, loc, name, "%s",
+			klp_report(&p->chk, RULE_PREFIX_PARSE,
+				   klp_symtab_loc(loc, sizeof(loc), i), name, "%s",
 				   why);
 			continue;
 		}
 		if (!klp_span_is(ks->name.lp_obj, KLP_VMLINUX) &&
 		    klp_span_is(ks->name.sym_obj, KLP_VMLINUX)) {
-			klp_report(&p->chk, RULE_VMLINUX_FROM_MODULE, loc, name,
+			klp_report(&p->chk, RULE_VMLINUX_FROM_MODULE,
+				   klp_symtab_loc(loc, sizeof(loc), i), name,
 				   "a module-specific klp relocation section (.klp.rela.%.*s.*) may not reference a vmlinux symbol; use KLP_RELOC_SYMBOL(vmlinux, %.*s, %lu)",
 				   (int)ks->name.lp_obj.len, ks->name.lp_obj.s,
 				   (int)ks->name.sym.len, ks->name.sym.s,
@@ -577,6 +581,19 @@ static void move_relocations(struct plan *p)
 	}
 }
 
+/* NAME = KLP_RELA_PREFIX OBJ "." TARGET, with room for it all. */
+static void build_klp_rela_name(char *name, const char *obj,
+				const char *target)
+{
+	size_t olen = strlen(obj), tlen = strlen(target);
+
+	memcpy(name, KLP_RELA_PREFIX, sizeof(KLP_RELA_PREFIX) - 1);
+	name += sizeof(KLP_RELA_PREFIX) - 1;
+	memcpy(name, obj, olen);
+	name[olen] = '.';
+	memcpy(name + olen + 1, target, tlen + 1);
+}
+
 static void create_klp_secs(struct plan *p)
 {
 	struct elf_file *ef = p->ef;
@@ -630,8 +647,8 @@ static void create_klp_secs(struct plan *p)
 			name_cap = len * 2;
 			name = xrealloc(name, name_cap);
 		}
-		snprintf(name, name_cap, KLP_RELA_PREFIX "%s.%s",
-			 p->objs.names[ks->lp_obj], ef->secs[ks->target].name);
+		build_klp_rela_name(name, p->objs.names[ks->lp_obj],
+				    ef->secs[ks->target].name);
 		if (ks->copy)
 			ks->idx = (uint32_t)elf_add_section(ef, name, &sh, relas,
 							    ELF_T_RELA, false);

@@ -126,7 +126,13 @@ static int sort_and_check_extents(struct elf_file *ef)
 			ext[n++] = (struct extent){ sh->sh_offset,
 				sh->sh_offset + sh->sh_size, i };
 	}
-	qsort(ext, n, sizeof(*ext), cmp_extent);
+	/* ld -r writes sections in index order: sort only if needed. */
+	for (size_t k = 1; k < n; k++) {
+		if (cmp_extent(&ext[k - 1], &ext[k]) > 0) {
+			qsort(ext, n, sizeof(*ext), cmp_extent);
+			break;
+		}
+	}
 	ef->by_offset = xcalloc(n, sizeof(*ef->by_offset));
 	ef->nby_offset = n;
 	for (size_t k = 0; k < n && ret == 0; k++) {
