@@ -541,9 +541,56 @@ static bool in_list(const char *const *list, const char *name)
 	return false;
 }
 
+/* A hash of a name's first three bytes (fewer if it is shorter). */
+static unsigned int head_key(const char *s)
+{
+	unsigned int a = (unsigned char)s[0];
+	unsigned int b = a ? (unsigned char)s[1] : 0;
+	unsigned int c = b ? (unsigned char)s[2] : 0;
+
+	return (a * 961 + b * 31 + c) & 4095;
+}
+
+/*
+ * The heads of the special section names of one architecture: a name
+ * whose head is not among them is in neither list, and most relocated
+ * sections (.text.<function>) are rejected without a string compare.
+ */
+struct head_filter {
+	const struct klp_arch *arch;
+	bool built, useless;	/* useless: an entry has '*' in its head */
+	uint64_t bits[4096 / 64];
+};
+
+static void filter_add(struct head_filter *f, const char *const *list)
+{
+	for (; list && *list; list++) {
+		const char *star = strchr(*list, '*');
+		unsigned int k = head_key(*list);
+
+		if (star && star - *list < 3)
+			f->useless = true;
+		f->bits[k / 64] |= 1ULL << (k % 64);
+	}
+}
+
 bool klp_is_special_section(const struct klp_arch *arch, const char *secname)
 {
+	static struct head_filter f;
+	unsigned int k;
+
 	if (!secname)
+		return false;
+	if (!f.built || f.arch != arch) {
+		memset(&f, 0, sizeof(f));
+		f.arch = arch;
+		f.built = true;
+		filter_add(&f, klp_generic_special_sections);
+		if (arch)
+			filter_add(&f, arch->special_sections);
+	}
+	k = head_key(secname);
+	if (!f.useless && !(f.bits[k / 64] >> (k % 64) & 1))
 		return false;
 	return in_list(klp_generic_special_sections, secname) ||
 	       (arch && in_list(arch->special_sections, secname));

@@ -309,12 +309,20 @@ void klp_check_reloc(struct klp_checker *c, size_t target,
 	const struct elf_file *ef = c->ef;
 	const struct elf_sec *t = &ef->secs[target];
 	uint32_t type = (uint32_t)ELF64_R_TYPE(r->r_info);
-	const struct klp_reloc_type *rt = klp_arch_reloc(c->arch, type);
-	uint64_t width = rt ? rt->width : 0;
+	const struct klp_reloc_type *rt =
+		type < 64 ? c->rt_by_type[type] : NULL;
 	struct lazy_loc loc;	/* not "= { ... }": that clears buf every time */
 	enum target_kind kind = target_kind(c, target);
+	uint64_t width;
 	char tname[64];
 
+	/* Modules use a handful of types, each looked up once. */
+	if (!rt) {
+		rt = klp_arch_reloc(c->arch, type);
+		if (type < 64)
+			c->rt_by_type[type] = rt;
+	}
+	width = rt ? rt->width : 0;
 	loc.c = c;
 	loc.target = target;
 	loc.off = r->r_offset;

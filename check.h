@@ -70,6 +70,7 @@ struct klp_checker {
 	struct elf_file *ef;
 	struct diag *d;
 	const struct klp_arch *arch;
+	const struct klp_reloc_type *rt_by_type[64];	/* looked up so far */
 	const struct klp_symvers *symvers;	/* NULL: no export check */
 	bool relocs_checked;		/* klp_check_reloc() already ran on
 					 * every klp relocation */

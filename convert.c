@@ -84,6 +84,8 @@ struct plan {
 	struct klp_sec *secs;
 	size_t nsecs, secs_cap;
 	uint32_t *sec_of_target;	/* [ef->nsecs]: 1-based index into secs */
+	uint32_t *obj_src;	/* [objs.count]: relocation section ... */
+	uint32_t *obj_sec;	/* ... whose klp section for the object is */
 	size_t orig_nsecs;
 
 	/*
@@ -289,6 +291,22 @@ static struct klp_sec *find_klp_sec(struct plan *p, uint32_t lp_obj,
 	return add_klp_sec(p, lp_obj, target);
 }
 
+/*
+ * The klp section for relocations against LP_OBJ in relocation section
+ * SRC (which applies to TARGET): objects alternate from one relocation to
+ * the next, so the answer is kept per object for the current SRC.
+ */
+static struct klp_sec *klp_sec_for(struct plan *p, uint32_t lp_obj,
+				   size_t src, size_t target)
+{
+	if (p->obj_src[lp_obj] != src) {
+		p->obj_src[lp_obj] = (uint32_t)src;
+		p->obj_sec[lp_obj] =
+			(uint32_t)(find_klp_sec(p, lp_obj, target) - p->secs);
+	}
+	return &p->secs[p->obj_sec[lp_obj]];
+}
+
 /* A file converted before already has .klp.rela.<obj>.* sections: new
  * relocations for the same (obj, target) join them.  */
 static void index_existing_klp_secs(struct plan *p)
@@ -451,7 +469,7 @@ static void scan_rela_section(struct plan *p, size_t idx, uint64_t *drop)
 		lp_obj = p->lp_obj_of[k - 1];
 		klp_check_reloc(&p->chk, target, &rela[i], p->objs.names[lp_obj]);
 		if (!last || last->lp_obj != lp_obj) {
-			last = find_klp_sec(p, lp_obj, target);
+			last = klp_sec_for(p, lp_obj, idx, target);
 			if (last->src_seen != idx) {
 				last->src_seen = (uint32_t)idx;
 				if (p->src_klp_secs[idx] < 2)
@@ -480,6 +498,8 @@ static void scan_relocations(struct plan *p)
 			p->drop_words += drop_words(ef, i);
 	}
 	p->drop = xcalloc(p->drop_words, sizeof(*p->drop));
+	p->obj_src = xcalloc(p->objs.count, sizeof(*p->obj_src));
+	p->obj_sec = xcalloc(p->objs.count, sizeof(*p->obj_sec));
 
 	for (size_t i = 1; i < p->orig_nsecs; i++) {
 		const struct elf_sec *s = &ef->secs[i];
@@ -570,7 +590,8 @@ static void move_relocations(struct plan *p)
 			moved++;
 			lp_obj = p->lp_obj_of[p->klp_of_sym[ELF64_R_SYM(rela[i].r_info)] - 1];
 			if (!last || last->lp_obj != lp_obj)
-				last = find_klp_sec(p, lp_obj, s->sh->sh_info);
+				last = klp_sec_for(p, lp_obj, idx,
+						   s->sh->sh_info);
 			if (last->copy)
 				p->moved[last->fill++] = rela[i];
 			else if (last->keep != drop)
@@ -738,6 +759,8 @@ static void plan_free(struct plan *p)
 	free(p->secs);
 	free(p->klp_of_sym);
 	free(p->sec_of_target);
+	free(p->obj_src);
+	free(p->obj_sec);
 	klp_checker_free(&p->chk);
 	intern_free(&p->objs);
 }

@@ -632,23 +632,6 @@ void elf_close(struct elf_file *ef)
 	ef->fd = -1;
 }
 
-size_t elf_sym_shndx(const struct elf_file *ef, size_t symidx)
-{
-	const Elf64_Sym *sym = &ef->syms[symidx];
-
-	if (sym->st_shndx == SHN_XINDEX && ef->xndx)
-		return ef->xndx[symidx];
-	return sym->st_shndx;
-}
-
-const char *elf_sym_name(const struct elf_file *ef, size_t symidx)
-{
-	/* Renamed symbols point past the input table, into its copy. */
-	if (ef->new_strtab)
-		return ef->new_strtab + ef->syms[symidx].st_name;
-	return ef->strtab + ef->syms[symidx].st_name;
-}
-
 bool elf_sec_relas(struct elf_file *ef, size_t idx, struct elf_rela_view *v)
 {
 	struct elf_sec *s = &ef->secs[idx];
@@ -965,16 +948,14 @@ static void out_input(struct out *o, uint64_t off, uint64_t n)
 		out_bytes(o, o->in_map + off, (size_t)n);
 }
 
-/* Write N bytes of memory-form data of TYPE in the file's byte order. */
-static void out_xlate(struct out *o, const void *p, size_t n, Elf_Type type)
+/* out_xlate() for a foreign byte order. */
+static void out_xlate_foreign(struct out *o, const void *p, size_t n,
+			      Elf_Type type)
 {
-	const unsigned char host_enc =
-		__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__ ? ELFDATA2LSB
-							  : ELFDATA2MSB;
 	char tmp[1u << 16];
 	size_t unit = elf64_fsize(type, 1, EV_CURRENT);
 
-	if (o->enc == host_enc || type == ELF_T_BYTE || unit == 0) {
+	if (unit == 0) {
 		out_bytes(o, p, n);
 		return;
 	}
@@ -1000,6 +981,19 @@ static void out_xlate(struct out *o, const void *p, size_t n, Elf_Type type)
 		p = (const char *)p + k;
 		n -= k;
 	}
+}
+
+/* Write N bytes of memory-form data of TYPE in the file's byte order. */
+static void out_xlate(struct out *o, const void *p, size_t n, Elf_Type type)
+{
+	const unsigned char host_enc =
+		__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__ ? ELFDATA2LSB
+							  : ELFDATA2MSB;
+
+	if (o->enc == host_enc || type == ELF_T_BYTE)
+		out_bytes(o, p, n);
+	else
+		out_xlate_foreign(o, p, n, type);
 }
 
 static const void *sec_contents(const struct elf_sec *s)
@@ -1160,24 +1154,42 @@ static void out_section(struct out *o, const struct elf_file *ef,
 {
 	const struct elf_sec *src = s->from ? &ef->secs[s->from] : s;
 	const uint64_t *bits = s->from ? s->keep : s->drop;
-	uint64_t entsize = src->sh->sh_entsize, n, run = 0;
+	uint64_t entsize = src->sh->sh_entsize, n, run = 0, start = 0;
 	unsigned int want = s->from ? 1 : 0;	/* the bit of a written entry */
 
 	if (!bits) {
 		out_xlate(o, sec_contents(s), s->sh->sh_size, s->type);
 		return;
 	}
+	/* Runs of written entries, found a bitmap word at a time. */
 	n = src->orig_size / entsize;
-	for (uint64_t i = 0; i <= n; i++) {
-		if (i < n && (bits[i / 64] >> (i % 64) & 1) == want) {
-			run++;
-			continue;
+	for (uint64_t w = 0; w * 64 < n; w++) {
+		uint64_t word = want ? bits[w] : ~bits[w];
+
+		if (n - w * 64 < 64)
+			word &= (1ULL << (n - w * 64)) - 1;
+		while (word) {
+			unsigned int first = (unsigned int)__builtin_ctzll(word);
+			uint64_t rest = ~(word >> first);
+			unsigned int len = rest ? (unsigned int)__builtin_ctzll(rest)
+						: 64 - first;
+
+			if (run && start + run == w * 64 + first) {
+				run += len;
+			} else {
+				if (run)
+					out_input(o, src->orig_offset +
+						  start * entsize,
+						  run * entsize);
+				start = w * 64 + first;
+				run = len;
+			}
+			word &= len + first >= 64 ? 0
+				: ~0ULL << (first + len);
 		}
-		if (run)
-			out_input(o, src->orig_offset + (i - run) * entsize,
-				  run * entsize);
-		run = 0;
 	}
+	if (run)
+		out_input(o, src->orig_offset + start * entsize, run * entsize);
 }
 
 static void emit(struct elf_file *ef, struct out *o, uint64_t tail)

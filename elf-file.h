@@ -121,8 +121,23 @@ static inline bool elf_rela_counts(const struct elf_rela_view *v, size_t i)
 }
 
 /* Section index of symbol SYMIDX, resolving SHN_XINDEX. */
-size_t elf_sym_shndx(const struct elf_file *ef, size_t symidx);
-const char *elf_sym_name(const struct elf_file *ef, size_t symidx);
+static inline size_t elf_sym_shndx(const struct elf_file *ef, size_t symidx)
+{
+	const Elf64_Sym *sym = &ef->syms[symidx];
+
+	if (sym->st_shndx == SHN_XINDEX && ef->xndx)
+		return ef->xndx[symidx];
+	return sym->st_shndx;
+}
+
+static inline const char *elf_sym_name(const struct elf_file *ef,
+				       size_t symidx)
+{
+	/* Renamed symbols point past the input table, into its copy. */
+	if (ef->new_strtab)
+		return ef->new_strtab + ef->syms[symidx].st_name;
+	return ef->strtab + ef->syms[symidx].st_name;
+}
 
 static inline bool elf_sec_is_alloc(const struct elf_sec *s)
 {

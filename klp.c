@@ -65,8 +65,8 @@ enum klp_name_result klp_parse_name(const char *name, struct klp_name *out,
 {
 	const char *p = name + sizeof(KLP_SYM_RELA_PREFIX) - 1;
 	const char *sep, *pos;
-	char *end;
-	int len;
+	char *end, *q, digits[24];
+	size_t len, ndigits;
 
 	memset(out, 0, sizeof(*out));
 	if (!klp_is_prefixed(name) || !take_field(&p, &out->lp_obj) ||
@@ -115,16 +115,31 @@ enum klp_name_result klp_parse_name(const char *name, struct klp_name *out,
 		return KLP_NAME_BAD;
 	}
 
-	/* symbol format: .klp.sym.<sym_obj_name>.<sym_name>,<sympos> */
-	len = snprintf(new_name, KLP_SYMNAME_MAX + 1, KLP_SYM_PREFIX "%.*s.%.*s,%lu",
-		       (int)out->sym_obj.len, out->sym_obj.s,
-		       (int)out->sym.len, out->sym.s, out->sympos);
-	if (len < 0 || len > KLP_SYMNAME_MAX) {
+	/* symbol format: .klp.sym.<sym_obj_name>.<sym_name>,<sympos>
+	 * (by hand: snprintf's %.*s costs more than the rest together) */
+	ndigits = 0;
+	for (unsigned long v = out->sympos; v || !ndigits; v /= 10)
+		digits[ndigits++] = (char)('0' + v % 10);
+	len = sizeof(KLP_SYM_PREFIX) - 1 + out->sym_obj.len + 1 +
+	      out->sym.len + 1 + ndigits;
+	if (len > KLP_SYMNAME_MAX) {
 		snprintf(why, whylen,
-			 "converted name is %d bytes, longer than %d (the kernel's KSYM_NAME_LEN - 1)",
+			 "converted name is %zu bytes, longer than %d (the kernel's KSYM_NAME_LEN - 1)",
 			 len, KLP_SYMNAME_MAX);
 		return KLP_NAME_TOO_LONG;
 	}
+	q = new_name;
+	memcpy(q, KLP_SYM_PREFIX, sizeof(KLP_SYM_PREFIX) - 1);
+	q += sizeof(KLP_SYM_PREFIX) - 1;
+	memcpy(q, out->sym_obj.s, out->sym_obj.len);
+	q += out->sym_obj.len;
+	*q++ = '.';
+	memcpy(q, out->sym.s, out->sym.len);
+	q += out->sym.len;
+	*q++ = ',';
+	while (ndigits)
+		*q++ = digits[--ndigits];
+	*q = '\0';
 	return KLP_NAME_OK;
 }
 
