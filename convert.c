@@ -41,7 +41,8 @@
 struct klp_sym {
 	size_t symidx;
 	struct klp_name name;
-	char *new_name;		/* .klp.sym.<sym_obj_name>.<sym_name>,<sympos> */
+	Elf64_Word new_name;	/* in the new .strtab: its converted name,
+				 * .klp.sym.<sym_obj_name>.<sym_name>,<sympos> */
 	uint32_t lp_obj;	/* interned lp_obj_name */
 };
 
@@ -223,7 +224,9 @@ static void find_prefixed_symbols(struct plan *p)
 			continue;
 		}
 		ks->symidx = i;
-		ks->new_name = xstrdup(new_name);
+		/* Appended now, used by rename_symbols(): names of
+		 * symbols not renamed yet stay as they are.  */
+		ks->new_name = elf_add_symbol_name(ef, new_name);
 		ks->lp_obj = intern(&p->objs, ks->name.lp_obj.s,
 				    ks->name.lp_obj.len);
 		p->lp_obj_of[p->nsyms] = ks->lp_obj;
@@ -511,6 +514,11 @@ static void scan_relocations(struct plan *p)
 			word += drop_words(ef, i);
 		}
 	}
+	/* All klp sections are known: give back what doubling left over. */
+	if (p->nsecs) {
+		p->secs = xrealloc(p->secs, p->nsecs * sizeof(*p->secs));
+		p->secs_cap = p->nsecs;
+	}
 }
 
 /* ------------------------------------------------------------------ */
@@ -524,7 +532,7 @@ static void rename_symbols(struct plan *p)
 	for (size_t k = 0; k < p->nsyms; k++) {
 		Elf64_Sym *sym = &ef->syms[p->syms[k].symidx];
 
-		sym->st_name = elf_add_symbol_name(ef, p->syms[k].new_name);
+		sym->st_name = p->syms[k].new_name;
 		sym->st_shndx = SHN_LIVEPATCH;
 	}
 	if (p->nsyms)
@@ -717,6 +725,7 @@ static void print_moves(struct plan *p)
 				  klp_reloc_type_name(p->arch,
 					(uint32_t)ELF64_R_TYPE(r->r_info),
 					tname, sizeof(tname)),
+				  ef->new_strtab +
 				  p->syms[p->klp_of_sym[symi] - 1].new_name,
 				  addend < 0 ? '-' : '+',
 				  addend < 0 ? -(uint64_t)addend : (uint64_t)addend,
@@ -747,8 +756,6 @@ static bool self_check(struct plan *p)
 
 static void plan_free(struct plan *p)
 {
-	for (size_t k = 0; k < p->nsyms; k++)
-		free(p->syms[k].new_name);
 	free(p->moved);
 	free(p->drop);
 	free(p->keep);

@@ -133,10 +133,12 @@ static inline size_t elf_sym_shndx(const struct elf_file *ef, size_t symidx)
 static inline const char *elf_sym_name(const struct elf_file *ef,
 				       size_t symidx)
 {
-	/* Renamed symbols point past the input table, into its copy. */
-	if (ef->new_strtab)
-		return ef->new_strtab + ef->syms[symidx].st_name;
-	return ef->strtab + ef->syms[symidx].st_name;
+	Elf64_Word off = ef->syms[symidx].st_name;
+
+	/* Renamed symbols point past the input table, into its copy; the
+	 * others stay in the input, where their names never move.  */
+	return off < ef->strtab_size ? ef->strtab + off
+				     : ef->new_strtab + off;
 }
 
 static inline bool elf_sec_is_alloc(const struct elf_sec *s)
