@@ -478,6 +478,7 @@ static void check_symbols(struct klp_checker *c)
 			continue;
 		}
 		if (!parse_klp_sym(name, obj)) {
+			c->sym_obj[i] = SYM_OBJ_BAD;
 			klp_report(c, RULE_SYM_NAME,
 				   klp_symtab_loc(loc, sizeof(loc), i), name,
 				   "an SHN_LIVEPATCH symbol must be named .klp.sym.<objname>.<symbol>,<sympos> (objname at most %d characters, whole name at most %d bytes)",
@@ -598,7 +599,7 @@ static void check_klp_section(struct klp_checker *c, size_t idx)
 			continue;
 		}
 		name = elf_sym_name(ef, symi);
-		if (ef->syms[symi].st_shndx != SHN_LIVEPATCH) {
+		if (c->sym_obj[symi] == SYM_OBJ_NONE) {
 			klp_report(c, ef->syms[symi].st_shndx == SHN_UNDEF ?
 				   RULE_SYM_UNDEF : RULE_SYM_SHNDX,
 				   klp_where(c, target, rela[i].r_offset, loc,
@@ -647,7 +648,7 @@ static void check_ordinary_section(struct klp_checker *c, size_t idx)
 		size_t symi = ELF64_R_SYM(rela[i].r_info);
 
 		if (!elf_rela_counts(&v, i) || symi >= ef->nsyms ||
-		    ef->syms[symi].st_shndx != SHN_LIVEPATCH)
+		    c->sym_obj[symi] == SYM_OBJ_NONE)
 			continue;
 		klp_report(c, RULE_ORDINARY_TO_KLP,
 			   klp_where(c, target, rela[i].r_offset, loc, sizeof(loc)),

@@ -64,7 +64,10 @@ struct func_ref {
 	size_t symidx;
 };
 
-enum { SYM_OBJ_NONE, SYM_OBJ_VMLINUX, SYM_OBJ_MODULE };
+/* SYM_OBJ_NONE: not SHN_LIVEPATCH; SYM_OBJ_BAD: SHN_LIVEPATCH, but the
+ * name does not parse.  A byte per symbol: the relocation loops read
+ * this instead of the 24-byte symbols.  */
+enum { SYM_OBJ_NONE, SYM_OBJ_VMLINUX, SYM_OBJ_MODULE, SYM_OBJ_BAD };
 
 struct klp_checker {
 	struct elf_file *ef;

@@ -74,8 +74,8 @@ struct plan {
 	const struct klp_arch *arch;
 
 	uint32_t *klp_of_sym;	/* [nsyms]: 1-based index into syms */
-	uint32_t *lp_obj_of;	/* [nsyms of syms]: syms[k].lp_obj, compact
-				 * for the per-relocation loops */
+	uint32_t *obj_of_sym;	/* [nsyms]: lp_obj + 1 of a prefixed symbol,
+				 * 0 for the others: one load per relocation */
 	struct klp_sym *syms;
 	size_t nsyms;
 
@@ -229,7 +229,7 @@ static void find_prefixed_symbols(struct plan *p)
 		ks->new_name = elf_add_symbol_name(ef, new_name);
 		ks->lp_obj = intern(&p->objs, ks->name.lp_obj.s,
 				    ks->name.lp_obj.len);
-		p->lp_obj_of[p->nsyms] = ks->lp_obj;
+		p->obj_of_sym[i] = ks->lp_obj + 1;
 		p->klp_of_sym[i] = (uint32_t)++p->nsyms;
 	}
 }
@@ -466,10 +466,10 @@ static void scan_rela_section(struct plan *p, size_t idx, uint64_t *drop)
 		}
 		/* Non-allocated targets (.debug_*) keep their relocations:
 		 * their entries are only checked.  */
-		k = alloc ? p->klp_of_sym[symi] : 0;
+		k = alloc ? p->obj_of_sym[symi] : 0;
 		if (!k)
 			continue;
-		lp_obj = p->lp_obj_of[k - 1];
+		lp_obj = k - 1;
 		klp_check_reloc(&p->chk, target, &rela[i], p->objs.names[lp_obj]);
 		if (!last || last->lp_obj != lp_obj) {
 			last = klp_sec_for(p, lp_obj, idx, target);
@@ -596,7 +596,7 @@ static void move_relocations(struct plan *p)
 			if (!(drop[i / 64] >> (i % 64) & 1))
 				continue;
 			moved++;
-			lp_obj = p->lp_obj_of[p->klp_of_sym[ELF64_R_SYM(rela[i].r_info)] - 1];
+			lp_obj = p->obj_of_sym[ELF64_R_SYM(rela[i].r_info)] - 1;
 			if (!last || last->lp_obj != lp_obj)
 				last = klp_sec_for(p, lp_obj, idx,
 						   s->sh->sh_info);
@@ -762,7 +762,7 @@ static void plan_free(struct plan *p)
 	free(p->drop_base);
 	free(p->src_klp_secs);
 	free(p->syms);
-	free(p->lp_obj_of);
+	free(p->obj_of_sym);
 	free(p->secs);
 	free(p->klp_of_sym);
 	free(p->sec_of_target);
@@ -799,7 +799,7 @@ enum convert_result klp_convert(struct elf_file *ef,
 	}
 
 	p.syms = xcalloc(nprefixed, sizeof(*p.syms));
-	p.lp_obj_of = xcalloc(nprefixed, sizeof(*p.lp_obj_of));
+	p.obj_of_sym = xcalloc(ef->nsyms, sizeof(*p.obj_of_sym));
 	p.sec_of_target = xcalloc(ef->nsecs, sizeof(*p.sec_of_target));
 	p.vmlinux = intern(&p.objs, KLP_VMLINUX, sizeof(KLP_VMLINUX) - 1);
 
