@@ -2,9 +2,13 @@
 /*
  * elf-file.c - read one ELF64 relocatable object and write it back changed.
  *
- * Reading: the input is mapped privately (copy-on-write) and handed to
- * libelf with elf_memory(), so the symbol table and relocation arrays that
- * libelf gives back in memory form can be edited in place.  Every
+ * Reading: the input is mapped privately (copy-on-write) and read in
+ * place.  Headers and contents in the host's byte order are used where
+ * they lie (copied when misaligned), so the symbol table and relocation
+ * arrays can be edited in place; a foreign byte order is translated by
+ * libelf (elf64_xlatetom) into buffers of their own.  libelf's own
+ * per-section tables are not built: on a module with 200,000 sections
+ * they cost more time and memory than the whole conversion.  Every
  * structural fact the rest of the tool relies on is checked here, once,
  * and reported in the common message shape; after elf_open() succeeds,
  * indices and offsets inside the model can be trusted.
@@ -466,8 +470,8 @@ static uint64_t raw_field(const struct elf_file *ef, uint64_t off, size_t len)
 }
 
 /*
- * libelf refuses a bad section header table with "invalid ELF file data";
- * say what is wrong instead.
+ * Check that the section header table lies inside the file, saying what
+ * is wrong where libelf would only say "invalid ELF file data".
  */
 static int check_header_table(struct elf_file *ef)
 {
@@ -826,7 +830,7 @@ void elf_sec_drop_entries(struct elf_file *ef, size_t idx,
  * inside the kernel; everything else goes through the buffer, translated
  * to the file's byte order where needed.
  */
-#define OUT_BUF_SIZE	(1u << 20)
+#define OUT_BUF_SIZE	(128u << 10)
 #define OUT_COPY_MIN	(64u << 10)
 
 struct out {
@@ -1144,7 +1148,7 @@ static void set_section_counts(struct elf_file *ef, uint64_t shoff)
 }
 
 /*
- * A changed section's contents: BUF or the edited libelf data; or, for a
+ * A changed section's contents: BUF or the edited input data; or, for a
  * section that only loses entries, the input's own bytes of the entries
  * it keeps; or, for a section made from another's entries, those (both
  * copied in runs, already in file form).

@@ -280,6 +280,16 @@ check_output() {
 declare -A exp
 unused=-1		# set by check_output
 load_start=$(cut -d' ' -f1-3 /proc/loadavg)
+# The price of starting the tool at all (exec, dynamic linking), which
+# every tool time below includes: reported beside them, judged nowhere.
+startup_ns=-1
+if [ "$refs_only" = 0 ]; then
+	rm -f "$tmp/startup.t"
+	for ((r = 1; r <= runs * 3; r++)); do
+		measure startup "$tmp/unused" "$tool" --version || break
+	done
+	[ -s "$tmp/startup.t" ] && startup_ns=$(median "$tmp/startup.t" 1)
+fi
 results=()		# "size file relocs tool_ns cp_ns objcopy_ns tool_kb cp_kb objcopy_kb"
 t_start=$SECONDS
 
@@ -390,6 +400,13 @@ END {
 			ratio(f[10], f[12]), per(f[10], f[3]), mib(f[8]), mib(f[9])
 	}
 }'
+if [ "$startup_ns" -ge 0 ]; then
+	printf '%s\n' "${results[@]}" | awk -v st="$startup_ns" '
+	NF && $4 >= 0 { per = per sprintf(" %s %.1f ns,", $1, ($4 - st) / $3) }
+	END { sub(/,$/, "", per)
+	      printf "start-up of the tool (--version, median): %.2f ms, part of every tool time above;\n", st / 1e6
+	      printf "  per relocation without it:%s\n", per }'
+fi
 load_end=$(cut -d' ' -f1-3 /proc/loadavg)
 echo "load average at the start $load_start, at the end $load_end ($(nproc) CPUs)"
 if awk -v l="${load_end%% *}" -v c="$(nproc)" 'BEGIN { exit !(l > c) }'; then
