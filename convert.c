@@ -614,32 +614,38 @@ static void move_relocations(struct plan *p)
 static void build_klp_rela_name(char *name, const char *obj,
 				const char *target)
 {
-	size_t olen = strlen(obj), tlen = strlen(target);
+	char *q = stpcpy(name, KLP_RELA_PREFIX);
 
-	memcpy(name, KLP_RELA_PREFIX, sizeof(KLP_RELA_PREFIX) - 1);
-	name += sizeof(KLP_RELA_PREFIX) - 1;
-	memcpy(name, obj, olen);
-	name[olen] = '.';
-	memcpy(name + olen + 1, target, tlen + 1);
+	q = stpcpy(q, obj);
+	*q++ = '.';
+	(void)stpcpy(q, target);
 }
 
 static void create_klp_secs(struct plan *p)
 {
 	struct elf_file *ef = p->ef;
-	char *name = NULL;
-	size_t name_cap = 0, name_bytes = 0;
+	size_t name_max = 0, name_bytes = 0;
+	char *name;
 
 	/* One allocation for all new headers and names. */
-	for (size_t k = 0; k < p->nsecs; k++)
-		if (p->secs[k].n && !p->secs[k].exists)
-			name_bytes += sizeof(KLP_RELA_PREFIX) +
-				      strlen(p->objs.names[p->secs[k].lp_obj]) +
-				      1 + strlen(ef->secs[p->secs[k].target].name);
+	for (size_t k = 0; k < p->nsecs; k++) {
+		size_t len;
+
+		if (!p->secs[k].n || p->secs[k].exists)
+			continue;
+		len = sizeof(KLP_RELA_PREFIX) +
+		      strlen(p->objs.names[p->secs[k].lp_obj]) + 1 +
+		      strlen(ef->secs[p->secs[k].target].name);
+		name_bytes += len;
+		if (len > name_max)
+			name_max = len;
+	}
 	elf_reserve_sections(ef, p->nsecs, name_bytes);
+	name = xmalloc(name_max + 1);
 	for (size_t k = 0; k < p->nsecs; k++) {
 		struct klp_sec *ks = &p->secs[k];
 		Elf64_Rela *relas = p->moved + ks->fill - ks->n;	/* if copy */
-		size_t size = ks->n * sizeof(Elf64_Rela), len;
+		size_t size = ks->n * sizeof(Elf64_Rela);
 
 		if (ks->n == 0)
 			continue;
@@ -670,12 +676,6 @@ static void create_klp_secs(struct plan *p)
 		/* section format: .klp.rela.<lp_obj_name>.<section name>,
 		 * the section name with its leading dot, so the kernel's
 		 * %55[^.] stops right after the object name.  */
-		len = sizeof(KLP_RELA_PREFIX) + strlen(p->objs.names[ks->lp_obj]) +
-		      1 + strlen(ef->secs[ks->target].name);
-		if (len > name_cap) {
-			name_cap = len * 2;
-			name = xrealloc(name, name_cap);
-		}
 		build_klp_rela_name(name, p->objs.names[ks->lp_obj],
 				    ef->secs[ks->target].name);
 		if (ks->copy)

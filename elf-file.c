@@ -1174,9 +1174,9 @@ static void out_section(struct out *o, const struct elf_file *ef,
 			word &= (1ULL << (n - w * 64)) - 1;
 		while (word) {
 			unsigned int first = (unsigned int)__builtin_ctzll(word);
-			uint64_t rest = ~(word >> first);
-			unsigned int len = rest ? (unsigned int)__builtin_ctzll(rest)
-						: 64 - first;
+			uint64_t ones = word >> first;	/* bit 0: the run */
+			unsigned int len = ones == UINT64_MAX ? 64 :
+				(unsigned int)__builtin_ctzll(~ones);
 
 			if (run && start + run == w * 64 + first) {
 				run += len;
