@@ -391,7 +391,7 @@ static const struct klp_reloc_type riscv64_types[] = {
  * or handed to a notifier, or (.data..percpu, .modinfo, __versions) made
  * non-SHF_ALLOC by the loader, so a late relocation writes a stale address.
  */
-const char *const klp_generic_special_sections[] = {
+static const char *const klp_generic_special_sections[] = {
 	"__jump_table",			/* jump_label notifier: sorted, patched */
 	".static_call_sites",		/* static_call notifier: sorted, patched */
 	"__ex_table",			/* sorted in post_relocation() */

@@ -51,6 +51,4 @@ const char *klp_reloc_type_name(const struct klp_arch *arch, uint32_t type,
  */
 bool klp_is_special_section(const struct klp_arch *arch, const char *secname);
 
-extern const char *const klp_generic_special_sections[];	/* NULL-terminated */
-
 #endif /* KLP_ARCH_H */

@@ -83,6 +83,21 @@ void klp_checker_init(struct klp_checker *c, struct elf_file *ef)
 	c->ef = ef;
 	c->d = ef->diag;
 	c->arch = klp_arch_find(ef->ehdr.e_machine);
+	/* Livepatch on ppc64 is little-endian only (ELFv2). */
+	if (ef->ehdr.e_machine == EM_PPC64 && ef->data_enc == ELFDATA2MSB)
+		c->arch = NULL;
+}
+
+bool klp_check_arch(struct klp_checker *c)
+{
+	const struct elf_file *ef = c->ef;
+
+	if (!c->arch)
+		klp_report(c, RULE_ARCH, NULL, NULL,
+			   "machine %u%s: the kernel has no livepatch support for this architecture",
+			   ef->ehdr.e_machine,
+			   ef->data_enc == ELFDATA2MSB ? " (big-endian)" : "");
+	return c->arch != NULL;
 }
 
 void klp_checker_free(struct klp_checker *c)
@@ -114,7 +129,6 @@ static void build_funcs(struct klp_checker *c)
 {
 	const struct elf_file *ef = c->ef;
 
-	c->funcs_built = true;
 	c->funcs = xcalloc(ef->nsyms, sizeof(*c->funcs));
 	for (size_t i = 1; i < ef->nsyms; i++) {
 		const Elf64_Sym *sym = &ef->syms[i];
@@ -147,7 +161,7 @@ const char *klp_where(struct klp_checker *c, size_t shndx, uint64_t off,
 
 	n = snprintf(buf, len, "[%zu] %s+0x%" PRIx64, shndx,
 		     c->ef->secs[shndx].name, off);
-	if (!c->funcs_built)
+	if (!c->funcs)
 		build_funcs(c);
 	hi = c->nfuncs;
 	while (lo < hi) {		/* last entry <= (shndx, off) */
@@ -195,7 +209,6 @@ static void vreport(struct klp_checker *c, enum klp_rule rule,
 		else
 			snprintf(kernel, sizeof(kernel), "%s", ri->kernel);
 	}
-	c->counts[rule]++;
 
 	if (c->d->json) {
 		FILE *f = c->d->json;
@@ -406,7 +419,6 @@ static bool parse_klp_sym(const char *name, char *obj)
 {
 	char sym[KLP_SYMNAME_MAX + 1];
 	unsigned long pos;
-
 	size_t olen, slen;
 	const char *p;
 
@@ -450,12 +462,12 @@ static void check_symbols(struct klp_checker *c)
 		if (klp_is_prefixed(name) && sym->st_shndx != SHN_LIVEPATCH) {
 			if (sym->st_shndx != SHN_UNDEF)
 				klp_report(c, RULE_PREFIX_DEFINED,
-				   klp_symtab_loc(loc, sizeof(loc), i), name,
+					   klp_symtab_loc(loc, sizeof(loc), i), name,
 					   "is defined (st_shndx %u), but a klp_reloc.h name must stay undefined: remove the definition or the KLP_RELOC_SYMBOL annotation",
 					   sym->st_shndx);
 			else
 				klp_report(c, RULE_LEFTOVER,
-				   klp_symtab_loc(loc, sizeof(loc), i), name,
+					   klp_symtab_loc(loc, sizeof(loc), i), name,
 					   "a klp_reloc.h name was not converted: run klp-convert-mini on the module after its final link");
 			continue;
 		}
@@ -464,7 +476,7 @@ static void check_symbols(struct klp_checker *c)
 			 * is asked.  */
 			if (is_klp_sym_name(name))
 				klp_report(c, RULE_SYM_UNDEF,
-				   klp_symtab_loc(loc, sizeof(loc), i), name,
+					   klp_symtab_loc(loc, sizeof(loc), i), name,
 					   "a klp symbol name, but the symbol is SHN_UNDEF, not SHN_LIVEPATCH (0x%x), so the module loader looks it up",
 					   SHN_LIVEPATCH);
 			continue;
@@ -472,7 +484,7 @@ static void check_symbols(struct klp_checker *c)
 		if (sym->st_shndx != SHN_LIVEPATCH) {
 			if (is_klp_sym_name(name))
 				klp_report(c, RULE_SYM_SHNDX,
-				   klp_symtab_loc(loc, sizeof(loc), i), name,
+					   klp_symtab_loc(loc, sizeof(loc), i), name,
 					   "a klp symbol name, but its section index is %u, not SHN_LIVEPATCH (0x%x)",
 					   sym->st_shndx, SHN_LIVEPATCH);
 			continue;
@@ -706,14 +718,14 @@ void klp_check_exports(struct klp_checker *c)
 		if (first_reference(c, i, &target, &off))
 			klp_where(c, target, off, loc, sizeof(loc));
 		else
-			snprintf(loc, sizeof(loc), ".symtab entry %zu", i);
+			klp_symtab_loc(loc, sizeof(loc), i);
 		klp_report(c, RULE_NOT_EXPORTED, loc, name,
 			   "is not exported by the kernel or a dependency; annotate it with KLP_RELOC_SYMBOL(obj, %s, pos)",
 			   name);
 	}
 }
 
-static bool modinfo_says_livepatch(struct elf_file *ef)
+bool klp_modinfo_says_livepatch(struct elf_file *ef)
 {
 	for (size_t i = 1; i < ef->nsecs; i++) {
 		const struct elf_data *data;
@@ -750,7 +762,7 @@ size_t klp_check_module(struct klp_checker *c)
 	struct elf_file *ef = c->ef;
 	size_t errors = c->d->errors;
 
-	if (!modinfo_says_livepatch(ef)) {
+	if (!klp_modinfo_says_livepatch(ef)) {
 		if (has_klp_content(ef))
 			klp_report(c, RULE_MODINFO, NULL, NULL,
 				   "has livepatch symbols or sections but .modinfo does not say livepatch=Y; add MODULE_INFO(livepatch, \"Y\")");
@@ -759,14 +771,8 @@ size_t klp_check_module(struct klp_checker *c)
 				   "not a livepatch module: no livepatch=Y in .modinfo and no klp relocations");
 		return c->d->errors - errors;
 	}
-	if (!c->arch || (ef->ehdr.e_machine == EM_PPC64 &&
-			 ef->data_enc == ELFDATA2MSB)) {
-		klp_report(c, RULE_ARCH, NULL, NULL,
-			   "machine %u%s: the kernel has no livepatch support for this architecture",
-			   ef->ehdr.e_machine,
-			   ef->data_enc == ELFDATA2MSB ? " (big-endian)" : "");
+	if (!klp_check_arch(c))
 		return c->d->errors - errors;
-	}
 
 	check_symbols(c);
 	for (size_t i = 1; i < ef->nsecs; i++) {

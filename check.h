@@ -77,17 +77,23 @@ struct klp_checker {
 	const struct klp_symvers *symvers;	/* NULL: no export check */
 	bool relocs_checked;		/* klp_check_reloc() already ran on
 					 * every klp relocation */
-	size_t counts[NR_RULES];
 
 	unsigned char *kinds;		/* per target section, on first use */
 	unsigned char *sym_obj;		/* per symbol: SYM_OBJ_* */
 	struct func_ref *funcs;		/* built on first use */
 	size_t nfuncs;
-	bool funcs_built;
 };
 
+/* c->arch is NULL where the kernel has no livepatch (and for big-endian
+ * ppc64).  */
 void klp_checker_init(struct klp_checker *c, struct elf_file *ef);
 void klp_checker_free(struct klp_checker *c);
+
+/* Report RULE_ARCH and return false if the machine has no livepatch. */
+bool klp_check_arch(struct klp_checker *c);
+
+/* Does a .modinfo of the input say livepatch=Y? */
+bool klp_modinfo_says_livepatch(struct elf_file *ef);
 
 /* "[IDX] SECTION+0xOFF (FUNC+0xOFF)" for offset OFF in section SHNDX. */
 const char *klp_where(struct klp_checker *c, size_t shndx, uint64_t off,

@@ -40,10 +40,8 @@
 /* A prefixed symbol of the input. */
 struct klp_sym {
 	size_t symidx;
-	struct klp_name name;
 	Elf64_Word new_name;	/* in the new .strtab: its converted name,
 				 * .klp.sym.<sym_obj_name>.<sym_name>,<sympos> */
-	uint32_t lp_obj;	/* interned lp_obj_name */
 };
 
 /* A klp relocation section being built (or extended). */
@@ -71,16 +69,12 @@ struct intern {
 struct plan {
 	struct elf_file *ef;
 	struct diag *d;
-	const struct klp_arch *arch;
-
-	uint32_t *klp_of_sym;	/* [nsyms]: 1-based index into syms */
 	uint32_t *obj_of_sym;	/* [nsyms]: lp_obj + 1 of a prefixed symbol,
 				 * 0 for the others: one load per relocation */
 	struct klp_sym *syms;
 	size_t nsyms;
 
 	struct intern objs;
-	uint32_t vmlinux;	/* id of "vmlinux" */
 
 	struct klp_sec *secs;
 	size_t nsecs, secs_cap;
@@ -174,12 +168,11 @@ static void find_prefixed_symbols(struct plan *p)
 	struct elf_file *ef = p->ef;
 	char new_name[KLP_SYMNAME_MAX + 1], why[256], loc[64];
 
-	p->klp_of_sym = xcalloc(ef->nsyms ? ef->nsyms : 1,
-				sizeof(*p->klp_of_sym));
 	for (size_t i = 1; i < ef->nsyms; i++) {
 		const char *name = elf_sym_name(ef, i);
+		struct klp_name kn;
 		size_t shndx;
-		struct klp_sym *ks;
+		uint32_t lp_obj;
 
 		if (!is_prefixed_sym(ef, i))
 			continue;
@@ -192,9 +185,7 @@ static void find_prefixed_symbols(struct plan *p)
 				   shndx < ef->nsecs ? ef->secs[shndx].name : "");
 			continue;
 		}
-		ks = &p->syms[p->nsyms];
-		switch (klp_parse_name(name, &ks->name, new_name, why,
-				       sizeof(why))) {
+		switch (klp_parse_name(name, &kn, new_name, why, sizeof(why))) {
 		case KLP_NAME_OK:
 			break;
 		case KLP_NAME_BAD_OBJECT:
@@ -213,24 +204,23 @@ static void find_prefixed_symbols(struct plan *p)
 				   why);
 			continue;
 		}
-		if (!klp_span_is(ks->name.lp_obj, KLP_VMLINUX) &&
-		    klp_span_is(ks->name.sym_obj, KLP_VMLINUX)) {
+		if (!klp_span_is(kn.lp_obj, KLP_VMLINUX) &&
+		    klp_span_is(kn.sym_obj, KLP_VMLINUX)) {
 			klp_report(&p->chk, RULE_VMLINUX_FROM_MODULE,
 				   klp_symtab_loc(loc, sizeof(loc), i), name,
 				   "a module-specific klp relocation section (.klp.rela.%.*s.*) may not reference a vmlinux symbol; use KLP_RELOC_SYMBOL(vmlinux, %.*s, %lu)",
-				   (int)ks->name.lp_obj.len, ks->name.lp_obj.s,
-				   (int)ks->name.sym.len, ks->name.sym.s,
-				   ks->name.sympos);
+				   (int)kn.lp_obj.len, kn.lp_obj.s,
+				   (int)kn.sym.len, kn.sym.s, kn.sympos);
 			continue;
 		}
-		ks->symidx = i;
+		lp_obj = intern(&p->objs, kn.lp_obj.s, kn.lp_obj.len);
+		p->obj_of_sym[i] = lp_obj + 1;
 		/* Appended now, used by rename_symbols(): names of
 		 * symbols not renamed yet stay as they are.  */
-		ks->new_name = elf_add_symbol_name(ef, new_name);
-		ks->lp_obj = intern(&p->objs, ks->name.lp_obj.s,
-				    ks->name.lp_obj.len);
-		p->obj_of_sym[i] = ks->lp_obj + 1;
-		p->klp_of_sym[i] = (uint32_t)++p->nsyms;
+		p->syms[p->nsyms++] = (struct klp_sym){
+			.symidx = i,
+			.new_name = elf_add_symbol_name(ef, new_name),
+		};
 	}
 }
 
@@ -246,18 +236,8 @@ static size_t count_prefixed(const struct elf_file *ef)
 
 static void check_modinfo(struct plan *p)
 {
-	struct elf_file *ef = p->ef;
-
-	for (size_t i = 1; i < ef->nsecs; i++) {
-		const struct elf_data *data;
-
-		if (strcmp(ef->secs[i].name, ".modinfo") != 0 ||
-		    ef->secs[i].sh->sh_type != SHT_PROGBITS)
-			continue;
-		data = elf_sec_data(ef, i);
-		if (data && klp_modinfo_is_livepatch(data->d_buf, data->d_size))
-			return;
-	}
+	if (klp_modinfo_says_livepatch(p->ef))
+		return;
 	klp_report(&p->chk, RULE_MODINFO, NULL, NULL,
 		   "uses %zu klp_reloc.h symbol%s but .modinfo does not say livepatch=Y: the kernel would not treat it as a livepatch; add MODULE_INFO(livepatch, \"Y\")",
 		   p->nsyms, p->nsyms == 1 ? "" : "s");
@@ -406,7 +386,7 @@ static void scan_rel_section(struct plan *p, size_t idx)
 				   idx, ef->secs[idx].name, i, symi);
 			return;
 		}
-		if (!p->klp_of_sym[symi] ||
+		if (!p->obj_of_sym[symi] ||
 		    !elf_sec_is_alloc(&ef->secs[ef->secs[idx].sh->sh_info]))
 			continue;
 		klp_report(&p->chk, RULE_REL,
@@ -442,7 +422,6 @@ static void scan_rela_section(struct plan *p, size_t idx, uint64_t *drop)
 	struct elf_file *ef = p->ef;
 	const struct elf_sec *s = &ef->secs[idx];
 	size_t target = s->sh->sh_info, n;
-	struct klp_sec *last = NULL;
 	const struct elf_data *data;
 	const Elf64_Rela *rela;
 	bool alloc;
@@ -457,6 +436,7 @@ static void scan_rela_section(struct plan *p, size_t idx, uint64_t *drop)
 	alloc = elf_sec_is_alloc(&ef->secs[target]);
 	for (size_t i = 0; i < n; i++) {
 		size_t symi = ELF64_R_SYM(rela[i].r_info);
+		struct klp_sec *ks;
 		uint32_t k, lp_obj;
 
 		if (symi >= ef->nsyms) {
@@ -471,19 +451,17 @@ static void scan_rela_section(struct plan *p, size_t idx, uint64_t *drop)
 			continue;
 		lp_obj = k - 1;
 		klp_check_reloc(&p->chk, target, &rela[i], p->objs.names[lp_obj]);
-		if (!last || last->lp_obj != lp_obj) {
-			last = klp_sec_for(p, lp_obj, idx, target);
-			if (last->src_seen != idx) {
-				last->src_seen = (uint32_t)idx;
-				if (p->src_klp_secs[idx] < 2)
-					p->src_klp_secs[idx]++;
-			}
+		ks = klp_sec_for(p, lp_obj, idx, target);
+		if (ks->src_seen != idx) {
+			ks->src_seen = (uint32_t)idx;
+			if (p->src_klp_secs[idx] < 2)
+				p->src_klp_secs[idx]++;
 		}
-		if (!last->src)
-			last->src = (uint32_t)idx;
-		else if (last->src != idx)
-			last->copy = true;	/* fed by several sources */
-		last->n++;
+		if (!ks->src)
+			ks->src = (uint32_t)idx;
+		else if (ks->src != idx)
+			ks->copy = true;	/* fed by several sources */
+		ks->n++;
 		drop[i / 64] |= 1ULL << (i % 64);
 	}
 }
@@ -583,7 +561,6 @@ static void move_relocations(struct plan *p)
 		const struct elf_sec *s = &ef->secs[idx];
 		const uint64_t *drop = p->drop + p->drop_base[idx];
 		const Elf64_Rela *rela;
-		struct klp_sec *last = NULL;
 		size_t n, moved = 0;
 
 		if (!is_movable_rela(s) || !s->loaded)
@@ -591,19 +568,17 @@ static void move_relocations(struct plan *p)
 		rela = s->data.d_buf;
 		n = s->sh->sh_size / sizeof(*rela);
 		for (size_t i = 0; i < n; i++) {
-			uint32_t lp_obj;
+			struct klp_sec *ks;
 
 			if (!(drop[i / 64] >> (i % 64) & 1))
 				continue;
 			moved++;
-			lp_obj = p->obj_of_sym[ELF64_R_SYM(rela[i].r_info)] - 1;
-			if (!last || last->lp_obj != lp_obj)
-				last = klp_sec_for(p, lp_obj, idx,
-						   s->sh->sh_info);
-			if (last->copy)
-				p->moved[last->fill++] = rela[i];
-			else if (last->keep != drop)
-				last->keep[i / 64] |= 1ULL << (i % 64);
+			ks = klp_sec_for(p, p->obj_of_sym[ELF64_R_SYM(rela[i].r_info)] - 1,
+					 idx, s->sh->sh_info);
+			if (ks->copy)
+				p->moved[ks->fill++] = rela[i];
+			else if (ks->keep != drop)
+				ks->keep[i / 64] |= 1ULL << (i % 64);
 		}
 		if (moved)
 			elf_sec_drop_entries(ef, idx, drop, n - moved);
@@ -680,7 +655,7 @@ static void create_klp_secs(struct plan *p)
 				    ef->secs[ks->target].name);
 		if (ks->copy)
 			ks->idx = (uint32_t)elf_add_section(ef, name, &sh, relas,
-							    ELF_T_RELA, false);
+							    ELF_T_RELA);
 		else
 			ks->idx = (uint32_t)elf_add_section_from(ef, name, &sh,
 								 ks->src,
@@ -722,11 +697,10 @@ static void print_moves(struct plan *p)
 			diag_note(p->d, "%s: %s %s %c %" PRIu64 ": [%zu] %s -> [%zu] %s",
 				  klp_where(&p->chk, ks->target, r->r_offset,
 					    loc, sizeof(loc)),
-				  klp_reloc_type_name(p->arch,
+				  klp_reloc_type_name(p->chk.arch,
 					(uint32_t)ELF64_R_TYPE(r->r_info),
 					tname, sizeof(tname)),
-				  ef->new_strtab +
-				  p->syms[p->klp_of_sym[symi] - 1].new_name,
+				  elf_sym_name(ef, symi),	/* renamed */
 				  addend < 0 ? '-' : '+',
 				  addend < 0 ? -(uint64_t)addend : (uint64_t)addend,
 				  (size_t)ks->src, ef->secs[ks->src].name,
@@ -764,7 +738,6 @@ static void plan_free(struct plan *p)
 	free(p->syms);
 	free(p->obj_of_sym);
 	free(p->secs);
-	free(p->klp_of_sym);
 	free(p->sec_of_target);
 	free(p->obj_src);
 	free(p->obj_sec);
@@ -801,22 +774,12 @@ enum convert_result klp_convert(struct elf_file *ef,
 	p.syms = xcalloc(nprefixed, sizeof(*p.syms));
 	p.obj_of_sym = xcalloc(ef->nsyms, sizeof(*p.obj_of_sym));
 	p.sec_of_target = xcalloc(ef->nsecs, sizeof(*p.sec_of_target));
-	p.vmlinux = intern(&p.objs, KLP_VMLINUX, sizeof(KLP_VMLINUX) - 1);
 
 	find_prefixed_symbols(&p);
 	check_modinfo(&p);
-	p.arch = klp_arch_find(ef->ehdr.e_machine);
-	if (p.arch && ef->ehdr.e_machine == EM_PPC64 &&
-	    ef->data_enc == ELFDATA2MSB)
-		p.arch = NULL;
-	if (!p.arch)
-		klp_report(&p.chk, RULE_ARCH, NULL, NULL,
-			   "machine %u%s: the kernel has no livepatch support for this architecture",
-			   ef->ehdr.e_machine,
-			   ef->data_enc == ELFDATA2MSB ? " (big-endian)" : "");
 	/* Relocations of the symbols that parsed are checked even when
 	 * others did not: every problem is reported in one run.  */
-	if (p.arch) {
+	if (klp_check_arch(&p.chk)) {
 		index_existing_klp_secs(&p);
 		scan_relocations(&p);
 	}

@@ -4,14 +4,19 @@
  */
 #include "diag.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 const char *diag_progname = "klp-convert-mini";
 
-void diag_vreport(struct diag *d, enum diag_level level, const char *fmt,
-		  va_list ap)
+static void diag_vreport(struct diag *d, enum diag_level level,
+			 const char *fmt, va_list ap)
+	__attribute__((format(printf, 3, 0)));
+
+static void diag_vreport(struct diag *d, enum diag_level level,
+			 const char *fmt, va_list ap)
 {
 	static const char *const label[] = {
 		[DIAG_ERROR] = "error: ",

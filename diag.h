@@ -12,7 +12,6 @@
 #ifndef KLP_DIAG_H
 #define KLP_DIAG_H
 
-#include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 
@@ -38,8 +37,6 @@ extern const char *diag_progname;
 
 void diag_report(struct diag *d, enum diag_level level, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
-void diag_vreport(struct diag *d, enum diag_level level, const char *fmt,
-		  va_list ap) __attribute__((format(printf, 3, 0)));
 /* Write S as a JSON string literal. */
 void diag_json_string(FILE *f, const char *s);
 

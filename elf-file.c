@@ -274,10 +274,11 @@ static int check_strtab(struct elf_file *ef, size_t idx, const char *what)
 	return 0;
 }
 
-static int load_sections(struct elf_file *ef)
+/* SHNUM: the section count, from e_shnum or its escape in section 0. */
+static int load_sections(struct elf_file *ef, size_t shnum)
 {
 	const Elf64_Ehdr *e = &ef->ehdr;
-	size_t shnum = e->e_shnum, shstrndx = e->e_shstrndx;
+	size_t shstrndx = e->e_shstrndx;
 	const struct elf_data *names;
 	Elf64_Shdr *table;
 	bool owned;
@@ -287,29 +288,17 @@ static int load_sections(struct elf_file *ef)
 			   e->e_shentsize, sizeof(Elf64_Shdr));
 		return -1;
 	}
-	/* check_header_table() checked that the table fits in the file;
-	 * section 0 holds the escapes for counts past SHN_LORESERVE.  */
-	table = to_memory_form(ef, e->e_shoff,
-			       sizeof(Elf64_Shdr) * (shnum ? shnum : 1),
-			       ELF_T_SHDR, &owned);
-	if (!table)
-		return -1;
-	if (shnum == 0) {
-		shnum = table[0].sh_size;
-		if (owned)
-			free(table);
-		table = to_memory_form(ef, e->e_shoff,
-				       sizeof(Elf64_Shdr) * shnum, ELF_T_SHDR,
-				       &owned);
-		if (!table)
-			return -1;
-	}
-	if (owned)
-		elf_adopt(ef, table);
 	if (shnum == 0) {
 		diag_error(ef->diag, "no section headers");
 		return -1;
 	}
+	/* check_header_table() checked that the table fits in the file. */
+	table = to_memory_form(ef, e->e_shoff, sizeof(Elf64_Shdr) * shnum,
+			       ELF_T_SHDR, &owned);
+	if (!table)
+		return -1;
+	if (owned)
+		elf_adopt(ef, table);
 	if (shstrndx == SHN_XINDEX)
 		shstrndx = table[0].sh_link;
 	ef->nsecs = shnum;
@@ -471,9 +460,10 @@ static uint64_t raw_field(const struct elf_file *ef, uint64_t off, size_t len)
 
 /*
  * Check that the section header table lies inside the file, saying what
- * is wrong where libelf would only say "invalid ELF file data".
+ * is wrong where libelf would only say "invalid ELF file data", and set
+ * *COUNT to its number of entries.
  */
-static int check_header_table(struct elf_file *ef)
+static int check_header_table(struct elf_file *ef, size_t *count)
 {
 	uint64_t shoff, shnum;
 
@@ -502,6 +492,7 @@ static int check_header_table(struct elf_file *ef)
 			   shnum, shoff, ef->size);
 		return -1;
 	}
+	*count = (size_t)shnum;
 	return 0;
 }
 
@@ -509,6 +500,7 @@ static int elf_load(struct elf_file *ef)
 {
 	const unsigned char *ident = (const unsigned char *)ef->map;
 	const Elf64_Ehdr *ehdr;
+	size_t shnum;
 	bool owned;
 
 	if (ef->size < EI_NIDENT || memcmp(ident, ELFMAG, SELFMAG) != 0) {
@@ -531,7 +523,7 @@ static int elf_load(struct elf_file *ef)
 	}
 	ef->native = ef->data_enc == (__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
 				      ? ELFDATA2LSB : ELFDATA2MSB);
-	if (check_header_table(ef))
+	if (check_header_table(ef, &shnum))
 		return -1;
 
 	elf_version(EV_CURRENT);	/* for the translations */
@@ -550,7 +542,7 @@ static int elf_load(struct elf_file *ef)
 		diag_error(ef->diag, "a relocatable object with program headers is not a kernel module");
 		return -1;
 	}
-	if (load_sections(ef) || load_symbols(ef))
+	if (load_sections(ef, shnum) || load_symbols(ef))
 		return -1;
 	return 0;
 }
@@ -799,13 +791,11 @@ size_t elf_add_section_from(struct elf_file *ef, const char *name,
 }
 
 size_t elf_add_section(struct elf_file *ef, const char *name,
-		       const Elf64_Shdr *sh, void *buf, Elf_Type type,
-		       bool own)
+		       const Elf64_Shdr *sh, void *buf, Elf_Type type)
 {
 	struct elf_sec *s = new_section(ef, name, sh);
 
 	s->buf = buf;
-	s->owns_buf = own;
 	s->type = type;
 	return ef->nsecs - 1;
 }

@@ -167,12 +167,10 @@ void elf_sec_drop_entries(struct elf_file *ef, size_t idx,
  * .shstrtab, and return its offset.  Existing offsets stay valid.  */
 Elf64_Word elf_add_symbol_name(struct elf_file *ef, const char *name);
 
-/* Append a new section with contents BUF (memory form).  With OWN, BUF
- * is malloc'd and passes to the model; otherwise it must live until
- * elf_write() returns.  Return its index.  */
+/* Append a new section with contents BUF (memory form), which must live
+ * until elf_write() returns (see elf_adopt()).  Return its index.  */
 size_t elf_add_section(struct elf_file *ef, const char *name,
-		       const Elf64_Shdr *sh, void *buf, Elf_Type type,
-		       bool own);
+		       const Elf64_Shdr *sh, void *buf, Elf_Type type);
 
 /* Free P (malloc'd) when EF is closed: for buffers the model borrows. */
 void elf_adopt(struct elf_file *ef, void *p);
