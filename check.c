@@ -429,11 +429,12 @@ static bool parse_klp_sym(const char *name, char *obj)
 	/* What the converter writes (and most names): both fields within
 	 * their widths, then only digits, matches; decided without sscanf,
 	 * which costs a microsecond a name.  Anything else goes to it.  */
+	if (strncmp(name, KLP_SYM_PREFIX, sizeof(KLP_SYM_PREFIX) - 1) != 0)
+		return false;	/* sscanf()'s literal prefix fails too */
 	p = name + sizeof(KLP_SYM_PREFIX) - 1;
 	olen = strcspn(p, ".");
 	slen = p[olen] == '.' ? strcspn(p + olen + 1, ",") : 0;
-	if (strncmp(name, KLP_SYM_PREFIX, sizeof(KLP_SYM_PREFIX) - 1) == 0 &&
-	    olen >= 1 && olen <= KLP_OBJNAME_MAX && slen >= 1 &&
+	if (olen >= 1 && olen <= KLP_OBJNAME_MAX && slen >= 1 &&
 	    slen < sizeof(sym) && p[olen + 1 + slen] == ',' &&
 	    p[olen + 2 + slen] != '\0' &&
 	    strspn(p + olen + 2 + slen, "0123456789") ==
