@@ -20,7 +20,7 @@ WARNINGS	:= -Wall -Wextra -Wmissing-prototypes -Wmissing-declarations \
 ifeq ($(WERROR),1)
 WARNINGS	+= -Werror
 endif
-KLP_CFLAGS	:= -std=gnu11 $(WARNINGS) $(LIBELF_CFLAGS) \
+KLP_CFLAGS	:= -std=gnu11 -pthread $(WARNINGS) $(LIBELF_CFLAGS) \
 		   -DKLP_CONVERT_VERSION='"$(VERSION)"' -MMD -MP
 SAN_FLAGS	:= -fsanitize=address,undefined -fno-sanitize-recover=all \
 		   -fno-omit-frame-pointer
@@ -45,13 +45,13 @@ endif
 all: $(PROG)
 
 $(PROG): $(OBJS)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LIBELF_LIBS)
+	$(CC) $(LDFLAGS) -pthread -o $@ $^ $(LIBELF_LIBS)
 
 build/%.o: %.c | build
 	$(CC) $(CPPFLAGS) $(KLP_CFLAGS) $(CFLAGS) -c -o $@ $<
 
 $(PROG_SAN): $(OBJS_SAN)
-	$(CC) $(LDFLAGS) $(SAN_FLAGS) -o $@ $^ $(LIBELF_LIBS)
+	$(CC) $(LDFLAGS) $(SAN_FLAGS) -pthread -o $@ $^ $(LIBELF_LIBS)
 
 build/san/%.o: %.c | build/san
 	$(CC) $(CPPFLAGS) $(KLP_CFLAGS) $(CFLAGS) $(SAN_FLAGS) -c -o $@ $<

@@ -5,6 +5,7 @@
 #ifndef KLP_CONVERT_H
 #define KLP_CONVERT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "elf-file.h"
@@ -36,5 +37,12 @@ enum convert_result {
 enum convert_result klp_convert(struct elf_file *ef,
 				const struct convert_opts *opts,
 				struct convert_stats *stats);
+
+/*
+ * After CONVERT_DONE: check the model as --check would check the output,
+ * and report any finding as the converter's internal error.  Only reads
+ * the model, so it can run while elf_write() writes it (pass it there).
+ */
+bool klp_convert_verify(struct elf_file *ef);
 
 #endif /* KLP_CONVERT_H */

@@ -25,6 +25,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -824,7 +825,6 @@ void elf_sec_drop_entries(struct elf_file *ef, size_t idx,
 #define OUT_COPY_MIN	(64u << 10)
 
 struct out {
-	struct diag *diag;
 	int fd;
 	uint64_t pos;		/* file offset of buf[0] */
 	char *buf;
@@ -833,6 +833,11 @@ struct out {
 	const char *in_map;
 	unsigned char enc;
 	bool failed;
+	/* The first failure, reported by whoever waits for the writer: it
+	 * may run on a thread of its own, beside the checker's reports.  */
+	const char *fail_what;	/* "write", "translate ..." */
+	int fail_err;		/* an errno, or 0: */
+	const char *fail_msg;	/* ... libelf's message */
 };
 
 static char *temp_path;		/* a temporary output not yet renamed */
@@ -854,9 +859,18 @@ void elf_unlink_temp_signal_safe(void)
 
 static void out_fail(struct out *o, const char *what, int err)
 {
-	if (!o->failed)
-		diag_error(o->diag, "cannot write %s: %s", what, strerror(err));
+	if (!o->failed) {
+		o->fail_what = what;
+		o->fail_err = err;
+	}
 	o->failed = true;
+}
+
+static void out_report(struct diag *d, const struct out *o)
+{
+	if (o->failed)
+		diag_error(d, "cannot %s %s: %s", o->fail_what, temp_path,
+			   o->fail_err ? strerror(o->fail_err) : o->fail_msg);
 }
 
 static void out_pwrite(struct out *o, const void *p, size_t n)
@@ -867,7 +881,7 @@ static void out_pwrite(struct out *o, const void *p, size_t n)
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r <= 0) {
-			out_fail(o, temp_path, r < 0 ? errno : ENOSPC);
+			out_fail(o, "write", r < 0 ? errno : ENOSPC);
 			return;
 		}
 		p = (const char *)p + r;
@@ -930,7 +944,7 @@ static void out_input(struct out *o, uint64_t off, uint64_t n)
 				      errno == EBADF))
 				break;	/* fall back to copying by hand */
 			if (r <= 0) {
-				out_fail(o, temp_path, r < 0 ? errno : EIO);
+				out_fail(o, "write", r < 0 ? errno : EIO);
 				return;
 			}
 			n -= (uint64_t)r;
@@ -966,9 +980,8 @@ static void out_xlate_foreign(struct out *o, const void *p, size_t n,
 		};
 
 		if (!elf64_xlatetof(&dst, &src, o->enc)) {
-			diag_error(o->diag, "cannot translate to file byte order: %s",
-				   elf_errmsg(-1));
-			o->failed = true;
+			out_fail(o, "translate to the file's byte order", 0);
+			o->fail_msg = elf_errmsg(-1);	/* per thread */
 			return;
 		}
 		out_bytes(o, tmp, dst.d_size);
@@ -1186,7 +1199,7 @@ static void out_section(struct out *o, const struct elf_file *ef,
 		out_input(o, src->orig_offset + start * entsize, run * entsize);
 }
 
-static void emit(struct elf_file *ef, struct out *o, uint64_t tail)
+static void emit(const struct elf_file *ef, struct out *o, uint64_t tail)
 {
 	const size_t *order = ef->by_offset;
 	size_t norder = ef->nby_offset;
@@ -1302,18 +1315,62 @@ static int commit_temp(struct diag *d, int fd, const char *out_path,
 	return ret;
 }
 
+struct emit_job {
+	struct elf_file *ef;
+	struct out *o;
+	uint64_t tail;
+};
+
+static void *emit_thread(void *arg)
+{
+	const struct emit_job *j = arg;
+
+	emit(j->ef, j->o, j->tail);
+	return NULL;
+}
+
+/*
+ * Emit the output while VERIFY (if any) runs: the writer only reads the
+ * model and the input, so the two share it without locks.  The writer
+ * runs on a thread of its own, or here after VERIFY when no thread can
+ * be had.  Return VERIFY's verdict (true without one).
+ */
+static bool emit_verified(struct elf_file *ef, struct out *o, uint64_t tail,
+			  bool (*verify)(void *), void *arg)
+{
+	struct emit_job job = { .ef = ef, .o = o, .tail = tail };
+	pthread_t writer;
+	bool ok;
+
+	if (!verify) {
+		emit(ef, o, tail);
+		return true;
+	}
+	if (pthread_create(&writer, NULL, emit_thread, &job) != 0) {
+		ok = verify(arg);
+		if (ok)
+			emit(ef, o, tail);
+		return ok;
+	}
+	ok = verify(arg);
+	if (pthread_join(writer, NULL) != 0)
+		INTERNAL_ERROR("cannot wait for the writer thread");
+	return ok;
+}
+
 /*
  * Write the model to OUT_PATH: copy the unchanged head of the input, write
  * the tail, the new sections and the section header table, then rename the
  * temporary file over OUT_PATH.
  */
-int elf_write(struct elf_file *ef, const char *out_path, const struct stat *st)
+int elf_write(struct elf_file *ef, const char *out_path, const struct stat *st,
+	      bool (*verify)(void *arg), void *arg)
 {
 	uint64_t tail, shoff, end;
 	struct out o = {
-		.diag = ef->diag, .in_fd = ef->fd, .in_map = ef->map,
-		.enc = ef->data_enc,
+		.in_fd = ef->fd, .in_map = ef->map, .enc = ef->data_enc,
 	};
+	bool ok;
 
 	finish_string_tables(ef);
 	tail = layout(ef, &shoff, &end);
@@ -1323,11 +1380,12 @@ int elf_write(struct elf_file *ef, const char *out_path, const struct stat *st)
 	if (o.fd < 0)
 		return -1;
 	o.buf = xmalloc(OUT_BUF_SIZE);
-	emit(ef, &o, tail);
+	ok = emit_verified(ef, &o, tail, verify, arg);
 	free(o.buf);
-	if (!o.failed && o.pos != end)
+	if (ok && !o.failed && o.pos != end)
 		INTERNAL_ERROR("output size does not match the layout");
-	if (o.failed) {
+	out_report(ef->diag, &o);
+	if (!ok || o.failed) {
 		close(o.fd);
 		elf_cleanup_temp();
 		return -1;
@@ -1338,7 +1396,7 @@ int elf_write(struct elf_file *ef, const char *out_path, const struct stat *st)
 int elf_copy_file(struct diag *d, int in_fd, size_t size, const char *out_path,
 		  const struct stat *st)
 {
-	struct out o = { .diag = d, .in_fd = in_fd };
+	struct out o = { .in_fd = in_fd };
 	char *map;
 
 	map = mmap(NULL, size, PROT_READ, MAP_PRIVATE, in_fd, 0);
@@ -1357,6 +1415,7 @@ int elf_copy_file(struct diag *d, int in_fd, size_t size, const char *out_path,
 	out_flush(&o);
 	free(o.buf);
 	munmap(map, size);
+	out_report(d, &o);
 	if (o.failed) {
 		close(o.fd);
 		elf_cleanup_temp();

@@ -198,10 +198,14 @@ void elf_sec_set_buf(struct elf_file *ef, size_t idx, void *buf, size_t size,
 /*
  * Write the model to OUT_PATH atomically: a temporary file in the same
  * directory, then rename(2).  The new file gets the owner (when allowed)
- * and the permission bits of ST, the input's.  On failure nothing is left
- * behind and -1 is returned after reporting.
+ * and the permission bits of ST, the input's.  VERIFY (may be NULL) runs
+ * on the calling thread while another writes, and must only read the
+ * model (loading section data included); the file is renamed into place
+ * only if it returns true.  On failure nothing is left behind and -1 is
+ * returned after reporting.
  */
-int elf_write(struct elf_file *ef, const char *out_path, const struct stat *st);
+int elf_write(struct elf_file *ef, const char *out_path, const struct stat *st,
+	      bool (*verify)(void *arg), void *arg);
 
 /* Copy a file's bytes to OUT_PATH atomically, same rules as elf_write. */
 int elf_copy_file(struct diag *d, int in_fd, size_t size, const char *out_path,

@@ -212,6 +212,11 @@ static char *output_path(const char *input, const char *output, bool *same)
 	return xstrdup(dest);
 }
 
+static bool verify_model(void *ef)
+{
+	return klp_convert_verify(ef);
+}
+
 static int convert_file(const struct args *a, const struct klp_symvers *sv)
 {
 	struct diag d = { .file = a->input, .verbose = a->verbose };
@@ -238,7 +243,10 @@ static int convert_file(const struct args *a, const struct klp_symvers *sv)
 			goto out;
 		break;
 	case CONVERT_DONE:
-		if (!a->dry_run && elf_write(&ef, out, &st) != 0)
+		/* Checked while it is written: renamed into place only if
+		 * the checker agrees.  */
+		if (a->dry_run ? !klp_convert_verify(&ef)
+			       : elf_write(&ef, out, &st, verify_model, &ef) != 0)
 			goto out;
 		diag_note(&d, "%s%zu symbol%s converted, %zu relocation%s moved into %zu klp relocation section%s%s%s",
 			  a->dry_run ? "dry run: " : "",

@@ -29,6 +29,11 @@
 #include "../elf-file.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
+static bool verify_model(void *ef)
+{
+	return klp_convert_verify(ef);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 /*
@@ -85,6 +90,11 @@ static void check_written(void)
 	elf_close(&ef);
 }
 
+static bool verify_model(void *ef)
+{
+	return klp_convert_verify(ef);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct diag d = { .file = "fuzz", .verbose = -1 };
@@ -106,7 +116,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		struct stat st = { .st_mode = 0600, .st_uid = getuid(),
 				   .st_gid = getgid() };
 
-		written = elf_write(&ef, out_path, &st) == 0;
+		written = elf_write(&ef, out_path, &st, verify_model, &ef) == 0;
 	}
 	elf_close(&ef);
 	if (written)
