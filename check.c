@@ -360,7 +360,7 @@ void klp_check_reloc(struct klp_checker *c, size_t target,
 			   t->sh->sh_size);
 		return;
 	}
-	if (c->arch->zero_check && width && !t->is_new &&
+	if (c->arch->zero_check && width && !elf_sec_is_new(ef, t) &&
 	    t->sh->sh_type != SHT_NOBITS) {
 		const unsigned char *p = (const unsigned char *)ef->map +
 					 t->orig_offset + r->r_offset;
@@ -729,14 +729,15 @@ void klp_check_exports(struct klp_checker *c)
 bool klp_modinfo_says_livepatch(struct elf_file *ef)
 {
 	for (size_t i = 1; i < ef->nsecs; i++) {
-		const struct elf_data *data;
+		struct elf_data data;
 
-		if (ef->secs[i].is_new ||
+		if (elf_sec_is_new(ef, &ef->secs[i]) ||
 		    strcmp(ef->secs[i].name, ".modinfo") != 0 ||
 		    ef->secs[i].sh->sh_type != SHT_PROGBITS)
 			continue;
 		data = elf_sec_data(ef, i);
-		if (data && klp_modinfo_is_livepatch(data->d_buf, data->d_size))
+		if (data.d_buf &&
+		    klp_modinfo_is_livepatch(data.d_buf, data.d_size))
 			return true;
 	}
 	return false;

@@ -51,12 +51,12 @@ struct klp_sec {
 	uint32_t idx;		/* section index (assigned when created) */
 	uint32_t src;		/* first relocation section moved from */
 	uint32_t next;		/* 1-based index of the next for the same target */
-	uint32_t src_seen;	/* last source counted in plan.src_klp_secs */
 	bool exists;		/* found in the input: extend it */
 	bool copy;		/* entries copied to plan.moved, see below */
 	size_t n;		/* relocations moved here */
 	size_t fill;		/* next free slot in plan.moved */
-	uint64_t *keep;		/* which entries of src are ours */
+	size_t keep_at;		/* 1 + first word of its bits in plan.keep;
+				 * 0: src's bits in plan.drop are its own */
 };
 
 /* lp_obj_name strings -> small ids, by open addressing. */
@@ -88,16 +88,25 @@ struct plan {
 	 * section order, each section starting on a fresh word.  A klp
 	 * section is written straight from its source section's entries:
 	 * with the source's own bits when it takes all that move from there,
-	 * else with bits of its own.  Only one fed by several sources, or
-	 * one that extends an existing section, gets copies of its entries
-	 * in MOVED.  All of it passes to the ELF model, which writes from it.
+	 * else with bits of its own, set while the source is scanned.  Only
+	 * one fed by several sources, or one that extends an existing
+	 * section, gets copies of its entries in MOVED, gathered after the
+	 * scan from the sources marked in SRC_COPY.  All of it passes to the
+	 * ELF model, which writes from it.
 	 */
 	uint64_t *drop;
 	size_t drop_words;
 	size_t *drop_base;		/* [orig_nsecs]: first word of each */
-	uint8_t *src_klp_secs;		/* [orig_nsecs]: klp sections fed, max 2 */
-	uint64_t *keep;			/* the bits of sections that need own */
+	uint8_t *src_copy;		/* [orig_nsecs]: feeds a copied section */
+	uint64_t *keep;			/* bits of klp sections sharing a source */
+	size_t keep_words, keep_cap;
 	Elf64_Rela *moved;
+
+	/* Scratch for the section being scanned: the klp sections it feeds,
+	 * and the one of each relocation that moves, in order.  */
+	uint32_t *fed;			/* [objs.count] */
+	uint32_t *sec_of_moved;
+	size_t sec_of_moved_cap;
 
 	struct klp_checker chk;	/* the rules, shared with --check */
 };
@@ -321,7 +330,7 @@ static void index_existing_klp_secs(struct plan *p)
 				   s->sh->sh_link);
 			continue;
 		}
-		if (!elf_sec_data(ef, i))
+		if (!elf_sec_data(ef, i).d_buf)
 			continue;
 		ks = add_klp_sec(p, intern(&p->objs, obj, (size_t)(dot - obj)),
 				 s->sh->sh_info);
@@ -366,17 +375,17 @@ static bool check_rel_section(struct plan *p, size_t idx, size_t entsize)
 static void scan_rel_section(struct plan *p, size_t idx)
 {
 	struct elf_file *ef = p->ef;
-	const struct elf_data *data;
+	struct elf_data data;
 	const Elf64_Rel *rel;
 	size_t n;
 
 	if (!check_rel_section(p, idx, sizeof(Elf64_Rel)))
 		return;
 	data = elf_sec_data(ef, idx);
-	if (!data)
+	if (!data.d_buf)
 		return;
-	rel = data->d_buf;
-	n = data->d_size / sizeof(*rel);
+	rel = data.d_buf;
+	n = data.d_size / sizeof(*rel);
 	for (size_t i = 0; i < n; i++) {
 		size_t symi = ELF64_R_SYM(rel[i].r_info);
 		char loc[512];
@@ -412,31 +421,102 @@ static bool is_movable_rela(const struct elf_sec *s)
 	       !(s->sh->sh_flags & SHF_RELA_LIVEPATCH);
 }
 
+/* The klp section for LP_OBJ first met in relocation section IDX. */
+static uint32_t klp_sec_fed_by(struct plan *p, uint32_t lp_obj, size_t idx,
+			       size_t target)
+{
+	struct klp_sec *ks = find_klp_sec(p, lp_obj, target);
+	uint32_t k = (uint32_t)(ks - p->secs);
+
+	p->obj_src[lp_obj] = (uint32_t)idx;
+	p->obj_sec[lp_obj] = k;
+	if (!ks->src) {
+		ks->src = (uint32_t)idx;
+	} else {
+		/* Fed by several sources: its entries are copied.  */
+		ks->copy = true;
+		p->src_copy[ks->src] = 1;
+	}
+	if (ks->exists) {
+		/* Old entries first, then copies of the new ones.  */
+		ks->copy = true;
+	}
+	if (ks->copy)
+		p->src_copy[idx] = 1;
+	return k;
+}
+
+/* Room for K more words of keep bits, zeroed; return the first. */
+static size_t keep_alloc(struct plan *p, size_t k)
+{
+	size_t at = p->keep_words;
+
+	if (at + k > p->keep_cap) {
+		p->keep_cap = (at + k) * 2;
+		p->keep = xrealloc(p->keep, p->keep_cap * sizeof(*p->keep));
+	}
+	memset(p->keep + at, 0, k * sizeof(*p->keep));
+	p->keep_words += k;
+	return at;
+}
+
+/*
+ * A source that feeds several klp sections: give each (unless copied)
+ * bits of its own, from the DROP bits of its NMOVED relocations.
+ */
+static void split_keep_bits(struct plan *p, size_t idx, const uint64_t *drop,
+			    size_t nfed, size_t nmoved)
+{
+	size_t words = drop_words(p->ef, idx), m = 0;
+
+	for (size_t f = 0; f < nfed; f++) {
+		struct klp_sec *ks = &p->secs[p->fed[f]];
+
+		if (!ks->copy)
+			ks->keep_at = 1 + keep_alloc(p, words);
+	}
+	for (size_t w = 0; w < words && m < nmoved; w++) {
+		for (uint64_t word = drop[w]; word; word &= word - 1) {
+			const struct klp_sec *ks =
+				&p->secs[p->sec_of_moved[m++]];
+
+			if (ks->keep_at)
+				p->keep[ks->keep_at - 1 + w] |=
+					word & -word;
+		}
+	}
+}
+
 /*
  * Plan pass over a RELA section: mark in DROP the relocations against
- * prefixed symbols from an allocated target, check each, and count it
- * for its klp section.  Nothing is changed yet.
+ * prefixed symbols from an allocated target, check each, count it for
+ * its klp section, and where the section feeds several, split the bits.
+ * The model is not changed yet.
  */
 static void scan_rela_section(struct plan *p, size_t idx, uint64_t *drop)
 {
 	struct elf_file *ef = p->ef;
 	const struct elf_sec *s = &ef->secs[idx];
-	size_t target = s->sh->sh_info, n;
-	const struct elf_data *data;
+	size_t target = s->sh->sh_info, n, nfed = 0, nmoved = 0;
+	struct elf_data data;
 	const Elf64_Rela *rela;
 	bool alloc;
 
 	if (!check_rel_section(p, idx, sizeof(Elf64_Rela)))
 		return;
 	data = elf_sec_data(ef, idx);
-	if (!data)
+	if (!data.d_buf)
 		return;
-	rela = data->d_buf;
-	n = data->d_size / sizeof(*rela);
+	rela = data.d_buf;
+	n = data.d_size / sizeof(*rela);
 	alloc = elf_sec_is_alloc(&ef->secs[target]);
+	if (alloc && n > p->sec_of_moved_cap) {
+		p->sec_of_moved_cap = n;
+		p->sec_of_moved = xrealloc(p->sec_of_moved,
+					   n * sizeof(*p->sec_of_moved));
+	}
 	for (size_t i = 0; i < n; i++) {
 		size_t symi = ELF64_R_SYM(rela[i].r_info);
-		struct klp_sec *ks;
 		uint32_t k, lp_obj;
 
 		if (symi >= ef->nsyms) {
@@ -451,19 +531,15 @@ static void scan_rela_section(struct plan *p, size_t idx, uint64_t *drop)
 			continue;
 		lp_obj = k - 1;
 		klp_check_reloc(&p->chk, target, &rela[i], p->objs.names[lp_obj]);
-		ks = klp_sec_for(p, lp_obj, idx, target);
-		if (ks->src_seen != idx) {
-			ks->src_seen = (uint32_t)idx;
-			if (p->src_klp_secs[idx] < 2)
-				p->src_klp_secs[idx]++;
-		}
-		if (!ks->src)
-			ks->src = (uint32_t)idx;
-		else if (ks->src != idx)
-			ks->copy = true;	/* fed by several sources */
-		ks->n++;
+		if (p->obj_src[lp_obj] != idx)
+			p->fed[nfed++] = klp_sec_fed_by(p, lp_obj, idx, target);
+		k = p->obj_sec[lp_obj];
+		p->secs[k].n++;
+		p->sec_of_moved[nmoved++] = k;
 		drop[i / 64] |= 1ULL << (i % 64);
 	}
+	if (nfed > 1)
+		split_keep_bits(p, idx, drop, nfed, nmoved);
 }
 
 static void scan_relocations(struct plan *p)
@@ -472,7 +548,7 @@ static void scan_relocations(struct plan *p)
 	size_t word = 0;
 
 	p->drop_base = xcalloc(p->orig_nsecs, sizeof(*p->drop_base));
-	p->src_klp_secs = xcalloc(p->orig_nsecs, sizeof(*p->src_klp_secs));
+	p->src_copy = xcalloc(p->orig_nsecs, sizeof(*p->src_copy));
 	for (size_t i = 1; i < p->orig_nsecs; i++) {
 		p->drop_base[i] = p->drop_words;
 		if (is_movable_rela(&ef->secs[i]))
@@ -481,6 +557,7 @@ static void scan_relocations(struct plan *p)
 	p->drop = xcalloc(p->drop_words, sizeof(*p->drop));
 	p->obj_src = xcalloc(p->objs.count, sizeof(*p->obj_src));
 	p->obj_sec = xcalloc(p->objs.count, sizeof(*p->obj_sec));
+	p->fed = xcalloc(p->objs.count, sizeof(*p->fed));
 
 	for (size_t i = 1; i < p->orig_nsecs; i++) {
 		const struct elf_sec *s = &ef->secs[i];
@@ -518,70 +595,55 @@ static void rename_symbols(struct plan *p)
 }
 
 /*
- * Apply pass: decide how each klp section is written (see struct plan),
- * fill the bits and copies that need it, and tell the model which entries
- * each source section loses.
+ * Apply pass: gather the entries of the klp sections that are copied
+ * (see struct plan), and tell the model which entries each source
+ * section loses.
  */
 static void move_relocations(struct plan *p)
 {
 	struct elf_file *ef = p->ef;
-	size_t keep_words = 0, fill = 0;
+	size_t fill = 0;
 
 	if (!p->drop)	/* only after scan_relocations() without errors */
 		INTERNAL_ERROR("relocations moved before they were planned");
 	for (size_t k = 0; k < p->nsecs; k++) {
 		struct klp_sec *ks = &p->secs[k];
 
-		if (ks->n == 0)
-			continue;
-		if (ks->exists)
-			ks->copy = true;
-		if (ks->copy) {
+		if (ks->n && ks->copy) {
 			ks->fill = fill;
 			fill += ks->n;
-		} else if (p->src_klp_secs[ks->src] > 1) {
-			keep_words += drop_words(ef, ks->src);
-		} else {
-			ks->keep = p->drop + p->drop_base[ks->src];
 		}
 	}
 	p->moved = xcalloc(fill, sizeof(*p->moved));
-	p->keep = xcalloc(keep_words, sizeof(*p->keep));
-	keep_words = 0;
-	for (size_t k = 0; k < p->nsecs; k++) {
-		struct klp_sec *ks = &p->secs[k];
-
-		if (ks->n && !ks->copy && !ks->keep) {
-			ks->keep = p->keep + keep_words;
-			keep_words += drop_words(ef, ks->src);
-		}
-	}
 
 	for (size_t idx = 1; idx < p->orig_nsecs; idx++) {
 		const struct elf_sec *s = &ef->secs[idx];
 		const uint64_t *drop = p->drop + p->drop_base[idx];
 		const Elf64_Rela *rela;
-		size_t n, moved = 0;
+		size_t n, words, moved = 0;
 
-		if (!is_movable_rela(s) || !s->loaded)
+		if (!is_movable_rela(s))
 			continue;
-		rela = s->data.d_buf;
 		n = s->sh->sh_size / sizeof(*rela);
+		words = drop_words(ef, idx);
+		for (size_t w = 0; w < words; w++)
+			moved += (size_t)__builtin_popcountll(drop[w]);
+		if (!moved)
+			continue;
+		elf_sec_drop_entries(ef, idx, drop, n - moved);
+		if (!p->src_copy[idx])
+			continue;
+		rela = elf_sec_data(ef, idx).d_buf;	/* read by the scan */
 		for (size_t i = 0; i < n; i++) {
 			struct klp_sec *ks;
 
 			if (!(drop[i / 64] >> (i % 64) & 1))
 				continue;
-			moved++;
 			ks = klp_sec_for(p, p->obj_of_sym[ELF64_R_SYM(rela[i].r_info)] - 1,
 					 idx, s->sh->sh_info);
 			if (ks->copy)
 				p->moved[ks->fill++] = rela[i];
-			else if (ks->keep != drop)
-				ks->keep[i / 64] |= 1ULL << (i % 64);
 		}
-		if (moved)
-			elf_sec_drop_entries(ef, idx, drop, n - moved);
 	}
 }
 
@@ -626,15 +688,15 @@ static void create_klp_secs(struct plan *p)
 			continue;
 		if (ks->exists) {
 			/* Old entries first, then the new ones. */
-			const struct elf_data *old = elf_sec_data(ef, ks->idx);
+			const struct elf_data old = elf_sec_data(ef, ks->idx);
 			char *buf;
 
-			if (!old)
+			if (!old.d_buf)
 				INTERNAL_ERROR("existing klp section unreadable");
-			buf = xmalloc(old->d_size + size);
-			memcpy(buf, old->d_buf, old->d_size);
-			memcpy(buf + old->d_size, relas, size);
-			elf_sec_set_buf(ef, ks->idx, buf, old->d_size + size,
+			buf = xmalloc(old.d_size + size);
+			memcpy(buf, old.d_buf, old.d_size);
+			memcpy(buf + old.d_size, relas, size);
+			elf_sec_set_buf(ef, ks->idx, buf, old.d_size + size,
 					ELF_T_RELA);
 			continue;
 		}
@@ -658,8 +720,8 @@ static void create_klp_secs(struct plan *p)
 							    ELF_T_RELA);
 		else
 			ks->idx = (uint32_t)elf_add_section_from(ef, name, &sh,
-								 ks->src,
-								 ks->keep);
+				ks->src, ks->keep_at ? p->keep + ks->keep_at - 1
+						     : p->drop + p->drop_base[ks->src]);
 	}
 	free(name);
 	/* The model writes from these; they live as long as it does. */
@@ -737,7 +799,9 @@ static void plan_free(struct plan *p)
 	free(p->drop);
 	free(p->keep);
 	free(p->drop_base);
-	free(p->src_klp_secs);
+	free(p->src_copy);
+	free(p->fed);
+	free(p->sec_of_moved);
 	free(p->syms);
 	free(p->obj_of_sym);
 	free(p->secs);

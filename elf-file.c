@@ -227,37 +227,38 @@ static void *to_memory_form(struct elf_file *ef, uint64_t off, size_t n,
 	return buf;
 }
 
-const struct elf_data *elf_sec_data(struct elf_file *ef, size_t idx)
+struct elf_data elf_sec_data(struct elf_file *ef, size_t idx)
 {
 	struct elf_sec *s = &ef->secs[idx];
-	void *buf;
+	struct elf_data data = { .d_buf = ef->map, .d_size = s->orig_size };
+	bool owned;
 
-	if (s->loaded)
-		return &s->data;
-	if (s->is_new)
+	if (elf_sec_is_new(ef, s))
 		INTERNAL_ERROR("elf_sec_data on a new section");
-	/* load_sections() checked that the contents lie inside the file. */
-	if (s->sh->sh_type == SHT_NOBITS || s->orig_size == 0) {
-		buf = ef->map;	/* nothing to read; never NULL */
-	} else {
-		buf = to_memory_form(ef, s->orig_offset, s->orig_size,
-				     data_type(s->sh->sh_type),
-				     &s->owns_data);
-		if (!buf) {
-			sec_error(ef, idx, "cannot read contents");
-			return NULL;
-		}
+	if (s->translated) {
+		data.d_buf = ef->translated[idx];
+		return data;
 	}
-	s->data.d_buf = buf;
-	s->data.d_size = s->orig_size;
-	s->loaded = true;
-	return &s->data;
+	/* load_sections() checked that the contents lie inside the file;
+	 * an empty section reads as the start of the map, never NULL.  */
+	if (s->orig_size == 0)
+		return data;
+	data.d_buf = to_memory_form(ef, s->orig_offset, s->orig_size,
+				    data_type(s->sh->sh_type), &owned);
+	if (!data.d_buf) {
+		sec_error(ef, idx, "cannot read contents");
+	} else if (owned) {
+		/* Translated once, and kept: edits must stay.  */
+		ef->translated[idx] = data.d_buf;
+		s->translated = true;
+	}
+	return data;
 }
 
 static int check_strtab(struct elf_file *ef, size_t idx, const char *what)
 {
 	const struct elf_sec *s = &ef->secs[idx];
-	const struct elf_data *data;
+	struct elf_data data;
 
 	if (s->sh->sh_type != SHT_STRTAB) {
 		sec_error(ef, idx, "%s is not a string table (type %u)", what,
@@ -265,10 +266,10 @@ static int check_strtab(struct elf_file *ef, size_t idx, const char *what)
 		return -1;
 	}
 	data = elf_sec_data(ef, idx);
-	if (!data)
+	if (!data.d_buf)
 		return -1;
-	if (data->d_size == 0 ||
-	    ((const char *)data->d_buf)[data->d_size - 1] != '\0') {
+	if (data.d_size == 0 ||
+	    ((const char *)data.d_buf)[data.d_size - 1] != '\0') {
 		sec_error(ef, idx, "%s does not end with a NUL byte", what);
 		return -1;
 	}
@@ -280,7 +281,7 @@ static int load_sections(struct elf_file *ef, size_t shnum)
 {
 	const Elf64_Ehdr *e = &ef->ehdr;
 	size_t shstrndx = e->e_shstrndx;
-	const struct elf_data *names;
+	struct elf_data names;
 	Elf64_Shdr *table;
 	bool owned;
 
@@ -303,8 +304,11 @@ static int load_sections(struct elf_file *ef, size_t shnum)
 	if (shstrndx == SHN_XINDEX)
 		shstrndx = table[0].sh_link;
 	ef->nsecs = shnum;
+	ef->orig_nsecs = shnum;
 	ef->secs_cap = shnum + 16;
 	ef->secs = xcalloc(ef->secs_cap, sizeof(*ef->secs));
+	/* Pages of it are touched only where a translation is kept.  */
+	ef->translated = xcalloc(shnum, sizeof(*ef->translated));
 
 	for (size_t i = 0; i < shnum; i++) {
 		struct elf_sec *s = &ef->secs[i];
@@ -337,16 +341,16 @@ static int load_sections(struct elf_file *ef, size_t shnum)
 	}
 	if (check_strtab(ef, shstrndx, "section name table"))
 		return -1;
-	names = &ef->secs[shstrndx].data;
+	names = elf_sec_data(ef, shstrndx);
 	for (size_t i = 0; i < shnum; i++) {
 		struct elf_sec *s = &ef->secs[i];
 
-		if (s->sh->sh_name >= names->d_size) {
+		if (s->sh->sh_name >= names.d_size) {
 			diag_error(ef->diag, "[%zu]: section name offset 0x%x is past the end of .shstrtab",
 				   i, s->sh->sh_name);
 			return -1;
 		}
-		s->name = (const char *)names->d_buf + s->sh->sh_name;
+		s->name = (const char *)names.d_buf + s->sh->sh_name;
 	}
 	return sort_and_check_extents(ef);
 }
@@ -355,7 +359,7 @@ static int load_symbols(struct elf_file *ef)
 {
 	size_t symtab = 0, xndx = 0;
 	struct elf_sec *s;
-	const struct elf_data *data;
+	struct elf_data data;
 
 	for (size_t i = 1; i < ef->nsecs; i++) {
 		if (ef->secs[i].sh->sh_type == SHT_SYMTAB) {
@@ -386,13 +390,14 @@ static int load_symbols(struct elf_file *ef)
 	if (check_strtab(ef, s->sh->sh_link, "symbol name table"))
 		return -1;
 	data = elf_sec_data(ef, symtab);
-	if (!data)
+	if (!data.d_buf)
 		return -1;
 	ef->symtab_idx = symtab;
-	ef->syms = data->d_buf;
-	ef->nsyms = data->d_size / sizeof(Elf64_Sym);
-	ef->strtab = ef->secs[s->sh->sh_link].data.d_buf;
-	ef->strtab_size = ef->secs[s->sh->sh_link].data.d_size;
+	ef->syms = data.d_buf;
+	ef->nsyms = data.d_size / sizeof(Elf64_Sym);
+	data = elf_sec_data(ef, s->sh->sh_link);
+	ef->strtab = data.d_buf;
+	ef->strtab_size = data.d_size;
 	if (s->sh->sh_info > ef->nsyms) {
 		sec_error(ef, symtab, "sh_info %u (first global) is past the last symbol (%zu)",
 			  s->sh->sh_info, ef->nsyms);
@@ -417,9 +422,9 @@ static int load_symbols(struct elf_file *ef)
 			return -1;
 		}
 		data = elf_sec_data(ef, xndx);
-		if (!data)
+		if (!data.d_buf)
 			return -1;
-		ef->xndx = data->d_buf;
+		ef->xndx = data.d_buf;
 	}
 
 	for (size_t i = 0; i < ef->nsyms; i++) {
@@ -605,14 +610,10 @@ int elf_open(struct elf_file *ef, struct diag *d, const char *path)
 
 void elf_close(struct elf_file *ef)
 {
-	for (size_t i = 0; i < ef->nsecs; i++) {
-		struct elf_sec *s = &ef->secs[i];
-
-		if (s->owns_buf)
-			free(s->buf);
-		if (s->owns_data)
-			free(s->data.d_buf);
-	}
+	for (size_t i = 0; i < ef->orig_nsecs; i++)
+		if (ef->secs[i].translated)
+			free(ef->translated[i]);
+	free(ef->translated);
 	arena_free(&ef->arena);
 	for (size_t i = 0; i < ef->nadopted; i++)
 		free(ef->adopted[i]);
@@ -631,28 +632,28 @@ void elf_close(struct elf_file *ef)
 
 bool elf_sec_relas(struct elf_file *ef, size_t idx, struct elf_rela_view *v)
 {
-	struct elf_sec *s = &ef->secs[idx];
-	const struct elf_data *data;
+	const struct elf_sec *s = &ef->secs[idx];
+	struct elf_data data;
 
 	memset(v, 0, sizeof(*v));
 	if (s->from) {
 		if (!elf_sec_relas(ef, s->from, v))
 			return false;
-		v->bits = s->keep;
+		v->bits = s->bits;
 		v->bits_keep = true;
 		return true;
 	}
-	v->bits = s->drop;
+	v->bits = s->bits;
 	if (s->buf) {
 		v->rela = s->buf;
 		v->n = s->sh->sh_size / sizeof(Elf64_Rela);
 		return true;
 	}
 	data = elf_sec_data(ef, idx);
-	if (!data)
+	if (!data.d_buf)
 		return false;
-	v->rela = data->d_buf;
-	v->n = data->d_size / sizeof(Elf64_Rela);
+	v->rela = data.d_buf;
+	v->n = data.d_size / sizeof(Elf64_Rela);
 	return true;
 }
 
@@ -663,9 +664,11 @@ bool elf_sec_relas(struct elf_file *ef, size_t idx, struct elf_rela_view *v)
 
 void elf_sec_mark_dirty(struct elf_file *ef, size_t idx)
 {
-	ef->secs[idx].dirty = true;
-	if (!ef->secs[idx].buf && ef->secs[idx].loaded)
-		ef->secs[idx].type = data_type(ef->secs[idx].sh->sh_type);
+	struct elf_sec *s = &ef->secs[idx];
+
+	s->dirty = true;
+	if (!s->buf)	/* edited in its memory form, translated back */
+		s->type = (unsigned char)data_type(s->sh->sh_type);
 }
 
 void elf_sec_set_buf(struct elf_file *ef, size_t idx, void *buf, size_t size,
@@ -673,53 +676,54 @@ void elf_sec_set_buf(struct elf_file *ef, size_t idx, void *buf, size_t size,
 {
 	struct elf_sec *s = &ef->secs[idx];
 
-	if (s->owns_buf)
-		free(s->buf);
+	elf_adopt(ef, buf);
 	s->buf = buf;
-	s->owns_buf = true;
-	s->type = type;
+	s->type = (unsigned char)type;
 	s->sh->sh_size = size;
 	s->dirty = true;
+}
+
+/* The input size of the string table that the names of new sections
+ * extend: their sh_name is this plus the offset in new_shstrtab.  */
+static size_t shstrtab_base(const struct elf_file *ef)
+{
+	return ef->secs[ef->shstrndx].orig_size;
 }
 
 /* New sections' names point into new_shstrtab: follow it when it moves. */
 static void repoint_new_names(struct elf_file *ef)
 {
-	for (size_t i = 1; i < ef->nsecs; i++)
-		if (ef->secs[i].is_new)
-			ef->secs[i].name = ef->new_shstrtab +
-					   ef->secs[i].sh->sh_name;
+	size_t base = shstrtab_base(ef);
+
+	for (size_t i = ef->orig_nsecs; i < ef->nsecs; i++)
+		ef->secs[i].name = ef->new_shstrtab +
+				   (ef->secs[i].sh->sh_name - base);
 }
 
-/* Append NAME to a growing copy of string table OLD; return its offset. */
+/*
+ * Append NAME to the names *TAB added after a string table of BASE bytes;
+ * return its offset in the extended table.
+ */
 static Elf64_Word strtab_append(char **tab, size_t *len, size_t *cap,
-				const char *old, size_t old_len,
-				const char *name)
+				size_t base, const char *name)
 {
 	size_t n = strlen(name) + 1;
 
-	if (!*tab) {
-		*cap = old_len + old_len / 4 + 4096;
-		*tab = xmalloc(*cap);
-		memcpy(*tab, old, old_len);
-		*len = old_len;
-	}
-	if (*len + n > UINT32_MAX)
+	if (base + *len + n > UINT32_MAX)
 		INTERNAL_ERROR("string table larger than 4 GiB");
 	if (*len + n > *cap) {
-		*cap = (*len + n) * 2;
+		*cap = (*len + n) * 2 + 4096;
 		*tab = xrealloc(*tab, *cap);
 	}
 	memcpy(*tab + *len, name, n);
 	*len += n;
-	return (Elf64_Word)(*len - n);
+	return (Elf64_Word)(base + *len - n);
 }
 
 Elf64_Word elf_add_symbol_name(struct elf_file *ef, const char *name)
 {
 	return strtab_append(&ef->new_strtab, &ef->new_strtab_len,
-			     &ef->new_strtab_cap, ef->strtab, ef->strtab_size,
-			     name);
+			     &ef->new_strtab_cap, ef->strtab_size, name);
 }
 
 void elf_adopt(struct elf_file *ef, void *p)
@@ -731,19 +735,11 @@ void elf_adopt(struct elf_file *ef, void *p)
 
 void elf_reserve_sections(struct elf_file *ef, size_t n, size_t name_bytes)
 {
-	/* A copy: secs may move below. */
-	const struct elf_data names = ef->secs[ef->shstrndx].data;
-
 	if (ef->nsecs + n > ef->secs_cap) {
 		ef->secs_cap = ef->nsecs + n;
 		ef->secs = xrealloc(ef->secs, ef->secs_cap * sizeof(*ef->secs));
 	}
-	if (!ef->new_shstrtab) {
-		ef->new_shstrtab_cap = names.d_size + name_bytes;
-		ef->new_shstrtab = xmalloc(ef->new_shstrtab_cap);
-		memcpy(ef->new_shstrtab, names.d_buf, names.d_size);
-		ef->new_shstrtab_len = names.d_size;
-	} else if (ef->new_shstrtab_len + name_bytes > ef->new_shstrtab_cap) {
+	if (ef->new_shstrtab_len + name_bytes > ef->new_shstrtab_cap) {
 		ef->new_shstrtab_cap = ef->new_shstrtab_len + name_bytes;
 		ef->new_shstrtab = xrealloc(ef->new_shstrtab,
 					    ef->new_shstrtab_cap);
@@ -755,8 +751,6 @@ void elf_reserve_sections(struct elf_file *ef, size_t n, size_t name_bytes)
 static struct elf_sec *new_section(struct elf_file *ef, const char *name,
 				   const Elf64_Shdr *sh)
 {
-	/* A copy: secs may move below. */
-	const struct elf_data names = ef->secs[ef->shstrndx].data;
 	const char *old = ef->new_shstrtab;
 	struct elf_sec *s;
 
@@ -768,14 +762,15 @@ static struct elf_sec *new_section(struct elf_file *ef, const char *name,
 	*s->sh = *sh;
 	s->sh->sh_name = strtab_append(&ef->new_shstrtab,
 				       &ef->new_shstrtab_len,
-				       &ef->new_shstrtab_cap, names.d_buf,
-				       names.d_size, name);
+				       &ef->new_shstrtab_cap,
+				       shstrtab_base(ef), name);
+	s->dirty = true;
+	ef->nsecs++;
 	if (old && ef->new_shstrtab != old)
 		repoint_new_names(ef);
-	s->name = ef->new_shstrtab + s->sh->sh_name;
-	s->dirty = true;
-	s->is_new = true;
-	ef->nsecs++;
+	else
+		s->name = ef->new_shstrtab +
+			  (s->sh->sh_name - shstrtab_base(ef));
 	return s;
 }
 
@@ -786,7 +781,7 @@ size_t elf_add_section_from(struct elf_file *ef, const char *name,
 	struct elf_sec *s = new_section(ef, name, sh);
 
 	s->from = (uint32_t)from;
-	s->keep = keep;
+	s->bits = keep;
 	s->type = ELF_T_BYTE;	/* copied as the input has them */
 	return ef->nsecs - 1;
 }
@@ -797,7 +792,7 @@ size_t elf_add_section(struct elf_file *ef, const char *name,
 	struct elf_sec *s = new_section(ef, name, sh);
 
 	s->buf = buf;
-	s->type = type;
+	s->type = (unsigned char)type;
 	return ef->nsecs - 1;
 }
 
@@ -806,7 +801,7 @@ void elf_sec_drop_entries(struct elf_file *ef, size_t idx,
 {
 	struct elf_sec *s = &ef->secs[idx];
 
-	s->drop = drop;
+	s->bits = drop;
 	s->sh->sh_size = kept * s->sh->sh_entsize;
 	s->dirty = true;
 }
@@ -1003,13 +998,16 @@ static void out_xlate(struct out *o, const void *p, size_t n, Elf_Type type)
 		out_xlate_foreign(o, p, n, type);
 }
 
-static const void *sec_contents(const struct elf_sec *s)
+/* A dirty section's contents, in memory form: BUF, or the input's as
+ * edited in place (which elf_sec_data() brought into memory form).  */
+static const void *sec_contents(const struct elf_file *ef,
+				const struct elf_sec *s)
 {
 	if (s->buf)
 		return s->buf;
-	if (!s->loaded)
-		INTERNAL_ERROR("dirty section without contents");
-	return s->data.d_buf;
+	if (s->translated)
+		return ef->translated[s - ef->secs];
+	return ef->map + s->orig_offset;
 }
 
 /* Pad with zeros up to file offset OFF. */
@@ -1022,9 +1020,9 @@ static void out_pad_to(struct out *o, uint64_t off)
 
 /* New sections, and sections that had no contents and now have some, are
  * placed after everything else.  */
-static bool placed_at_end(const struct elf_sec *s)
+static bool placed_at_end(const struct elf_file *ef, const struct elf_sec *s)
 {
-	return s->is_new ||
+	return elf_sec_is_new(ef, s) ||
 	       (s->orig_size == 0 && s->dirty && s->sh->sh_size > 0 &&
 		s->sh->sh_type != SHT_NOBITS);
 }
@@ -1041,24 +1039,23 @@ static uint64_t align_up(uint64_t x, uint64_t align)
 }
 
 /* Make the string tables' new contents part of the model. */
+static void append_to_section(struct elf_sec *s, char *buf, size_t len)
+{
+	s->buf = buf;
+	s->appended = true;
+	s->sh->sh_size = s->orig_size + len;
+	s->type = ELF_T_BYTE;
+	s->dirty = true;
+}
+
 static void finish_string_tables(struct elf_file *ef)
 {
-	if (ef->new_strtab) {
-		size_t idx = ef->secs[ef->symtab_idx].sh->sh_link;
-
-		ef->secs[idx].buf = ef->new_strtab;
-		ef->secs[idx].sh->sh_size = ef->new_strtab_len;
-		ef->secs[idx].type = ELF_T_BYTE;
-		ef->secs[idx].dirty = true;
-	}
-	if (ef->new_shstrtab) {
-		struct elf_sec *s = &ef->secs[ef->shstrndx];
-
-		s->buf = ef->new_shstrtab;
-		s->sh->sh_size = ef->new_shstrtab_len;
-		s->type = ELF_T_BYTE;
-		s->dirty = true;
-	}
+	if (ef->new_strtab_len)
+		append_to_section(&ef->secs[ef->secs[ef->symtab_idx].sh->sh_link],
+				  ef->new_strtab, ef->new_strtab_len);
+	if (ef->new_shstrtab_len)
+		append_to_section(&ef->secs[ef->shstrndx], ef->new_shstrtab,
+				  ef->new_shstrtab_len);
 }
 
 /*
@@ -1112,7 +1109,7 @@ static uint64_t layout(struct elf_file *ef, uint64_t *shoff, uint64_t *end)
 	for (size_t i = 1; i < ef->nsecs; i++) {
 		struct elf_sec *s = &ef->secs[i];
 
-		if (placed_at_end(s)) {
+		if (placed_at_end(ef, s)) {
 			cur = align_up(cur, s->sh->sh_addralign);
 			s->sh->sh_offset = cur;
 			cur += s->sh->sh_type == SHT_NOBITS ? 0 : s->sh->sh_size;
@@ -1160,12 +1157,17 @@ static void out_section(struct out *o, const struct elf_file *ef,
 			const struct elf_sec *s)
 {
 	const struct elf_sec *src = s->from ? &ef->secs[s->from] : s;
-	const uint64_t *bits = s->from ? s->keep : s->drop;
+	const uint64_t *bits = s->bits;
 	uint64_t entsize = src->sh->sh_entsize, n, run = 0, start = 0;
 	unsigned int want = s->from ? 1 : 0;	/* the bit of a written entry */
 
+	if (s->appended) {
+		out_input(o, s->orig_offset, s->orig_size);
+		out_bytes(o, s->buf, s->sh->sh_size - s->orig_size);
+		return;
+	}
 	if (!bits) {
-		out_xlate(o, sec_contents(s), s->sh->sh_size, s->type);
+		out_xlate(o, sec_contents(ef, s), s->sh->sh_size, s->type);
 		return;
 	}
 	/* Runs of written entries, found a bitmap word at a time. */
@@ -1237,7 +1239,7 @@ static void emit(const struct elf_file *ef, struct out *o, uint64_t tail)
 	for (size_t i = 1; i < ef->nsecs; i++) {
 		const struct elf_sec *s = &ef->secs[i];
 
-		if (!placed_at_end(s) || s->sh->sh_type == SHT_NOBITS)
+		if (!placed_at_end(ef, s) || s->sh->sh_type == SHT_NOBITS)
 			continue;
 		out_pad_to(o, s->sh->sh_offset);
 		out_section(o, ef, s);

@@ -32,24 +32,25 @@ struct elf_data {
 	size_t d_size;
 };
 
+/* One section: 56 bytes, for there may be hundreds of thousands. */
 struct elf_sec {
 	Elf64_Shdr *sh;		/* memory form, what will be written: in the
 				 * private mapping (or a translated copy) for
 				 * input sections, the arena for new ones */
-	const char *name;	/* input .shstrtab, or the arena for new ones */
-	struct elf_data data;	/* loaded by elf_sec_data() */
-	void *buf;		/* new contents (memory form) when dirty */
-	const uint64_t *drop;	/* entries to leave out, one bit each */
-	const uint64_t *keep;	/* new section: the entries of section FROM */
-	uint32_t from;		/* ... with a bit set here make its contents */
+	const char *name;	/* input .shstrtab, or new_shstrtab */
+	void *buf;		/* new contents (memory form) when dirty; for
+				 * an extended string table, what follows
+				 * the input's */
+	const uint64_t *bits;	/* one per entry: with FROM, the entries of
+				 * section FROM that make this one; without,
+				 * the entries of this one left out */
 	uint64_t orig_offset;	/* where the input had it */
-	uint64_t orig_size;
-	Elf_Type type;		/* how to translate buf to file form */
-	bool dirty;		/* contents changed (in data.d_buf or buf) */
-	bool owns_buf;		/* buf is malloc'd by us */
-	bool is_new;
-	bool loaded;		/* data is valid */
-	bool owns_data;		/* data.d_buf is malloc'd (a translation) */
+	uint64_t orig_size;	/* 0 for SHT_NOBITS and new sections */
+	uint32_t from;
+	unsigned char type;	/* Elf_Type: how to translate buf */
+	bool dirty;		/* contents changed (in place, buf or bits) */
+	bool translated;	/* input contents are in elf_file.translated */
+	bool appended;		/* buf follows the input contents */
 };
 
 /* Stable storage for new section headers. */
@@ -69,6 +70,9 @@ struct elf_file {
 
 	struct elf_sec *secs;	/* indexed by section index */
 	size_t nsecs, secs_cap;
+	size_t orig_nsecs;	/* sections from the input; new ones follow */
+	void **translated;	/* [orig_nsecs]: contents in memory form
+				 * where the input's could not be used */
 	size_t *by_offset;	/* input sections with contents, by offset */
 	size_t nby_offset;
 	size_t shstrndx;
@@ -84,7 +88,8 @@ struct elf_file {
 	void **adopted;		/* freed by elf_close */
 	size_t nadopted;
 
-	/* String tables being extended: old contents plus appended names. */
+	/* Names appended to the string tables: a name at offset OFF of the
+	 * extended table lies at OFF - (input table size) here.  */
 	char *new_strtab, *new_shstrtab;
 	size_t new_strtab_len, new_strtab_cap;
 	size_t new_shstrtab_len, new_shstrtab_cap;
@@ -96,9 +101,9 @@ int elf_open(struct elf_file *ef, struct diag *d, const char *path);
 int elf_open_mem(struct elf_file *ef, struct diag *d, char *image, size_t size);
 void elf_close(struct elf_file *ef);
 
-/* The section's input contents in memory form, or NULL after reporting
- * the reason.  */
-const struct elf_data *elf_sec_data(struct elf_file *ef, size_t idx);
+/* The section's input contents in memory form; d_buf is NULL after
+ * reporting why they cannot be read.  */
+struct elf_data elf_sec_data(struct elf_file *ef, size_t idx);
 
 /*
  * The entries of a RELA section as the model will write them: of the N
@@ -135,10 +140,16 @@ static inline const char *elf_sym_name(const struct elf_file *ef,
 {
 	Elf64_Word off = ef->syms[symidx].st_name;
 
-	/* Renamed symbols point past the input table, into its copy; the
-	 * others stay in the input, where their names never move.  */
+	/* Renamed symbols point past the input table, into the appended
+	 * names; the others stay in the input, where names never move.  */
 	return off < ef->strtab_size ? ef->strtab + off
-				     : ef->new_strtab + off;
+				     : ef->new_strtab + (off - ef->strtab_size);
+}
+
+static inline bool elf_sec_is_new(const struct elf_file *ef,
+				  const struct elf_sec *s)
+{
+	return (size_t)(s - ef->secs) >= ef->orig_nsecs;
 }
 
 static inline bool elf_sec_is_alloc(const struct elf_sec *s)
@@ -191,7 +202,7 @@ size_t elf_add_section_from(struct elf_file *ef, const char *name,
 void elf_reserve_sections(struct elf_file *ef, size_t n, size_t name_bytes);
 
 /* Replace a section's contents with BUF (memory form, malloc'd, SIZE
- * bytes); ownership passes to the model.  */
+ * bytes); the model frees it (see elf_adopt()).  */
 void elf_sec_set_buf(struct elf_file *ef, size_t idx, void *buf, size_t size,
 		     Elf_Type type);
 
