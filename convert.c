@@ -69,8 +69,11 @@ struct intern {
 struct plan {
 	struct elf_file *ef;
 	struct diag *d;
-	uint32_t *obj_of_sym;	/* [nsyms]: lp_obj + 1 of a prefixed symbol,
-				 * 0 for the others: one load per relocation */
+	/* [nsyms]: lp_obj + 1 of a prefixed symbol, 0 for the others; a
+	 * byte, so the per-relocation load stays in cache.  OBJ_WIDE:
+	 * look in obj_of_sym_wide (many objects).  */
+	uint8_t *obj_of_sym;
+	uint32_t *obj_of_sym_wide;
 	struct klp_sym *syms;
 	size_t nsyms;
 
@@ -162,6 +165,28 @@ static void intern_free(struct intern *in)
 /* Plan: find the prefixed symbols                                    */
 /* ------------------------------------------------------------------ */
 
+enum { OBJ_WIDE = UINT8_MAX };
+
+static void set_obj_of_sym(struct plan *p, size_t symidx, uint32_t lp_obj)
+{
+	if (lp_obj + 1 < OBJ_WIDE) {
+		p->obj_of_sym[symidx] = (uint8_t)(lp_obj + 1);
+		return;
+	}
+	if (!p->obj_of_sym_wide)
+		p->obj_of_sym_wide = xcalloc(p->ef->nsyms,
+					     sizeof(*p->obj_of_sym_wide));
+	p->obj_of_sym[symidx] = OBJ_WIDE;
+	p->obj_of_sym_wide[symidx] = lp_obj;
+}
+
+/* The lp_obj of prefixed symbol SYMIDX, whose obj_of_sym byte is K. */
+static inline uint32_t obj_of_sym(const struct plan *p, size_t symidx,
+				  uint8_t k)
+{
+	return k == OBJ_WIDE ? p->obj_of_sym_wide[symidx] : k - 1u;
+}
+
 /*
  * Is symbol I one klp_reloc.h made?  A converted symbol can look like one
  * (object "rela": .klp.sym.rela.<sym>,<pos>), but it has SHN_LIVEPATCH.
@@ -223,7 +248,7 @@ static void find_prefixed_symbols(struct plan *p)
 			continue;
 		}
 		lp_obj = intern(&p->objs, kn.lp_obj.s, kn.lp_obj.len);
-		p->obj_of_sym[i] = lp_obj + 1;
+		set_obj_of_sym(p, i, lp_obj);
 		/* Appended now, used by rename_symbols(): names of
 		 * symbols not renamed yet stay as they are.  */
 		p->syms[p->nsyms++] = (struct klp_sym){
@@ -518,6 +543,7 @@ static void scan_rela_section(struct plan *p, size_t idx, uint64_t *drop)
 	for (size_t i = 0; i < n; i++) {
 		size_t symi = ELF64_R_SYM(rela[i].r_info);
 		uint32_t k, lp_obj;
+		uint8_t o;
 
 		if (symi >= ef->nsyms) {
 			diag_error(p->d, "[%zu] %s: entry %zu: symbol index %zu is past the end of .symtab",
@@ -526,10 +552,10 @@ static void scan_rela_section(struct plan *p, size_t idx, uint64_t *drop)
 		}
 		/* Non-allocated targets (.debug_*) keep their relocations:
 		 * their entries are only checked.  */
-		k = alloc ? p->obj_of_sym[symi] : 0;
-		if (!k)
+		o = alloc ? p->obj_of_sym[symi] : 0;
+		if (!o)
 			continue;
-		lp_obj = k - 1;
+		lp_obj = obj_of_sym(p, symi, o);
 		klp_check_reloc(&p->chk, target, &rela[i], p->objs.names[lp_obj]);
 		if (p->obj_src[lp_obj] != idx)
 			p->fed[nfed++] = klp_sec_fed_by(p, lp_obj, idx, target);
@@ -639,7 +665,10 @@ static void move_relocations(struct plan *p)
 
 			if (!(drop[i / 64] >> (i % 64) & 1))
 				continue;
-			ks = klp_sec_for(p, p->obj_of_sym[ELF64_R_SYM(rela[i].r_info)] - 1,
+			size_t symi = ELF64_R_SYM(rela[i].r_info);
+
+			ks = klp_sec_for(p, obj_of_sym(p, symi,
+						       p->obj_of_sym[symi]),
 					 idx, s->sh->sh_info);
 			if (ks->copy)
 				p->moved[ks->fill++] = rela[i];
@@ -804,6 +833,7 @@ static void plan_free(struct plan *p)
 	free(p->sec_of_moved);
 	free(p->syms);
 	free(p->obj_of_sym);
+	free(p->obj_of_sym_wide);
 	free(p->secs);
 	free(p->sec_of_target);
 	free(p->obj_src);

@@ -553,4 +553,29 @@ EOF
 }
 run_test object_name_of_55_and_symbol_name_of_511_bytes_accepted t_limits_ok
 
+# Symbols of more objects than a byte can number take the converter's
+# wide path; each still lands in its own object's section.
+t_many_objects() {
+	{
+		echo '#include "klp_reloc.h"'
+		echo '#include "modinfo.h"'
+		echo 'MODULE_INFO(livepatch, "Y");'
+		for i in $(seq 300); do
+			echo "extern int s$i KLP_RELOC_SYMBOL(mod$i, counter, 0);"
+		done
+		printf 'int *p[] = {'
+		for i in $(seq 300); do printf ' &s%d,' "$i"; done
+		echo ' };'
+	} >m.c
+	build_kmod mod.ko m.c
+	save mod.ko
+	run_tool 0 mod.ko
+	assert_converted "$t.save/mod.ko" mod.ko
+	dump -S mod.ko | grep -c ' \.klp\.rela\.mod[0-9]*\.\.data ' >n || true
+	compare "klp relocation sections, one per object" n <<'EOF'
+300
+EOF
+}
+run_test symbols_of_300_objects_each_reach_their_own_section t_many_objects
+
 end_suite
