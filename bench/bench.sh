@@ -281,7 +281,8 @@ declare -A exp
 unused=-1		# set by check_output
 load_start=$(cut -d' ' -f1-3 /proc/loadavg)
 # The price of starting the tool at all (exec, dynamic linking), which
-# every tool time below includes: reported beside them, judged nowhere.
+# every tool time below includes: reported beside them, and taken out of
+# the per-relocation times that judge linear growth.
 startup_ns=-1
 if [ "$refs_only" = 0 ]; then
 	rm -f "$tmp/startup.t"
@@ -416,12 +417,16 @@ fi
 echo
 
 # ---- targets (judged on wall time, CPU time shown beside) ----
+# Linear growth is judged on the time per relocation once the start-up
+# (measured above) is taken out: a fixed cost per run says nothing about
+# how the work grows, yet it is a third of the medium time.  The plain
+# ratio is printed beside it.
 if [ "$refs_only" = 1 ]; then
 	echo "SKIP: targets: --refs-only"
 elif [ "${#results[@]}" -eq 0 ]; then
 	echo "SKIP: targets: no size completed"
 else
-	printf '%s\n' "${results[@]}" | awk '
+	printf '%s\n' "${results[@]}" | awk -v st="$startup_ns" '
 	function line(ok, name, why) {
 		if (ok) printf "PASS: %s (%s)\n", name, why
 		else printf "FAIL: %s: %s\n", name, why
@@ -430,22 +435,28 @@ else
 	     oc[$1] = $6; rss[$1] = $7 * 1024; tc[$1] = $10; cpc[$1] = $11
 	     occ[$1] = $12; n = NR }
 	END {
-		lo = hi = 0; used = ""
+		lo = hi = plo = phi = 0; used = ""
+		fixed = st > 0 ? st : 0
 		for (i = 1; i <= n; i++) {
 			s = size[i]
 			if (s != "medium" && s != "large" && s != "huge") continue
-			v = t[s] / rel[s]
+			v = (t[s] - fixed) / rel[s]
+			p = t[s] / rel[s]
 			c = tc[s] / rel[s]
 			if (!lo || v < lo) lo = v
 			if (v > hi) hi = v
+			if (!plo || p < plo) plo = p
+			if (p > phi) phi = p
 			if (!clo || c < clo) clo = c
 			if (c > chi) chi = c
 			used = used " " s
 		}
 		if (split(used, u, " ") >= 2)
-			line(hi < 2 * lo, "time per relocation varies < 2x from medium to huge",
-			     sprintf("%.1f..%.1f ns over%s, %.2fx; CPU %.1f..%.1f ns, %.2fx",
-				     lo, hi, used, hi / lo, clo, chi, chi / clo))
+			line(lo > 0 && hi < 2 * lo,
+			     "time per relocation varies < 2x from medium to huge",
+			     sprintf("%.1f..%.1f ns over%s without the %.2f ms start-up, %.2fx; with it %.1f..%.1f ns, %.2fx; CPU %.1f..%.1f ns, %.2fx",
+				     lo, hi, used, fixed / 1e6, lo > 0 ? hi / lo : 0,
+				     plo, phi, phi / plo, clo, chi, chi / clo))
 		else
 			print "SKIP: time per relocation varies < 2x from medium to huge: needs two of those sizes"
 		if ("huge" in t) {
