@@ -29,11 +29,6 @@
 #include "../elf-file.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
-static bool verify_model(void *ef)
-{
-	return klp_convert_verify(ef);
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 /*
