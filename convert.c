@@ -82,8 +82,11 @@ struct plan {
 	struct klp_sec *secs;
 	size_t nsecs, secs_cap;
 	uint32_t *sec_of_target;	/* [ef->nsecs]: 1-based index into secs */
-	uint32_t *obj_src;	/* [objs.count]: relocation section ... */
-	uint32_t *obj_sec;	/* ... whose klp section for the object is */
+	/* Objects alternate from one relocation to the next: the scan keeps,
+	 * per object, the relocation section (obj_src) whose klp section for
+	 * it (obj_sec, an index into secs) it found last.  */
+	uint32_t *obj_src;	/* [objs.count] */
+	uint32_t *obj_sec;	/* [objs.count] */
 	size_t orig_nsecs;
 
 	/*
@@ -306,22 +309,6 @@ static struct klp_sec *find_klp_sec(struct plan *p, uint32_t lp_obj,
 		if (p->secs[k - 1].lp_obj == lp_obj)
 			return &p->secs[k - 1];
 	return add_klp_sec(p, lp_obj, target);
-}
-
-/*
- * The klp section for relocations against LP_OBJ in relocation section
- * SRC (which applies to TARGET): objects alternate from one relocation to
- * the next, so the answer is kept per object for the current SRC.
- */
-static struct klp_sec *klp_sec_for(struct plan *p, uint32_t lp_obj,
-				   size_t src, size_t target)
-{
-	if (p->obj_src[lp_obj] != src) {
-		p->obj_src[lp_obj] = (uint32_t)src;
-		p->obj_sec[lp_obj] =
-			(uint32_t)(find_klp_sec(p, lp_obj, target) - p->secs);
-	}
-	return &p->secs[p->obj_sec[lp_obj]];
 }
 
 /* A file converted before already has .klp.rela.<obj>.* sections: new
@@ -660,18 +647,17 @@ static void move_relocations(struct plan *p)
 		if (!p->src_copy[idx])
 			continue;
 		rela = elf_sec_data(ef, idx).d_buf;	/* read by the scan */
-		for (size_t i = 0; i < n; i++) {
-			struct klp_sec *ks;
+		for (size_t w = 0; w < words; w++) {
+			for (uint64_t word = drop[w]; word; word &= word - 1) {
+				size_t i = w * 64 + (size_t)__builtin_ctzll(word);
+				size_t symi = ELF64_R_SYM(rela[i].r_info);
+				struct klp_sec *ks = find_klp_sec(p,
+					obj_of_sym(p, symi, p->obj_of_sym[symi]),
+					s->sh->sh_info);
 
-			if (!(drop[i / 64] >> (i % 64) & 1))
-				continue;
-			size_t symi = ELF64_R_SYM(rela[i].r_info);
-
-			ks = klp_sec_for(p, obj_of_sym(p, symi,
-						       p->obj_of_sym[symi]),
-					 idx, s->sh->sh_info);
-			if (ks->copy)
-				p->moved[ks->fill++] = rela[i];
+				if (ks->copy)
+					p->moved[ks->fill++] = rela[i];
+			}
 		}
 	}
 }

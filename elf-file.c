@@ -690,12 +690,13 @@ static size_t shstrtab_base(const struct elf_file *ef)
 	return ef->secs[ef->shstrndx].orig_size;
 }
 
-/* New sections' names point into new_shstrtab: follow it when it moves. */
-static void repoint_new_names(struct elf_file *ef)
+/* New sections' names point into new_shstrtab: set them from section
+ * FROM on (again, when it moved).  */
+static void point_new_names(struct elf_file *ef, size_t from)
 {
 	size_t base = shstrtab_base(ef);
 
-	for (size_t i = ef->orig_nsecs; i < ef->nsecs; i++)
+	for (size_t i = from; i < ef->nsecs; i++)
 		ef->secs[i].name = ef->new_shstrtab +
 				   (ef->secs[i].sh->sh_name - base);
 }
@@ -743,7 +744,7 @@ void elf_reserve_sections(struct elf_file *ef, size_t n, size_t name_bytes)
 		ef->new_shstrtab_cap = ef->new_shstrtab_len + name_bytes;
 		ef->new_shstrtab = xrealloc(ef->new_shstrtab,
 					    ef->new_shstrtab_cap);
-		repoint_new_names(ef);
+		point_new_names(ef, ef->orig_nsecs);
 	}
 }
 
@@ -766,11 +767,8 @@ static struct elf_sec *new_section(struct elf_file *ef, const char *name,
 				       shstrtab_base(ef), name);
 	s->dirty = true;
 	ef->nsecs++;
-	if (old && ef->new_shstrtab != old)
-		repoint_new_names(ef);
-	else
-		s->name = ef->new_shstrtab +
-			  (s->sh->sh_name - shstrtab_base(ef));
+	point_new_names(ef, ef->new_shstrtab != old ? ef->orig_nsecs
+						    : ef->nsecs - 1);
 	return s;
 }
 
@@ -830,9 +828,8 @@ struct out {
 	bool failed;
 	/* The first failure, reported by whoever waits for the writer: it
 	 * may run on a thread of its own, beside the checker's reports.  */
-	const char *fail_what;	/* "write", "translate ..." */
-	int fail_err;		/* an errno, or 0: */
-	const char *fail_msg;	/* ... libelf's message */
+	int fail_err;		/* writing: an errno; or 0 and ... */
+	const char *fail_msg;	/* ... libelf's, translating */
 };
 
 static char *temp_path;		/* a temporary output not yet renamed */
@@ -852,20 +849,25 @@ void elf_unlink_temp_signal_safe(void)
 		unlink(temp_path);
 }
 
-static void out_fail(struct out *o, const char *what, int err)
+static void out_fail(struct out *o, int err, const char *msg)
 {
 	if (!o->failed) {
-		o->fail_what = what;
 		o->fail_err = err;
+		o->fail_msg = msg;
 	}
 	o->failed = true;
 }
 
 static void out_report(struct diag *d, const struct out *o)
 {
-	if (o->failed)
-		diag_error(d, "cannot %s %s: %s", o->fail_what, temp_path,
-			   o->fail_err ? strerror(o->fail_err) : o->fail_msg);
+	if (!o->failed)
+		return;
+	if (o->fail_err)
+		diag_error(d, "cannot write %s: %s", temp_path,
+			   strerror(o->fail_err));
+	else
+		diag_error(d, "cannot translate to file byte order: %s",
+			   o->fail_msg);
 }
 
 static void out_pwrite(struct out *o, const void *p, size_t n)
@@ -876,7 +878,7 @@ static void out_pwrite(struct out *o, const void *p, size_t n)
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r <= 0) {
-			out_fail(o, "write", r < 0 ? errno : ENOSPC);
+			out_fail(o, r < 0 ? errno : ENOSPC, NULL);
 			return;
 		}
 		p = (const char *)p + r;
@@ -939,7 +941,7 @@ static void out_input(struct out *o, uint64_t off, uint64_t n)
 				      errno == EBADF))
 				break;	/* fall back to copying by hand */
 			if (r <= 0) {
-				out_fail(o, "write", r < 0 ? errno : EIO);
+				out_fail(o, r < 0 ? errno : EIO, NULL);
 				return;
 			}
 			n -= (uint64_t)r;
@@ -975,8 +977,8 @@ static void out_xlate_foreign(struct out *o, const void *p, size_t n,
 		};
 
 		if (!elf64_xlatetof(&dst, &src, o->enc)) {
-			out_fail(o, "translate to the file's byte order", 0);
-			o->fail_msg = elf_errmsg(-1);	/* per thread */
+			/* libelf's error is per thread: read it here */
+			out_fail(o, 0, elf_errmsg(-1));
 			return;
 		}
 		out_bytes(o, tmp, dst.d_size);
@@ -1318,7 +1320,7 @@ static int commit_temp(struct diag *d, int fd, const char *out_path,
 }
 
 struct emit_job {
-	struct elf_file *ef;
+	const struct elf_file *ef;
 	struct out *o;
 	uint64_t tail;
 };
