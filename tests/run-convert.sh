@@ -256,6 +256,73 @@ EOF
 }
 run_test one_klp_section_per_object_and_target t_one_section_per_obj_target
 
+# Two relocation sections that apply to one section (ld -r can leave
+# them so) feed one klp section: its entries are copied, source by
+# source in section order, and the second source keeps none.
+t_two_sources_one_target() {
+	cat >m.c <<'EOF'
+#include "klp_reloc.h"
+#include "modinfo.h"
+MODULE_INFO(livepatch, "Y");
+extern int a KLP_RELOC_SYMBOL(vmlinux, a, 0);
+extern int b KLP_RELOC_SYMBOL(vmlinux, b, 0);
+extern int c KLP_RELOC_SYMBOL(mod_c, c, 0);
+int *p[] = { &a, &c };
+int *q[] __attribute__((section(".data.two"))) = { &b };
+EOF
+	build_kmod mod.ko m.c
+	data=$(dump -S mod.ko | sed -n 's/^\[\([0-9]*\)\] \.data .*/\1/p')
+	[ -n "$data" ] || fail "no .data in the module"
+	elfpoke mod.ko shdr .rela.data.two info "$data"
+	save mod.ko
+	run_tool 0 mod.ko
+	assert_converted "$t.save/mod.ko" mod.ko
+	dump -r mod.ko | sed -n 's/^\[[0-9]*\] \(\.klp\.rela\.[^ ]*\) -> [^:]*: \(0x[0-9a-f]*\) [^ ]* [^ ]* \([^ ]*\) .*/\1 \2 \3/p' >relas
+	compare "klp sections, offsets and symbols in order" relas <<'EOF'
+.klp.rela.vmlinux..data 0x0 .klp.sym.vmlinux.a,0
+.klp.rela.vmlinux..data 0x0 .klp.sym.vmlinux.b,0
+.klp.rela.mod_c..data 0x8 .klp.sym.mod_c.c,0
+EOF
+}
+run_test relocations_of_two_sources_for_one_target_join_one_section t_two_sources_one_target
+
+# A module that already has .klp.rela.vmlinux..data (converted before,
+# then linked with new code): the new relocations for the same object
+# and section are appended to it, after its own.
+t_extends_existing_klp_section() {
+	cat >m.c <<'EOF'
+#include "klp_reloc.h"
+#include "modinfo.h"
+MODULE_INFO(livepatch, "Y");
+extern int a KLP_RELOC_SYMBOL(vmlinux, a, 0);
+extern int b KLP_RELOC_SYMBOL(vmlinux, b, 0);
+int *p[] = { &a };
+int *q[] __attribute__((section(".data.two"))) = { &b };
+EOF
+	build_kmod mod.ko m.c
+	data=$(dump -S mod.ko | sed -n 's/^\[\([0-9]*\)\] \.data .*/\1/p')
+	b=$(dump -s mod.ko | sed -n 's/^\[\([0-9]*\)\] \.klp\.sym\.rela\.vmlinux\.vmlinux\.b[.,]0 .*/\1/p')
+	[ -n "$data" ] && [ -n "$b" ] || fail "no .data or no symbol b"
+	# .rela.data.two becomes the old klp section, b its converted symbol.
+	elfpoke mod.ko shdr .rela.data.two info "$data" \
+		shdr .rela.data.two flags 0x100042 \
+		shdr .rela.data.two name .klp.rela.vmlinux..data \
+		sym "$b" name .klp.sym.vmlinux.b,0 sym "$b" shndx 0xff20
+	save mod.ko
+	run_tool 0 mod.ko
+	klpcheck mod.ko >/dev/null
+	dump -r mod.ko | sed -n 's/^\[[0-9]*\] \(\.klp\.rela\.[^ ]*\) -> [^:]*: \(0x[0-9a-f]*\) [^ ]* [^ ]* \([^ ]*\) .*/\1 \2 \3/p' >relas
+	compare "the extended klp section, old entry first" relas <<'EOF'
+.klp.rela.vmlinux..data 0x0 .klp.sym.vmlinux.b,0
+.klp.rela.vmlinux..data 0x0 .klp.sym.vmlinux.a,0
+EOF
+	dump -S mod.ko | grep -c '\.klp\.rela\.' >n || true
+	compare "klp relocation sections" n <<'EOF'
+1
+EOF
+}
+run_test new_relocations_extend_an_existing_klp_section t_extends_existing_klp_section
+
 # Relocations of non-allocated sections (.debug_*) are never applied by
 # the module loader; they stay where they are, even against klp symbols.
 t_debug_relocs_stay() {
