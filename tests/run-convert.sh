@@ -302,7 +302,7 @@ EOF
 	build_kmod mod.ko m.c
 	data=$(dump -S mod.ko | sed -n 's/^\[\([0-9]*\)\] \.data .*/\1/p')
 	b=$(dump -s mod.ko | sed -n 's/^\[\([0-9]*\)\] \.klp\.sym\.rela\.vmlinux\.vmlinux\.b[.,]0 .*/\1/p')
-	[ -n "$data" ] && [ -n "$b" ] || fail "no .data or no symbol b"
+	if [ -z "$data" ] || [ -z "$b" ]; then fail "no .data or no symbol b"; fi
 	# .rela.data.two becomes the old klp section, b its converted symbol.
 	elfpoke mod.ko shdr .rela.data.two info "$data" \
 		shdr .rela.data.two flags 0x100042 \
