@@ -290,8 +290,11 @@ static struct klp_sec *add_klp_sec(struct plan *p, uint32_t lp_obj,
 	struct klp_sec *ks;
 
 	if (p->nsecs == p->secs_cap) {
-		p->secs_cap = p->secs_cap ? p->secs_cap * 2 : 16;
-		p->secs = xrealloc(p->secs, p->secs_cap * sizeof(*p->secs));
+		size_t cap = p->secs_cap ? p->secs_cap * 2 : 16;
+
+		p->secs = xbig_realloc(p->secs, p->secs_cap * sizeof(*p->secs),
+				       cap * sizeof(*p->secs));
+		p->secs_cap = cap;
 	}
 	ks = &p->secs[p->nsecs];
 	memset(ks, 0, sizeof(*ks));
@@ -584,7 +587,9 @@ static void scan_relocations(struct plan *p)
 	}
 	/* All klp sections are known: give back what doubling left over. */
 	if (p->nsecs) {
-		p->secs = xrealloc(p->secs, p->nsecs * sizeof(*p->secs));
+		p->secs = xbig_realloc(p->secs,
+				       p->secs_cap * sizeof(*p->secs),
+				       p->nsecs * sizeof(*p->secs));
 		p->secs_cap = p->nsecs;
 	}
 }
@@ -820,7 +825,7 @@ static void plan_free(struct plan *p)
 	free(p->syms);
 	free(p->obj_of_sym);
 	free(p->obj_of_sym_wide);
-	free(p->secs);
+	xbig_free(p->secs, p->secs_cap * sizeof(*p->secs));
 	free(p->sec_of_target);
 	free(p->obj_src);
 	free(p->obj_sec);

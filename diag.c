@@ -2,12 +2,16 @@
 /*
  * diag.c - messages and allocation helpers.
  */
+#define _GNU_SOURCE	/* mremap() */
 #include "diag.h"
 
 #include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 const char *diag_progname = "klp-convert-mini";
 
@@ -159,4 +163,90 @@ char *xstrdup(const char *s)
 	if (!p)
 		INTERNAL_ERROR("out of memory");
 	return p;
+}
+
+/* ------------------------------------------------------------------ */
+/* Big arrays                                                         */
+/* ------------------------------------------------------------------ */
+
+#define BIG_PAGE	(2u << 20)	/* a transparent huge page on x86_64 */
+
+#if defined(__SANITIZE_ADDRESS__)
+#define BIG_MAPPED	0	/* keep ASan's redzones around every array */
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define BIG_MAPPED	0
+#endif
+#endif
+#ifndef BIG_MAPPED
+#define BIG_MAPPED	1
+#endif
+
+/* Whether an array of SIZE bytes is mapped: decided by size alone, so
+ * that xbig_free() needs nothing else.  */
+static bool big_is_mapped(size_t size)
+{
+	return BIG_MAPPED && size >= BIG_PAGE;
+}
+
+static size_t big_len(size_t size)
+{
+	return (size + BIG_PAGE - 1) & ~(size_t)(BIG_PAGE - 1);
+}
+
+/* LEN bytes (a multiple of BIG_PAGE) starting on a huge page boundary. */
+static void *big_map(size_t len)
+{
+	char *p = mmap(NULL, len + BIG_PAGE, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	size_t head;
+
+	if (p == MAP_FAILED)
+		INTERNAL_ERROR("out of memory");
+	head = (BIG_PAGE - (uintptr_t)p % BIG_PAGE) % BIG_PAGE;
+	if (head)
+		munmap(p, head);
+	munmap(p + head + len, BIG_PAGE - head);
+	/* Only a hint: without THP the pages are small, nothing else. */
+	(void)madvise(p + head, len, MADV_HUGEPAGE);
+	return p + head;
+}
+
+void *xbig_realloc(void *p, size_t size_old, size_t size_new)
+{
+	bool was = p && big_is_mapped(size_old), is = big_is_mapped(size_new);
+	void *q;
+
+	if (!p)
+		size_old = 0;
+	if (!was && !is) {
+		q = xrealloc(p, size_new);
+		if (size_new > size_old)
+			memset((char *)q + size_old, 0, size_new - size_old);
+		return q;
+	}
+	if (was && is) {
+		if (big_len(size_old) == big_len(size_new))
+			return p;
+		q = mremap(p, big_len(size_old), big_len(size_new),
+			   MREMAP_MAYMOVE);
+		if (q == MAP_FAILED)
+			INTERNAL_ERROR("out of memory");
+		(void)madvise(q, big_len(size_new), MADV_HUGEPAGE);
+		return q;
+	}
+	/* Across the threshold: a new array of the other kind. */
+	q = is ? big_map(big_len(size_new)) : xcalloc(1, size_new);
+	if (p)
+		memcpy(q, p, size_old < size_new ? size_old : size_new);
+	xbig_free(p, size_old);
+	return q;
+}
+
+void xbig_free(void *p, size_t size)
+{
+	if (p && big_is_mapped(size))
+		munmap(p, big_len(size));
+	else
+		free(p);
 }

@@ -60,4 +60,15 @@ void *xcalloc(size_t n, size_t size);
 void *xrealloc(void *p, size_t size);
 char *xstrdup(const char *s);
 
+/*
+ * Arrays of megabytes (section records, new headers and names): from
+ * SIZE_OLD to SIZE_NEW bytes, contents kept, what is added zeroed.
+ * Large ones are anonymous mappings marked for transparent huge pages,
+ * so filling them takes a page fault per 2 MiB instead of per 4 KiB;
+ * malloc() cannot be asked for that.  Freed with xbig_free() and the
+ * size last asked for.  xbig_realloc(NULL, 0, n) allocates.
+ */
+void *xbig_realloc(void *p, size_t size_old, size_t size_new);
+void xbig_free(void *p, size_t size);
+
 #endif /* KLP_DIAG_H */

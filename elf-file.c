@@ -60,7 +60,7 @@ static void *arena_alloc(struct elf_arena *a, size_t n)
 	if (!b || b->size - b->used < n) {
 		size_t size = n > (1u << 20) ? n : (1u << 20);
 
-		b = xmalloc(sizeof(*b) + size);
+		b = xbig_realloc(NULL, 0, sizeof(*b) + size);
 		b->next = a->blocks;
 		b->used = 0;
 		b->size = size;
@@ -77,7 +77,7 @@ static void arena_free(struct elf_arena *a)
 		struct elf_arena_block *b = a->blocks;
 
 		a->blocks = b->next;
-		free(b);
+		xbig_free(b, sizeof(*b) + b->size);
 	}
 }
 
@@ -118,7 +118,7 @@ static int cmp_extent(const void *a, const void *b)
  */
 static int sort_and_check_extents(struct elf_file *ef)
 {
-	struct extent *ext = xcalloc(ef->nsecs, sizeof(*ext));
+	struct extent *ext = xbig_realloc(NULL, 0, ef->nsecs * sizeof(*ext));
 	uint64_t sh_start = ef->ehdr.e_shoff;
 	uint64_t sh_end = sh_start + ef->nsecs * sizeof(Elf64_Shdr);
 	size_t n = 0;
@@ -160,7 +160,7 @@ static int sort_and_check_extents(struct elf_file *ef)
 		diag_error(ef->diag, "the section header table overlaps the ELF header");
 		ret = -1;
 	}
-	free(ext);
+	xbig_free(ext, ef->nsecs * sizeof(*ext));
 	return ret;
 }
 
@@ -294,19 +294,29 @@ static int load_sections(struct elf_file *ef, size_t shnum)
 		diag_error(ef->diag, "no section headers");
 		return -1;
 	}
-	/* check_header_table() checked that the table fits in the file. */
-	table = to_memory_form(ef, e->e_shoff, sizeof(Elf64_Shdr) * shnum,
-			       ELF_T_SHDR, &owned);
-	if (!table)
-		return -1;
-	if (owned)
-		elf_adopt(ef, table);
+	/* check_header_table() checked that the table fits in the file.
+	 * Most headers get rewritten (sizes, offsets): a copy of the table
+	 * costs less than copy-on-write of each of its pages.  */
+	if (ef->native) {
+		ef->shdrs_size = sizeof(Elf64_Shdr) * shnum;
+		table = xbig_realloc(NULL, 0, ef->shdrs_size);
+		memcpy(table, ef->map + e->e_shoff, ef->shdrs_size);
+		ef->shdrs = table;
+	} else {
+		table = to_memory_form(ef, e->e_shoff,
+				       sizeof(Elf64_Shdr) * shnum, ELF_T_SHDR,
+				       &owned);
+		if (!table)
+			return -1;
+		if (owned)
+			elf_adopt(ef, table);
+	}
 	if (shstrndx == SHN_XINDEX)
 		shstrndx = table[0].sh_link;
 	ef->nsecs = shnum;
 	ef->orig_nsecs = shnum;
 	ef->secs_cap = shnum + 16;
-	ef->secs = xcalloc(ef->secs_cap, sizeof(*ef->secs));
+	ef->secs = xbig_realloc(NULL, 0, ef->secs_cap * sizeof(*ef->secs));
 	/* Pages of it are touched only where a translation is kept.  */
 	ef->translated = xcalloc(shnum, sizeof(*ef->translated));
 
@@ -618,10 +628,11 @@ void elf_close(struct elf_file *ef)
 	for (size_t i = 0; i < ef->nadopted; i++)
 		free(ef->adopted[i]);
 	free(ef->adopted);
-	free(ef->secs);
+	xbig_free(ef->secs, ef->secs_cap * sizeof(*ef->secs));
 	free(ef->by_offset);
-	free(ef->new_strtab);
-	free(ef->new_shstrtab);
+	xbig_free(ef->new_strtab, ef->new_strtab_cap);
+	xbig_free(ef->new_shstrtab, ef->new_shstrtab_cap);
+	xbig_free(ef->shdrs, ef->shdrs_size);
 	if (ef->mapped)
 		munmap(ef->map, ef->size);
 	if (ef->fd >= 0)
@@ -713,8 +724,8 @@ static Elf64_Word strtab_append(char **tab, size_t *len, size_t *cap,
 	if (base + *len + n > UINT32_MAX)
 		INTERNAL_ERROR("string table larger than 4 GiB");
 	if (*len + n > *cap) {
+		*tab = xbig_realloc(*tab, *cap, (*len + n) * 2 + 4096);
 		*cap = (*len + n) * 2 + 4096;
-		*tab = xrealloc(*tab, *cap);
 	}
 	memcpy(*tab + *len, name, n);
 	*len += n;
@@ -737,13 +748,17 @@ void elf_adopt(struct elf_file *ef, void *p)
 void elf_reserve_sections(struct elf_file *ef, size_t n, size_t name_bytes)
 {
 	if (ef->nsecs + n > ef->secs_cap) {
+		ef->secs = xbig_realloc(ef->secs,
+					ef->secs_cap * sizeof(*ef->secs),
+					(ef->nsecs + n) * sizeof(*ef->secs));
 		ef->secs_cap = ef->nsecs + n;
-		ef->secs = xrealloc(ef->secs, ef->secs_cap * sizeof(*ef->secs));
 	}
 	if (ef->new_shstrtab_len + name_bytes > ef->new_shstrtab_cap) {
+		ef->new_shstrtab = xbig_realloc(ef->new_shstrtab,
+						ef->new_shstrtab_cap,
+						ef->new_shstrtab_len +
+						name_bytes);
 		ef->new_shstrtab_cap = ef->new_shstrtab_len + name_bytes;
-		ef->new_shstrtab = xrealloc(ef->new_shstrtab,
-					    ef->new_shstrtab_cap);
 		point_new_names(ef, ef->orig_nsecs);
 	}
 }

@@ -3,9 +3,9 @@
  * elf-file.h - a small model of one ELF64 relocatable object, and its rewrite.
  *
  * No livepatch knowledge lives here.  The file is mapped privately
- * (copy-on-write) and read in place: headers and contents in the host's
- * byte order are used where they lie, others are translated by libelf
- * into buffers of their own.  Callers may edit the symbol table and
+ * (copy-on-write) and read in place: contents in the host's byte order
+ * are used where they lie, others are translated by libelf into buffers
+ * of their own.  Section headers are always copied: most are rewritten.  Callers may edit the symbol table and
  * relocation arrays in place without touching the input.
  * Changes are recorded per section (dirty contents, new size) plus new
  * sections appended at the end; elf_write() then produces the output in
@@ -34,9 +34,9 @@ struct elf_data {
 
 /* One section: 56 bytes, for there may be hundreds of thousands. */
 struct elf_sec {
-	Elf64_Shdr *sh;		/* memory form, what will be written: in the
-				 * private mapping (or a translated copy) for
-				 * input sections, the arena for new ones */
+	Elf64_Shdr *sh;		/* memory form, what will be written: in a
+				 * copy of the input's table (translated if
+				 * need be), or the arena for new ones */
 	const char *name;	/* input .shstrtab, or new_shstrtab */
 	void *buf;		/* new contents (memory form) when dirty; for
 				 * an extended string table, what follows
@@ -68,6 +68,8 @@ struct elf_file {
 	Elf64_Ehdr ehdr;	/* memory form */
 	unsigned char data_enc;	/* ELFDATA2LSB or ELFDATA2MSB */
 
+	Elf64_Shdr *shdrs;	/* the input's headers, copied (native) */
+	size_t shdrs_size;
 	struct elf_sec *secs;	/* indexed by section index */
 	size_t nsecs, secs_cap;
 	size_t orig_nsecs;	/* sections from the input; new ones follow */
