@@ -219,12 +219,8 @@ void *xbig_realloc(void *p, size_t size_old, size_t size_new)
 
 	if (!p)
 		size_old = 0;
-	if (!was && !is) {
-		q = xrealloc(p, size_new);
-		if (size_new > size_old)
-			memset((char *)q + size_old, 0, size_new - size_old);
-		return q;
-	}
+	if (!was && !is)
+		return xrealloc(p, size_new);
 	if (was && is) {
 		if (big_len(size_old) == big_len(size_new))
 			return p;
@@ -236,7 +232,7 @@ void *xbig_realloc(void *p, size_t size_old, size_t size_new)
 		return q;
 	}
 	/* Across the threshold: a new array of the other kind. */
-	q = is ? big_map(big_len(size_new)) : xcalloc(1, size_new);
+	q = is ? big_map(big_len(size_new)) : xmalloc(size_new);
 	if (p)
 		memcpy(q, p, size_old < size_new ? size_old : size_new);
 	xbig_free(p, size_old);

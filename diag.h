@@ -62,7 +62,8 @@ char *xstrdup(const char *s);
 
 /*
  * Arrays of megabytes (section records, new headers and names): from
- * SIZE_OLD to SIZE_NEW bytes, contents kept, what is added zeroed.
+ * SIZE_OLD to SIZE_NEW bytes, contents kept, what is added undefined
+ * (as with realloc: callers fill it).
  * Large ones are anonymous mappings marked for transparent huge pages,
  * so filling them takes a page fault per 2 MiB instead of per 4 KiB;
  * malloc() cannot be asked for that.  Freed with xbig_free() and the

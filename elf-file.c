@@ -317,6 +317,7 @@ static int load_sections(struct elf_file *ef, size_t shnum)
 	ef->orig_nsecs = shnum;
 	ef->secs_cap = shnum + 16;
 	ef->secs = xbig_realloc(NULL, 0, ef->secs_cap * sizeof(*ef->secs));
+	memset(ef->secs, 0, shnum * sizeof(*ef->secs));
 	/* Pages of it are touched only where a translation is kept.  */
 	ef->translated = xcalloc(shnum, sizeof(*ef->translated));
 
