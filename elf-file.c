@@ -1263,9 +1263,16 @@ static void emit(const struct elf_file *ef, struct out *o, uint64_t tail)
 		out_section(o, ef, s);
 	}
 
+	/* Headers lie in runs (the input's copied table, arena blocks):
+	 * a run at a time, long ones straight from where they are.  */
 	out_pad_to(o, ef->ehdr.e_shoff);
-	for (size_t i = 0; i < ef->nsecs; i++)
-		out_xlate(o, ef->secs[i].sh, sizeof(Elf64_Shdr), ELF_T_SHDR);
+	for (size_t i = 0, n; i < ef->nsecs; i += n) {
+		for (n = 1; i + n < ef->nsecs &&
+			    ef->secs[i + n].sh == ef->secs[i].sh + n; n++)
+			;
+		out_xlate(o, ef->secs[i].sh, n * sizeof(Elf64_Shdr),
+			  ELF_T_SHDR);
+	}
 	out_flush(o);
 }
 
