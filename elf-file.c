@@ -276,6 +276,24 @@ static int check_strtab(struct elf_file *ef, size_t idx, const char *what)
 	return 0;
 }
 
+/*
+ * The input's pages for [OFF, OFF + N) will not be read again: let them
+ * go from the mapping (the page cache keeps them; a read would fault
+ * them back in, unchanged, since they were never written).  Whole pages
+ * only, and only for a file mapping.
+ */
+static void drop_mapped_pages(const struct elf_file *ef, uint64_t off,
+			      uint64_t n)
+{
+	uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE);
+	uint64_t start = (off + page - 1) / page * page;
+	uint64_t end = (off + n) / page * page;
+
+	if (ef->mapped && end > start)
+		(void)madvise(ef->map + start, (size_t)(end - start),
+			      MADV_DONTNEED);
+}
+
 /* SHNUM: the section count, from e_shnum or its escape in section 0. */
 static int load_sections(struct elf_file *ef, size_t shnum)
 {
@@ -302,6 +320,7 @@ static int load_sections(struct elf_file *ef, size_t shnum)
 		table = xbig_realloc(NULL, 0, ef->shdrs_size);
 		memcpy(table, ef->map + e->e_shoff, ef->shdrs_size);
 		ef->shdrs = table;
+		drop_mapped_pages(ef, e->e_shoff, ef->shdrs_size);
 	} else {
 		table = to_memory_form(ef, e->e_shoff,
 				       sizeof(Elf64_Shdr) * shnum, ELF_T_SHDR,
