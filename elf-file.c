@@ -185,6 +185,34 @@ static Elf_Type data_type(uint32_t sh_type)
 }
 
 /*
+ * Copy N bytes of the file at OFF, an array of TYPE, into BUF in memory
+ * form.  False after reporting.
+ */
+static bool copy_to_memory_form(struct elf_file *ef, uint64_t off, size_t n,
+				Elf_Type type, void *buf)
+{
+	Elf_Data src = {
+		.d_buf = ef->map + off, .d_type = type, .d_size = n,
+		.d_version = EV_CURRENT,
+	};
+	Elf_Data dst = {
+		.d_buf = buf, .d_type = type, .d_size = n,
+		.d_version = EV_CURRENT,
+	};
+
+	if (ef->native) {
+		memcpy(buf, ef->map + off, n);
+		return true;
+	}
+	if (!elf64_xlatetom(&dst, &src, ef->data_enc) || dst.d_size != n) {
+		diag_error(ef->diag, "cannot translate %zu bytes at offset 0x%" PRIx64 " to the host's byte order: %s",
+			   n, off, elf_errmsg(-1));
+		return false;
+	}
+	return true;
+}
+
+/*
  * Bring N bytes of the file at OFF into memory form as an array of TYPE:
  * where they lie when the byte order is the host's and the address is
  * aligned for TYPE, else into a new buffer (*OWNED set).  NULL after
@@ -196,10 +224,6 @@ static void *to_memory_form(struct elf_file *ef, uint64_t off, size_t n,
 {
 	char *p = ef->map + off;
 	size_t unit = type == ELF_T_BYTE ? 1 : elf64_fsize(type, 1, EV_CURRENT);
-	Elf_Data src = {
-		.d_buf = p, .d_type = type, .d_size = n,
-		.d_version = EV_CURRENT,
-	}, dst;
 	void *buf;
 
 	*owned = false;
@@ -208,22 +232,11 @@ static void *to_memory_form(struct elf_file *ef, uint64_t off, size_t n,
 	if (ef->native && (uintptr_t)p % (unit > 8 ? 8 : unit) == 0)
 		return p;
 	buf = xmalloc(n ? n : 1);
-	*owned = true;
-	if (ef->native) {
-		memcpy(buf, p, n);
-		return buf;
-	}
-	dst = (Elf_Data){
-		.d_buf = buf, .d_type = type, .d_size = n,
-		.d_version = EV_CURRENT,
-	};
-	if (!elf64_xlatetom(&dst, &src, ef->data_enc) || dst.d_size != n) {
-		diag_error(ef->diag, "cannot translate %zu bytes at offset 0x%" PRIx64 " to the host's byte order: %s",
-			   n, off, elf_errmsg(-1));
+	if (!copy_to_memory_form(ef, off, n, type, buf)) {
 		free(buf);
-		*owned = false;
 		return NULL;
 	}
+	*owned = true;
 	return buf;
 }
 
@@ -301,7 +314,6 @@ static int load_sections(struct elf_file *ef, size_t shnum)
 	size_t shstrndx = e->e_shstrndx;
 	struct elf_data names;
 	Elf64_Shdr *table;
-	bool owned;
 
 	if (e->e_shentsize != sizeof(Elf64_Shdr)) {
 		diag_error(ef->diag, "e_shentsize is %u, expected %zu",
@@ -315,21 +327,12 @@ static int load_sections(struct elf_file *ef, size_t shnum)
 	/* check_header_table() checked that the table fits in the file.
 	 * Most headers get rewritten (sizes, offsets): a copy of the table
 	 * costs less than copy-on-write of each of its pages.  */
-	if (ef->native) {
-		ef->shdrs_size = sizeof(Elf64_Shdr) * shnum;
-		table = xbig_realloc(NULL, 0, ef->shdrs_size);
-		memcpy(table, ef->map + e->e_shoff, ef->shdrs_size);
-		ef->shdrs = table;
-		drop_mapped_pages(ef, e->e_shoff, ef->shdrs_size);
-	} else {
-		table = to_memory_form(ef, e->e_shoff,
-				       sizeof(Elf64_Shdr) * shnum, ELF_T_SHDR,
-				       &owned);
-		if (!table)
-			return -1;
-		if (owned)
-			elf_adopt(ef, table);
-	}
+	ef->shdrs_size = sizeof(Elf64_Shdr) * shnum;
+	table = ef->shdrs = xbig_realloc(NULL, 0, ef->shdrs_size);
+	if (!copy_to_memory_form(ef, e->e_shoff, ef->shdrs_size, ELF_T_SHDR,
+				 table))
+		return -1;
+	drop_mapped_pages(ef, e->e_shoff, ef->shdrs_size);
 	if (shstrndx == SHN_XINDEX)
 		shstrndx = table[0].sh_link;
 	ef->nsecs = shnum;
@@ -744,8 +747,10 @@ static Elf64_Word strtab_append(char **tab, size_t *len, size_t *cap,
 	if (base + *len + n > UINT32_MAX)
 		INTERNAL_ERROR("string table larger than 4 GiB");
 	if (*len + n > *cap) {
-		*tab = xbig_realloc(*tab, *cap, (*len + n) * 2 + 4096);
-		*cap = (*len + n) * 2 + 4096;
+		size_t grown = (*len + n) * 2 + 4096;
+
+		*tab = xbig_realloc(*tab, *cap, grown);
+		*cap = grown;
 	}
 	memcpy(*tab + *len, name, n);
 	*len += n;

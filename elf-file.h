@@ -5,8 +5,9 @@
  * No livepatch knowledge lives here.  The file is mapped privately
  * (copy-on-write) and read in place: contents in the host's byte order
  * are used where they lie, others are translated by libelf into buffers
- * of their own.  Section headers are always copied: most are rewritten.  Callers may edit the symbol table and
- * relocation arrays in place without touching the input.
+ * of their own.  Section headers are always copied: most are rewritten.
+ * Callers may edit the symbol table and relocation arrays in place
+ * without touching the input.
  * Changes are recorded per section (dirty contents, new size) plus new
  * sections appended at the end; elf_write() then produces the output in
  * one sequential pass: the unchanged head of the file is copied, sections
@@ -68,7 +69,7 @@ struct elf_file {
 	Elf64_Ehdr ehdr;	/* memory form */
 	unsigned char data_enc;	/* ELFDATA2LSB or ELFDATA2MSB */
 
-	Elf64_Shdr *shdrs;	/* the input's headers, copied (native) */
+	Elf64_Shdr *shdrs;	/* the input's headers, in memory form */
 	size_t shdrs_size;
 	struct elf_sec *secs;	/* indexed by section index */
 	size_t nsecs, secs_cap;
