@@ -645,4 +645,73 @@ EOF
 }
 run_test symbols_of_300_objects_each_reach_their_own_section t_many_objects
 
+# The converter's big arrays (diag.c: xbig_realloc) move between malloc
+# and huge-page mappings as they grow and shrink: every resize keeps the
+# contents, whichever kinds it goes between.
+t_big_arrays() {
+	cat >big.c <<'EOF'
+#include <stdio.h>
+#include "diag.h"
+
+static size_t bad;
+
+static unsigned char pattern(size_t i)
+{
+	return (unsigned char)(i * 131 >> 7);
+}
+
+static void fill(unsigned char *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		p[i] = pattern(i);
+}
+
+static void expect(const unsigned char *p, size_t n, size_t from, size_t to)
+{
+	for (size_t i = 0; i < n; i++)
+		if (p[i] != pattern(i)) {
+			printf("%zu -> %zu: byte %zu changed\n", from, to, i);
+			bad++;
+			return;
+		}
+	printf("%zu -> %zu: %zu bytes kept\n", from, to, n);
+}
+
+int main(void)
+{
+	static const size_t sizes[] = {
+		4096, 3u << 20, 9u << 20, (9u << 20) + 1, 5u << 20,
+		1u << 20, 7u << 20, 0x1234,
+	};
+	size_t old = sizes[0];
+	unsigned char *p = xbig_realloc(NULL, 0, old);
+
+	fill(p, old);
+	for (size_t k = 1; k < sizeof(sizes) / sizeof(sizes[0]); k++) {
+		size_t n = sizes[k];
+
+		p = xbig_realloc(p, old, n);
+		expect(p, old < n ? old : n, old, n);
+		fill(p, n);
+		old = n;
+	}
+	xbig_free(p, old);
+	return bad != 0;
+}
+EOF
+	"$CC" -std=gnu11 -O1 -Wall -Wextra -Werror -I"$top" -o big big.c \
+		"$top/diag.c" || fail "cannot build the test program"
+	./big >out || fail "a resize lost contents: $(cat out)"
+	compare "resizes" out <<'EOF'
+4096 -> 3145728: 4096 bytes kept
+3145728 -> 9437184: 3145728 bytes kept
+9437184 -> 9437185: 9437184 bytes kept
+9437185 -> 5242880: 5242880 bytes kept
+5242880 -> 1048576: 1048576 bytes kept
+1048576 -> 7340032: 1048576 bytes kept
+7340032 -> 4660: 4660 bytes kept
+EOF
+}
+run_test big_arrays_keep_their_contents_across_every_resize t_big_arrays
+
 end_suite
