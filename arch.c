@@ -574,23 +574,32 @@ static void filter_add(struct head_filter *f, const char *const *list)
 	}
 }
 
+static struct head_filter special_filter;
+
+void klp_special_sections_prepare(const struct klp_arch *arch)
+{
+	struct head_filter *f = &special_filter;
+
+	if (f->built && f->arch == arch)
+		return;
+	memset(f, 0, sizeof(*f));
+	f->arch = arch;
+	f->built = true;
+	filter_add(f, klp_generic_special_sections);
+	if (arch)
+		filter_add(f, arch->special_sections);
+}
+
 bool klp_is_special_section(const struct klp_arch *arch, const char *secname)
 {
-	static struct head_filter f;
+	const struct head_filter *f = &special_filter;
 	unsigned int k;
 
 	if (!secname)
 		return false;
-	if (!f.built || f.arch != arch) {
-		memset(&f, 0, sizeof(f));
-		f.arch = arch;
-		f.built = true;
-		filter_add(&f, klp_generic_special_sections);
-		if (arch)
-			filter_add(&f, arch->special_sections);
-	}
+	klp_special_sections_prepare(arch);
 	k = head_key(secname);
-	if (!f.useless && !(f.bits[k / 64] >> (k % 64) & 1))
+	if (!f->useless && !(f->bits[k / 64] >> (k % 64) & 1))
 		return false;
 	return in_list(klp_generic_special_sections, secname) ||
 	       (arch && in_list(arch->special_sections, secname));

@@ -51,4 +51,8 @@ const char *klp_reloc_type_name(const struct klp_arch *arch, uint32_t type,
  */
 bool klp_is_special_section(const struct klp_arch *arch, const char *secname);
 
+/* Build klp_is_special_section()'s lookup for @arch now (it is built on
+ * first use otherwise): after this, threads may call it at once.  */
+void klp_special_sections_prepare(const struct klp_arch *arch);
+
 #endif /* KLP_ARCH_H */

@@ -194,6 +194,10 @@ static void vreport(struct klp_checker *c, enum klp_rule rule,
 	const struct klp_rule_info *ri = &klp_rules[rule];
 	char cause[1024], kernel[768] = "";
 
+	if (c->quiet) {
+		c->found = true;
+		return;
+	}
 	vsnprintf(cause, sizeof(cause), fmt, ap);
 	if (ri->kernel) {
 		/* The table's texts hold at most one %s: KARG, the symbol,
@@ -310,6 +314,8 @@ struct lazy_loc {
 
 static const char *lazy_where(struct lazy_loc *l)
 {
+	if (l->c->quiet)	/* nothing will print it */
+		return "";
 	if (!l->done)
 		klp_where(l->c, l->target, l->off, l->buf, sizeof(l->buf));
 	l->done = true;

@@ -77,6 +77,10 @@ struct klp_checker {
 	const struct klp_symvers *symvers;	/* NULL: no export check */
 	bool relocs_checked;		/* klp_check_reloc() already ran on
 					 * every klp relocation */
+	bool quiet;			/* report nothing, only set FOUND: for
+					 * a first pass that leaves reporting
+					 * to a second */
+	bool found;
 
 	unsigned char *kinds;		/* per target section, on first use */
 	unsigned char *sym_obj;		/* per symbol: SYM_OBJ_* */

@@ -30,9 +30,11 @@
 #include "convert.h"
 
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "arch.h"
 #include "check.h"
@@ -284,18 +286,23 @@ static void check_modinfo(struct plan *p)
 /* Plan: the klp relocation sections                                  */
 /* ------------------------------------------------------------------ */
 
+/* Room for CAP klp sections in all. */
+static void reserve_klp_secs(struct plan *p, size_t cap)
+{
+	if (cap <= p->secs_cap)
+		return;
+	p->secs = xbig_realloc(p->secs, p->secs_cap * sizeof(*p->secs),
+			       cap * sizeof(*p->secs));
+	p->secs_cap = cap;
+}
+
 static struct klp_sec *add_klp_sec(struct plan *p, uint32_t lp_obj,
 				   size_t target)
 {
 	struct klp_sec *ks;
 
-	if (p->nsecs == p->secs_cap) {
-		size_t cap = p->secs_cap ? p->secs_cap * 2 : 16;
-
-		p->secs = xbig_realloc(p->secs, p->secs_cap * sizeof(*p->secs),
-				       cap * sizeof(*p->secs));
-		p->secs_cap = cap;
-	}
+	if (p->nsecs == p->secs_cap)
+		reserve_klp_secs(p, p->secs_cap ? p->secs_cap * 2 : 16);
 	ks = &p->secs[p->nsecs];
 	memset(ks, 0, sizeof(*ks));
 	ks->lp_obj = lp_obj;
@@ -358,32 +365,51 @@ static void index_existing_klp_secs(struct plan *p)
 /* Plan: the relocations                                              */
 /* ------------------------------------------------------------------ */
 
+/* What is wrong with a relocation section's header, if anything. */
+enum rel_header { REL_OK, REL_BAD_SIZE, REL_BAD_LINK, REL_BAD_INFO };
+
+static enum rel_header rel_header_problem(const struct plan *p, size_t idx,
+					  size_t entsize)
+{
+	const struct elf_file *ef = p->ef;
+	const Elf64_Shdr *sh = ef->secs[idx].sh;
+
+	if (sh->sh_entsize != entsize || sh->sh_size % entsize)
+		return REL_BAD_SIZE;
+	if (sh->sh_link != ef->symtab_idx || ef->symtab_idx == 0)
+		return REL_BAD_LINK;
+	if (sh->sh_info == 0 || sh->sh_info >= p->orig_nsecs ||
+	    sh->sh_info == idx ||
+	    ef->secs[sh->sh_info].sh->sh_type == SHT_RELA ||
+	    ef->secs[sh->sh_info].sh->sh_type == SHT_REL)
+		return REL_BAD_INFO;
+	return REL_OK;
+}
+
 /* Check a relocation section's header; return false if it can't be read. */
 static bool check_rel_section(struct plan *p, size_t idx, size_t entsize)
 {
 	const struct elf_file *ef = p->ef;
 	const Elf64_Shdr *sh = ef->secs[idx].sh;
 
-	if (sh->sh_entsize != entsize || sh->sh_size % entsize) {
+	switch (rel_header_problem(p, idx, entsize)) {
+	case REL_OK:
+		return true;
+	case REL_BAD_SIZE:
 		diag_error(p->d, "[%zu] %s: entry size %" PRIu64 " or size 0x%" PRIx64 " does not fit %zu-byte entries",
 			   idx, ef->secs[idx].name, sh->sh_entsize,
 			   sh->sh_size, entsize);
-		return false;
-	}
-	if (sh->sh_link != ef->symtab_idx || ef->symtab_idx == 0) {
+		break;
+	case REL_BAD_LINK:
 		diag_error(p->d, "[%zu] %s: sh_link %u is not the symbol table",
 			   idx, ef->secs[idx].name, sh->sh_link);
-		return false;
-	}
-	if (sh->sh_info == 0 || sh->sh_info >= p->orig_nsecs ||
-	    sh->sh_info == idx ||
-	    ef->secs[sh->sh_info].sh->sh_type == SHT_RELA ||
-	    ef->secs[sh->sh_info].sh->sh_type == SHT_REL) {
+		break;
+	case REL_BAD_INFO:
 		diag_error(p->d, "[%zu] %s: sh_info %u is not a section relocations can apply to",
 			   idx, ef->secs[idx].name, sh->sh_info);
-		return false;
+		break;
 	}
-	return true;
+	return false;
 }
 
 /* A REL section may not touch a prefixed symbol: livepatch is RELA-only. */
@@ -461,15 +487,22 @@ static uint32_t klp_sec_fed_by(struct plan *p, uint32_t lp_obj, size_t idx,
 	return k;
 }
 
+/* Room for K more words of keep bits. */
+static void keep_reserve(struct plan *p, size_t k)
+{
+	if (p->keep_words + k > p->keep_cap) {
+		p->keep_cap = p->keep_words + k;
+		p->keep = xrealloc(p->keep, p->keep_cap * sizeof(*p->keep));
+	}
+}
+
 /* Room for K more words of keep bits, zeroed; return the first. */
 static size_t keep_alloc(struct plan *p, size_t k)
 {
 	size_t at = p->keep_words;
 
-	if (at + k > p->keep_cap) {
-		p->keep_cap = (at + k) * 2;
-		p->keep = xrealloc(p->keep, p->keep_cap * sizeof(*p->keep));
-	}
+	if (at + k > p->keep_cap)
+		keep_reserve(p, 2 * (at + k) - p->keep_words);
 	memset(p->keep + at, 0, k * sizeof(*p->keep));
 	p->keep_words += k;
 	return at;
@@ -558,10 +591,281 @@ static void scan_rela_section(struct plan *p, size_t idx, uint64_t *drop)
 		split_keep_bits(p, idx, drop, nfed, nmoved);
 }
 
-static void scan_relocations(struct plan *p)
+/* ------------------------------------------------------------------ */
+/* Plan: the relocations, on two threads                              */
+/* ------------------------------------------------------------------ */
+
+/*
+ * On a big module the scan is most of the plan, and all of its work but
+ * the klp section bookkeeping is per section.  So a first pass on two
+ * threads, each over half of the entries, does the per-entry part of
+ * scan_rela_section() for its sections: the symbol index, the object,
+ * the relocation rules (with a quiet checker of its own), the drop bits,
+ * and the split between klp sections, recorded as one "feed" per
+ * (section, object) in the order the serial scan meets them.  A serial
+ * pass then does the bookkeeping from the feeds, section by section, as
+ * the serial scan would have: the plan comes out the same.  If the first
+ * pass meets anything to report, it stops, and the serial scan runs
+ * instead and reports it, in its order and words.
+ */
+
+/* Relocation section IDX moves N entries to LP_OBJ's klp section. */
+struct feed {
+	uint32_t idx, lp_obj;
+	size_t n;
+	size_t bits;		/* 1 + first word of its bits in part.bits,
+				 * when IDX feeds several; else 0 */
+};
+
+struct scan_part {
+	/* A cache line of its own: the two threads write theirs all along. */
+	_Alignas(64) struct plan *p;
+	size_t from, to;		/* relocation sections [from, to) */
+	struct klp_checker chk;		/* quiet */
+	bool bail;			/* something to report: scan serially */
+	struct feed *feeds;
+	size_t nfeeds, feeds_cap;
+	uint64_t *bits;
+	size_t nbits, bits_cap;
+	uint32_t *met_in;		/* [objs.count]: section seen last */
+	uint32_t *feed_of;		/* [objs.count]: its feed there */
+	uint32_t *feed_of_moved;	/* per moved entry of the section */
+	size_t moved_cap;
+};
+
+/* Give feeds FIRST.. of section IDX bits of their own, from its DROP. */
+static void part_split_bits(struct scan_part *sp, size_t idx,
+			    const uint64_t *drop, size_t first)
+{
+	size_t words = drop_words(sp->p->ef, idx), m = 0;
+
+	for (size_t f = first; f < sp->nfeeds; f++) {
+		if (sp->nbits + words > sp->bits_cap) {
+			sp->bits_cap = (sp->nbits + words) * 2;
+			sp->bits = xrealloc(sp->bits,
+					    sp->bits_cap * sizeof(*sp->bits));
+		}
+		memset(sp->bits + sp->nbits, 0, words * sizeof(*sp->bits));
+		sp->feeds[f].bits = 1 + sp->nbits;
+		sp->nbits += words;
+	}
+	for (size_t w = 0; w < words; w++)
+		for (uint64_t word = drop[w]; word; word &= word - 1) {
+			const struct feed *fd =
+				&sp->feeds[first + sp->feed_of_moved[m++]];
+
+			sp->bits[fd->bits - 1 + w] |= word & -word;
+		}
+}
+
+/* scan_rela_section()'s per-entry work, quietly; false to bail out. */
+static bool part_scan_section(struct scan_part *sp, size_t idx, uint64_t *drop)
+{
+	struct plan *p = sp->p;
+	const struct elf_file *ef = p->ef;
+	size_t target = ef->secs[idx].sh->sh_info, n, first = sp->nfeeds;
+	size_t nmoved = 0;
+	const Elf64_Rela *rela;
+
+	if (rel_header_problem(p, idx, sizeof(Elf64_Rela)) != REL_OK)
+		return false;
+	rela = elf_sec_data_in_place(ef, idx);
+	if (!rela)
+		return false;
+	n = ef->secs[idx].orig_size / sizeof(*rela);
+	/* Non-allocated targets (.debug_*) keep their relocations, and
+	 * only the serial scan's symbol index check applies to them.  */
+	if (!elf_sec_is_alloc(&ef->secs[target])) {
+		for (size_t i = 0; i < n; i++)
+			if (ELF64_R_SYM(rela[i].r_info) >= ef->nsyms)
+				return false;
+		return true;
+	}
+	if (n > sp->moved_cap) {
+		sp->moved_cap = n;
+		sp->feed_of_moved = xrealloc(sp->feed_of_moved,
+					n * sizeof(*sp->feed_of_moved));
+	}
+	for (size_t i = 0; i < n; i++) {
+		size_t symi = ELF64_R_SYM(rela[i].r_info);
+		uint32_t lp_obj;
+		uint8_t o;
+
+		if (symi >= ef->nsyms)
+			return false;
+		o = p->obj_of_sym[symi];
+		if (!o)
+			continue;
+		lp_obj = obj_of_sym(p, symi, o);
+		klp_check_reloc(&sp->chk, target, &rela[i],
+				p->objs.names[lp_obj]);
+		if (sp->chk.found)
+			return false;
+		if (sp->met_in[lp_obj] != idx) {
+			if (sp->nfeeds == sp->feeds_cap) {
+				sp->feeds_cap = sp->feeds_cap ? 2 * sp->feeds_cap : 256;
+				sp->feeds = xrealloc(sp->feeds, sp->feeds_cap *
+							sizeof(*sp->feeds));
+			}
+			sp->met_in[lp_obj] = (uint32_t)idx;
+			sp->feed_of[lp_obj] = (uint32_t)(sp->nfeeds - first);
+			sp->feeds[sp->nfeeds++] = (struct feed){
+				.idx = (uint32_t)idx, .lp_obj = lp_obj,
+			};
+		}
+		sp->feeds[first + sp->feed_of[lp_obj]].n++;
+		sp->feed_of_moved[nmoved++] = sp->feed_of[lp_obj];
+		drop[i / 64] |= 1ULL << (i % 64);
+	}
+	if (sp->nfeeds - first > 1)
+		part_split_bits(sp, idx, drop, first);
+	return true;
+}
+
+static void *part_scan(void *arg)
+{
+	struct scan_part *sp = arg;
+	struct plan *p = sp->p;
+
+	for (size_t i = sp->from; i < sp->to && !sp->bail; i++)
+		if (is_movable_rela(&p->ef->secs[i]))
+			sp->bail = !part_scan_section(sp, i,
+						p->drop + p->drop_base[i]);
+	return NULL;
+}
+
+/* The serial scan's bookkeeping, from a part's feeds. */
+static void part_merge(struct plan *p, const struct scan_part *sp)
+{
+	for (size_t k = 0, end; k < sp->nfeeds; k = end) {
+		size_t idx = sp->feeds[k].idx;
+		size_t target = p->ef->secs[idx].sh->sh_info;
+		size_t words = drop_words(p->ef, idx);
+
+		for (end = k; end < sp->nfeeds && sp->feeds[end].idx == idx;
+		     end++) {
+			uint32_t ks = klp_sec_fed_by(p, sp->feeds[end].lp_obj,
+						     idx, target);
+
+			p->secs[ks].n += sp->feeds[end].n;
+			p->fed[end - k] = ks;
+		}
+		if (end - k < 2)
+			continue;
+		for (size_t f = k; f < end; f++) {
+			struct klp_sec *ks = &p->secs[p->fed[f - k]];
+
+			if (ks->copy)
+				continue;
+			ks->keep_at = 1 + keep_alloc(p, words);
+			memcpy(p->keep + ks->keep_at - 1,
+			       sp->bits + sp->feeds[f].bits - 1,
+			       words * sizeof(*p->keep));
+		}
+	}
+}
+
+static void part_free(struct scan_part *sp)
+{
+	klp_checker_free(&sp->chk);
+	free(sp->feeds);
+	free(sp->bits);
+	free(sp->met_in);
+	free(sp->feed_of);
+	free(sp->feed_of_moved);
+}
+
+/* Scan on two threads; false if the serial scan must run instead. */
+static bool scan_in_parallel(struct plan *p, unsigned int threads)
 {
 	struct elf_file *ef = p->ef;
-	size_t word = 0;
+	struct scan_part part[2];
+	size_t total = 0, half = 0, mid = p->orig_nsecs, movable = 0;
+	pthread_t thread;
+	bool threaded, ok;
+
+	if (threads == 1 || !ef->native)
+		return false;
+	if (threads == 0 && sysconf(_SC_NPROCESSORS_ONLN) < 2)
+		return false;
+	for (size_t i = 1; i < p->orig_nsecs; i++) {
+		const struct elf_sec *s = &ef->secs[i];
+
+		if (s->sh->sh_type == SHT_REL)
+			return false;	/* rare: the serial scan checks them */
+		if (is_movable_rela(s) && s->orig_size) {
+			total += s->orig_size / sizeof(Elf64_Rela);
+			movable++;
+		}
+	}
+	if (movable < 2)
+		return false;
+	for (size_t i = 1; i < p->orig_nsecs; i++) {
+		const struct elf_sec *s = &ef->secs[i];
+
+		if (!is_movable_rela(s))
+			continue;
+		half += s->orig_size / sizeof(Elf64_Rela);
+		if (2 * half >= total) {
+			mid = i + 1;
+			break;
+		}
+	}
+
+	for (int k = 0; k < 2; k++) {
+		part[k] = (struct scan_part){
+			.p = p,
+			.from = k ? mid : 1,
+			.to = k ? p->orig_nsecs : mid,
+			.met_in = xcalloc(p->objs.count, sizeof(uint32_t)),
+			.feed_of = xcalloc(p->objs.count, sizeof(uint32_t)),
+		};
+		klp_checker_init(&part[k].chk, ef);
+		part[k].chk.quiet = true;
+	}
+	/* Shared lookups the rules build on first use, built here. */
+	klp_special_sections_prepare(p->chk.arch);
+	threaded = pthread_create(&thread, NULL, part_scan, &part[1]) == 0;
+	part_scan(&part[0]);
+	if (threaded && pthread_join(thread, NULL) != 0)
+		INTERNAL_ERROR("cannot wait for the scan thread");
+	if (!threaded)
+		part_scan(&part[1]);
+
+	ok = !part[0].bail && !part[1].bail;
+	if (ok) {
+		/* A klp section per feed at most: no growing on the way. */
+		reserve_klp_secs(p, p->nsecs + part[0].nfeeds + part[1].nfeeds);
+		keep_reserve(p, part[0].nbits + part[1].nbits);
+		part_merge(p, &part[0]);
+		part_merge(p, &part[1]);
+	}
+	part_free(&part[0]);
+	part_free(&part[1]);
+	return ok;
+}
+
+static void scan_serially(struct plan *p)
+{
+	struct elf_file *ef = p->ef;
+
+	/* From nothing: a parallel pass that gave up may have set bits. */
+	memset(p->drop, 0, p->drop_words * sizeof(*p->drop));
+	for (size_t i = 1; i < p->orig_nsecs; i++) {
+		const struct elf_sec *s = &ef->secs[i];
+
+		if (s->sh->sh_type == SHT_REL)
+			scan_rel_section(p, i);
+		else if (is_movable_rela(s))
+			scan_rela_section(p, i, p->drop + p->drop_base[i]);
+	}
+}
+
+/* Return the threads the scan ran on. */
+static unsigned int scan_relocations(struct plan *p, unsigned int threads)
+{
+	struct elf_file *ef = p->ef;
+	unsigned int used = 2;
 
 	p->drop_base = xcalloc(p->orig_nsecs, sizeof(*p->drop_base));
 	p->src_copy = xcalloc(p->orig_nsecs, sizeof(*p->src_copy));
@@ -575,15 +879,9 @@ static void scan_relocations(struct plan *p)
 	p->obj_sec = xcalloc(p->objs.count, sizeof(*p->obj_sec));
 	p->fed = xcalloc(p->objs.count, sizeof(*p->fed));
 
-	for (size_t i = 1; i < p->orig_nsecs; i++) {
-		const struct elf_sec *s = &ef->secs[i];
-
-		if (s->sh->sh_type == SHT_REL) {
-			scan_rel_section(p, i);
-		} else if (is_movable_rela(s)) {
-			scan_rela_section(p, i, p->drop + word);
-			word += drop_words(ef, i);
-		}
+	if (!scan_in_parallel(p, threads)) {
+		scan_serially(p);
+		used = 1;
 	}
 	/* All klp sections are known: give back what doubling left over. */
 	if (p->nsecs) {
@@ -592,6 +890,7 @@ static void scan_relocations(struct plan *p)
 				       p->nsecs * sizeof(*p->secs));
 		p->secs_cap = p->nsecs;
 	}
+	return used;
 }
 
 /* ------------------------------------------------------------------ */
@@ -869,7 +1168,7 @@ enum convert_result klp_convert(struct elf_file *ef,
 	 * others did not: every problem is reported in one run.  */
 	if (klp_check_arch(&p.chk)) {
 		index_existing_klp_secs(&p);
-		scan_relocations(&p);
+		stats->scan_threads = scan_relocations(&p, opts->threads);
 	}
 	if (ef->diag->errors == errors && opts->symvers)
 		klp_check_exports(&p.chk);

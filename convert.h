@@ -15,12 +15,16 @@ struct convert_opts {
 	/* When set, every undefined symbol left after conversion must be
 	 * one of these exports.  */
 	const struct klp_symvers *symvers;
+	/* Threads for the relocation scan: 0 to choose (two when the
+	 * machine has them), 1 for the serial scan.  Same plan either way. */
+	unsigned int threads;
 };
 
 struct convert_stats {
 	size_t symbols;		/* prefixed symbols converted */
 	size_t relocs;		/* relocations moved */
 	size_t sections;	/* klp relocation sections created or extended */
+	unsigned int scan_threads;	/* the relocation scan ran on */
 };
 
 enum convert_result {

@@ -219,18 +219,24 @@ static bool copy_to_memory_form(struct elf_file *ef, uint64_t off, size_t n,
  * reporting.  A size that is not a whole number of entries is kept as
  * bytes; whoever reads entries checks the size first.
  */
+static bool usable_in_place(const struct elf_file *ef, uint64_t off,
+			    size_t n, Elf_Type type)
+{
+	size_t unit = type == ELF_T_BYTE ? 1 : elf64_fsize(type, 1, EV_CURRENT);
+
+	return unit <= 1 || n % unit ||
+	       (ef->native &&
+		(uintptr_t)(ef->map + off) % (unit > 8 ? 8 : unit) == 0);
+}
+
 static void *to_memory_form(struct elf_file *ef, uint64_t off, size_t n,
 			    Elf_Type type, bool *owned)
 {
-	char *p = ef->map + off;
-	size_t unit = type == ELF_T_BYTE ? 1 : elf64_fsize(type, 1, EV_CURRENT);
 	void *buf;
 
 	*owned = false;
-	if (unit <= 1 || n % unit)
-		return p;
-	if (ef->native && (uintptr_t)p % (unit > 8 ? 8 : unit) == 0)
-		return p;
+	if (usable_in_place(ef, off, n, type))
+		return ef->map + off;
 	buf = xmalloc(n ? n : 1);
 	if (!copy_to_memory_form(ef, off, n, type, buf)) {
 		free(buf);
@@ -266,6 +272,22 @@ struct elf_data elf_sec_data(struct elf_file *ef, size_t idx)
 		s->translated = true;
 	}
 	return data;
+}
+
+const void *elf_sec_data_in_place(const struct elf_file *ef, size_t idx)
+{
+	const struct elf_sec *s = &ef->secs[idx];
+
+	if (elf_sec_is_new(ef, s))
+		return NULL;
+	if (s->translated)
+		return ef->translated[idx];
+	if (s->orig_size == 0)
+		return ef->map;		/* as elf_sec_data() */
+	if (!usable_in_place(ef, s->orig_offset, s->orig_size,
+			     data_type(s->sh->sh_type)))
+		return NULL;
+	return ef->map + s->orig_offset;
 }
 
 static int check_strtab(struct elf_file *ef, size_t idx, const char *what)

@@ -108,6 +108,11 @@ void elf_close(struct elf_file *ef);
  * reporting why they cannot be read.  */
 struct elf_data elf_sec_data(struct elf_file *ef, size_t idx);
 
+/* The same when it needs no work: the contents where they lie (host byte
+ * order, aligned) or as translated already; else NULL.  Changes nothing,
+ * so threads may call it at once.  */
+const void *elf_sec_data_in_place(const struct elf_file *ef, size_t idx);
+
 /*
  * The entries of a RELA section as the model will write them: of the N
  * entries at RELA (memory form), those for which elf_rela_counts() is

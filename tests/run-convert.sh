@@ -714,4 +714,70 @@ EOF
 }
 run_test big_arrays_keep_their_contents_across_every_resize t_big_arrays
 
+# The relocation scan runs on two threads when it can (convert.c:
+# scan_in_parallel), then hands over to the serial bookkeeping; the plan,
+# and so every output byte, must be the serial scan's.  Generated modules
+# where each relocation section feeds several klp sections (so their
+# entries are split between them), with objects past the byte-sized
+# object ids, and with more than 65,280 sections.
+t_parallel_scan() {
+	cat >pair.c <<'EOF'
+#include <stdio.h>
+#include <sys/stat.h>
+#include "convert.h"
+
+/* Convert IN with the scan on THREADS threads into OUT. */
+static int convert(const char *in, const char *out, unsigned int threads)
+{
+	struct diag d = { .file = in };
+	struct convert_opts opts = { .threads = threads };
+	struct convert_stats stats;
+	struct stat st = { .st_mode = 0644 };
+	struct elf_file ef;
+	int ret = 1;
+
+	if (elf_open(&ef, &d, in) != 0)
+		return 1;
+	if (klp_convert(&ef, &opts, &stats) == CONVERT_DONE &&
+	    elf_write(&ef, out, &st, NULL, NULL) == 0) {
+		printf("asked %u, scanned on %u: %zu symbols, %zu relocations, %zu sections\n",
+		       threads, stats.scan_threads, stats.symbols,
+		       stats.relocs, stats.sections);
+		ret = 0;
+	}
+	elf_close(&ef);
+	return ret;
+}
+
+int main(int argc, char **argv)
+{
+	(void)argc;
+	return convert(argv[1], argv[2], 1) || convert(argv[1], argv[3], 2);
+}
+EOF
+	"$CC" -std=gnu11 -O1 -Wall -Wextra -Werror -I"$top" -pthread -o pair \
+		pair.c "$top/convert.c" "$top/check.c" "$top/klp.c" \
+		"$top/arch.c" "$top/elf-file.c" "$top/diag.c" -lelf ||
+		fail "cannot build the test program"
+	"$CC" -O2 -o gen "$top/bench/gen-klp-object.c" ||
+		fail "cannot build the generator"
+	for shape in "-F 3000 -R 12 -K 400 -O 5" "-F 400 -R 8 -K 900 -O 300" \
+		     "-F 33000 -R 2 -K 50 -O 3"; do
+		# shellcheck disable=SC2086 # the shape is a list of options
+		./gen $shape -o in.o -q || fail "generator failed: $shape"
+		./pair in.o serial.o parallel.o >out ||
+			fail "conversion failed: $shape"
+		cmp serial.o parallel.o || fail "outputs differ: $shape"
+		# Same counts, one thread asked and used, then two.
+		sed -n 's/^asked \([12]\), scanned on \([12]\): .*/\1 \2/p' out >threads
+		compare "threads, $shape" threads <<'EOF'
+1 1
+2 2
+EOF
+		[ "$(cut -d: -f2 out | sort -u | wc -l)" = 1 ] ||
+			fail "counts differ: $(cat out)"
+	done
+}
+run_test scan_on_two_threads_plans_exactly_as_the_serial_scan t_parallel_scan
+
 end_suite
