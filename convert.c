@@ -703,9 +703,13 @@ static bool part_scan_section(struct scan_part *sp, size_t idx, uint64_t *drop)
 			return false;
 		if (sp->met_in[lp_obj] != idx) {
 			if (sp->nfeeds == sp->feeds_cap) {
-				sp->feeds_cap = sp->feeds_cap ? 2 * sp->feeds_cap : 256;
-				sp->feeds = xrealloc(sp->feeds, sp->feeds_cap *
-							sizeof(*sp->feeds));
+				size_t cap = sp->feeds_cap ? 2 * sp->feeds_cap
+							   : 256;
+
+				sp->feeds = xbig_realloc(sp->feeds,
+					sp->feeds_cap * sizeof(*sp->feeds),
+					cap * sizeof(*sp->feeds));
+				sp->feeds_cap = cap;
 			}
 			sp->met_in[lp_obj] = (uint32_t)idx;
 			sp->feed_of[lp_obj] = (uint32_t)(sp->nfeeds - first);
@@ -768,7 +772,7 @@ static void part_merge(struct plan *p, const struct scan_part *sp)
 static void part_free(struct scan_part *sp)
 {
 	klp_checker_free(&sp->chk);
-	free(sp->feeds);
+	xbig_free(sp->feeds, sp->feeds_cap * sizeof(*sp->feeds));
 	free(sp->bits);
 	free(sp->met_in);
 	free(sp->feed_of);

@@ -51,23 +51,39 @@ struct elf_arena_block {
 	max_align_t data[];
 };
 
-static void *arena_alloc(struct elf_arena *a, size_t n)
+static size_t arena_round(size_t n)
+{
+	return (n + sizeof(max_align_t) - 1) & ~(sizeof(max_align_t) - 1);
+}
+
+/* Make sure the arena can give N more bytes from one block: a single
+ * block when sizes are known ahead (big enough to live on huge pages,
+ * see xbig_realloc), 1 MiB at a time otherwise.  */
+static void arena_reserve(struct elf_arena *a, size_t n)
 {
 	struct elf_arena_block *b = a->blocks;
+	size_t size;
+
+	n = arena_round(n);
+	if (b && b->size - b->used >= n)
+		return;
+	size = n > (1u << 20) ? n : (1u << 20);
+	b = xbig_realloc(NULL, 0, sizeof(*b) + size);
+	b->next = a->blocks;
+	b->used = 0;
+	b->size = size;
+	a->blocks = b;
+}
+
+static void *arena_alloc(struct elf_arena *a, size_t n)
+{
+	struct elf_arena_block *b;
 	void *p;
 
-	n = (n + sizeof(max_align_t) - 1) & ~(sizeof(max_align_t) - 1);
-	if (!b || b->size - b->used < n) {
-		size_t size = n > (1u << 20) ? n : (1u << 20);
-
-		b = xbig_realloc(NULL, 0, sizeof(*b) + size);
-		b->next = a->blocks;
-		b->used = 0;
-		b->size = size;
-		a->blocks = b;
-	}
+	arena_reserve(a, n);
+	b = a->blocks;
 	p = (char *)b->data + b->used;
-	b->used += n;
+	b->used += arena_round(n);
 	return p;
 }
 
@@ -794,6 +810,9 @@ void elf_adopt(struct elf_file *ef, void *p)
 
 void elf_reserve_sections(struct elf_file *ef, size_t n, size_t name_bytes)
 {
+	/* Every header from one block (each is a multiple of
+	 * max_align_t, so N of them fit in N * their size).  */
+	arena_reserve(&ef->arena, n * arena_round(sizeof(Elf64_Shdr)));
 	if (ef->nsecs + n > ef->secs_cap) {
 		ef->secs = xbig_realloc(ef->secs,
 					ef->secs_cap * sizeof(*ef->secs),
