@@ -606,7 +606,6 @@ static void check_klp_section(struct klp_checker *c, size_t idx)
 	for (size_t i = 0; i < v.n; i++) {
 		const Elf64_Rela *rela = v.rela;
 		size_t symi = ELF64_R_SYM(rela[i].r_info);
-		const char *name;
 
 		if (!elf_rela_counts(&v, i))
 			continue;
@@ -617,19 +616,20 @@ static void check_klp_section(struct klp_checker *c, size_t idx)
 				   "symbol index %zu is past the end of .symtab", symi);
 			continue;
 		}
-		name = elf_sym_name(ef, symi);
+		/* Names only for reports: the symbols are 24 bytes each,
+		 * scattered, and most relocations pass.  */
 		if (c->sym_obj[symi] == SYM_OBJ_NONE) {
 			klp_report(c, ef->syms[symi].st_shndx == SHN_UNDEF ?
 				   RULE_SYM_UNDEF : RULE_SYM_SHNDX,
 				   klp_where(c, target, rela[i].r_offset, loc,
-					     sizeof(loc)), name,
+					     sizeof(loc)), elf_sym_name(ef, symi),
 				   "a klp relocation must reference an SHN_LIVEPATCH symbol");
 			continue;
 		}
 		if (!sec_vmlinux && c->sym_obj[symi] == SYM_OBJ_VMLINUX)
 			klp_report(c, RULE_VMLINUX_FROM_MODULE,
 				   klp_where(c, target, rela[i].r_offset, loc,
-					     sizeof(loc)), name,
+					     sizeof(loc)), elf_sym_name(ef, symi),
 				   "module-specific section for '%s' references a vmlinux symbol; use a .klp.rela.vmlinux.* section for it",
 				   obj);
 		if (!c->relocs_checked)
