@@ -15,8 +15,9 @@ struct convert_opts {
 	/* When set, every undefined symbol left after conversion must be
 	 * one of these exports.  */
 	const struct klp_symvers *symvers;
-	/* Threads for the relocation scan: 0 to choose (two when the
-	 * machine has them), 1 for the serial scan.  Same plan either way. */
+	/* Threads for the relocation scan: 0 to choose (two for big
+	 * modules when the machine has them), 1 for the serial scan, 2
+	 * for two whatever the size.  Same plan either way.  */
 	unsigned int threads;
 };
 

@@ -714,12 +714,15 @@ EOF
 }
 run_test big_arrays_keep_their_contents_across_every_resize t_big_arrays
 
-# The relocation scan runs on two threads when it can (convert.c:
+# The relocation scan runs on two threads for big modules (convert.c:
 # scan_in_parallel), then hands over to the serial bookkeeping; the plan,
-# and so every output byte, must be the serial scan's.  Generated modules
-# where each relocation section feeds several klp sections (so their
-# entries are split between them), with objects past the byte-sized
-# object ids, and with more than 65,280 sections.
+# and so every output byte, must be the serial scan's.  A test program
+# converts each module with the serial scan and with two threads (asked
+# for, whatever the size): generated modules where each relocation
+# section feeds several klp sections, with objects past the byte-sized
+# object ids, and with more than 65,280 sections; and the special cases
+# of the tests above (two sources for one target, an existing klp
+# section to extend, relocations from .debug sections).
 t_parallel_scan() {
 	cat >pair.c <<'EOF'
 #include <stdio.h>
@@ -761,16 +764,49 @@ EOF
 		fail "cannot build the test program"
 	"$CC" -O2 -o gen "$top/bench/gen-klp-object.c" ||
 		fail "cannot build the generator"
+	g=0
 	for shape in "-F 3000 -R 12 -K 400 -O 5" "-F 400 -R 8 -K 900 -O 300" \
 		     "-F 33000 -R 2 -K 50 -O 3"; do
+		g=$((g + 1))
 		# shellcheck disable=SC2086 # the shape is a list of options
-		./gen $shape -o in.o -q || fail "generator failed: $shape"
-		./pair in.o serial.o parallel.o >out ||
-			fail "conversion failed: $shape"
-		cmp serial.o parallel.o || fail "outputs differ: $shape"
+		./gen $shape -o "gen$g.o" -q || fail "generator failed: $shape"
+	done
+
+	# Two relocation sections for .data, and an existing klp section.
+	cat >two.c <<'EOF'
+#include "klp_reloc.h"
+#include "modinfo.h"
+MODULE_INFO(livepatch, "Y");
+extern int a KLP_RELOC_SYMBOL(vmlinux, a, 0);
+extern int b KLP_RELOC_SYMBOL(vmlinux, b, 0);
+extern int c KLP_RELOC_SYMBOL(mod_c, c, 0);
+int *p[] = { &a, &c };
+int *q[] __attribute__((section(".data.two"))) = { &b };
+EOF
+	build_kmod two.ko two.c
+	data=$(dump -S two.ko | sed -n 's/^\[\([0-9]*\)\] \.data .*/\1/p')
+	b=$(dump -s two.ko | sed -n 's/^\[\([0-9]*\)\] \.klp\.sym\.rela\.vmlinux\.vmlinux\.b[.,]0 .*/\1/p')
+	if [ -z "$data" ] || [ -z "$b" ]; then fail "no .data or no symbol b"; fi
+	elfpoke two.ko shdr .rela.data.two info "$data"
+	cp two.ko extend.ko
+	elfpoke extend.ko shdr .rela.data.two flags 0x100042 \
+		shdr .rela.data.two name .klp.rela.vmlinux..data \
+		sym "$b" name .klp.sym.vmlinux.b,0 sym "$b" shndx 0xff20
+	sample sample.c
+	cat >dbg.c <<'EOF'
+__asm__(".pushsection .debug_klp_test,\"\",@progbits\n"
+	"\t.quad \".klp.sym.rela.vmlinux.vmlinux.saved_command_line.0\"\n"
+	"\t.popsection");
+EOF
+	build_kmod debug.ko sample.c dbg.c -- -g
+
+	for in in gen1.o gen2.o gen3.o two.ko extend.ko debug.ko; do
+		./pair "$in" serial.o parallel.o >out ||
+			fail "conversion failed: $in"
+		cmp serial.o parallel.o || fail "outputs differ: $in"
 		# Same counts, one thread asked and used, then two.
 		sed -n 's/^asked \([12]\), scanned on \([12]\): .*/\1 \2/p' out >threads
-		compare "threads, $shape" threads <<'EOF'
+		compare "threads, $in" threads <<'EOF'
 1 1
 2 2
 EOF
