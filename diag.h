@@ -64,10 +64,12 @@ char *xstrdup(const char *s);
  * Arrays of megabytes (section records, new headers and names): from
  * SIZE_OLD to SIZE_NEW bytes, contents kept, what is added undefined
  * (as with realloc: callers fill it).
- * Large ones are anonymous mappings marked for transparent huge pages,
- * so filling them takes a page fault per 2 MiB instead of per 4 KiB;
- * malloc() cannot be asked for that.  Freed with xbig_free() and the
- * size last asked for.  xbig_realloc(NULL, 0, n) allocates.
+ * Large ones are anonymous mappings of their own, aligned to 2 MiB (so
+ * a system whose transparent huge page policy is "always" can back them
+ * with huge pages), grown and shrunk with mremap(), never copied; they
+ * ask for no huge pages themselves (see diag.c).  Freed with
+ * xbig_free() and the size last asked for.  xbig_realloc(NULL, 0, n)
+ * allocates.
  */
 void *xbig_realloc(void *p, size_t size_old, size_t size_new);
 void xbig_free(void *p, size_t size);

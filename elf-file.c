@@ -57,8 +57,8 @@ static size_t arena_round(size_t n)
 }
 
 /* Make sure the arena can give N more bytes from one block: a single
- * block when sizes are known ahead (big enough to live on huge pages,
- * see xbig_realloc), 1 MiB at a time otherwise.  */
+ * block when sizes are known ahead (a mapping of its own, see
+ * xbig_realloc), 1 MiB at a time otherwise.  */
 static void arena_reserve(struct elf_arena *a, size_t n)
 {
 	struct elf_arena_block *b = a->blocks;

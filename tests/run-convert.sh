@@ -646,7 +646,7 @@ EOF
 run_test symbols_of_300_objects_each_reach_their_own_section t_many_objects
 
 # The converter's big arrays (diag.c: xbig_realloc) move between malloc
-# and huge-page mappings as they grow and shrink: every resize keeps the
+# and mappings of their own as they grow and shrink: every resize keeps the
 # contents, whichever kinds it goes between.
 t_big_arrays() {
 	cat >big.c <<'EOF'
