@@ -169,6 +169,10 @@ char *xstrdup(const char *s)
 /* Big arrays                                                         */
 /* ------------------------------------------------------------------ */
 
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE	23	/* Linux 5.14 */
+#endif
+
 #define BIG_PAGE	(2u << 20)	/* a transparent huge page on x86_64 */
 
 #if defined(__SANITIZE_ADDRESS__)
@@ -218,6 +222,19 @@ static void *big_map(size_t len)
 	return p + head;
 }
 
+/*
+ * Fault in bytes FROM to TO of mapped array P in one call: callers are
+ * about to fill them, and a page at a time through the fault handler
+ * costs more (huge, right after objcopy: 265 -> 233 ms; back to back:
+ * 268 -> 254).  A hint: kernels before 5.14 say EINVAL.
+ */
+static void big_prefault(char *p, size_t from, size_t to)
+{
+	from &= ~(size_t)4095;
+	if (to > from)
+		(void)madvise(p + from, to - from, MADV_POPULATE_WRITE);
+}
+
 void *xbig_realloc(void *p, size_t size_old, size_t size_new)
 {
 	bool was = p && big_is_mapped(size_old), is = big_is_mapped(size_new);
@@ -234,10 +251,13 @@ void *xbig_realloc(void *p, size_t size_old, size_t size_new)
 			   MREMAP_MAYMOVE);
 		if (q == MAP_FAILED)
 			INTERNAL_ERROR("out of memory");
+		big_prefault(q, size_old, size_new);
 		return q;
 	}
 	/* Across the threshold: a new array of the other kind. */
 	q = is ? big_map(big_len(size_new)) : xmalloc(size_new);
+	if (is)
+		big_prefault(q, 0, size_new);
 	if (p)
 		memcpy(q, p, size_old < size_new ? size_old : size_new);
 	xbig_free(p, size_old);
