@@ -8,7 +8,10 @@
  *
  * What it checks besides the sanitizers: a file the tool has written
  * reads back, and converting it again finds nothing to do (a converted
- * module holds no klp_reloc.h names any more).  Anything else abort()s.
+ * module holds no klp_reloc.h names any more); and the relocation scan
+ * on two threads (which gives up on anything to report) comes to the
+ * serial scan's verdict, error count and output bytes.  Anything else
+ * abort()s.
  *
  * The tool's messages go to stderr; run with -close_fd_mask=2 to keep the
  * fuzzer's output readable.  Built by fuzz/Makefile with
@@ -39,6 +42,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
  */
 static char out_dir[4096];
 static char out_path[sizeof(out_dir) + 64];
+static char out_path2[sizeof(out_dir) + 64];
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
@@ -59,6 +63,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 		exit(1);
 	}
 	snprintf(out_path, sizeof(out_path), "%s/out.%ld.ko", out_dir,
+		 (long)getpid());
+	snprintf(out_path2, sizeof(out_path2), "%s/out2.%ld.ko", out_dir,
 		 (long)getpid());
 	return 0;
 }
@@ -90,33 +96,86 @@ static bool verify_model(void *ef)
 	return klp_convert_verify(ef);
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+/* What one run of the pipeline came to. */
+struct outcome {
+	enum convert_result r;
+	size_t errors;
+	bool written;
+};
+
+/* The bytes of the input through open, plan and write, with the scan on
+ * THREADS threads, into PATH.  */
+static struct outcome run(const uint8_t *data, size_t size,
+			  unsigned int threads, const char *path)
 {
 	struct diag d = { .file = "fuzz", .verbose = -1 };
-	struct convert_opts opts = { 0 };
+	struct convert_opts opts = { .threads = threads };
+	struct outcome o = { .r = CONVERT_ERROR };
 	struct convert_stats stats;
 	struct elf_file ef;
 	char *buf;
-	bool written = false;
 
 	/* elf_open_mem wants a writable image that lives until elf_close;
 	 * an exact-size copy lets ASan see any read past its end.  */
 	buf = malloc(size ? size : 1);
 	if (!buf)
-		return 0;
+		abort();
 	memcpy(buf, data, size);
 
-	if (elf_open_mem(&ef, &d, buf, size) == 0 &&
-	    klp_convert(&ef, &opts, &stats) == CONVERT_DONE) {
-		struct stat st = { .st_mode = 0600, .st_uid = getuid(),
-				   .st_gid = getgid() };
+	if (elf_open_mem(&ef, &d, buf, size) == 0) {
+		o.r = klp_convert(&ef, &opts, &stats);
+		if (o.r == CONVERT_DONE) {
+			struct stat st = { .st_mode = 0600,
+					   .st_uid = getuid(),
+					   .st_gid = getgid() };
 
-		written = elf_write(&ef, out_path, &st, verify_model, &ef) == 0;
+			o.written = elf_write(&ef, path, &st, verify_model,
+					      &ef) == 0;
+		}
 	}
 	elf_close(&ef);
-	if (written)
+	o.errors = d.errors;
+	free(buf);
+	return o;
+}
+
+/* Byte for byte. */
+static bool same_files(const char *a, const char *b)
+{
+	FILE *fa = fopen(a, "rb"), *fb = fopen(b, "rb");
+	bool same = fa && fb;
+	int ca, cb;
+
+	while (same) {
+		ca = getc(fa);
+		cb = getc(fb);
+		same = ca == cb;
+		if (ca == EOF || cb == EOF)
+			break;
+	}
+	if (fa)
+		fclose(fa);
+	if (fb)
+		fclose(fb);
+	return same;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct outcome serial = run(data, size, 1, out_path);
+	struct outcome parallel = run(data, size, 2, out_path2);
+
+	if (serial.r != parallel.r || serial.errors != parallel.errors ||
+	    serial.written != parallel.written ||
+	    (serial.written && !same_files(out_path, out_path2))) {
+		fprintf(stderr, "fuzz-convert: the scan on two threads disagrees with the serial one (%d/%d, %zu/%zu errors, written %d/%d)\n",
+			(int)serial.r, (int)parallel.r, serial.errors,
+			parallel.errors, serial.written, parallel.written);
+		abort();
+	}
+	if (serial.written)
 		check_written();
 	unlink(out_path);
-	free(buf);
+	unlink(out_path2);
 	return 0;
 }
