@@ -84,11 +84,6 @@ struct plan {
 	struct klp_sec *secs;
 	size_t nsecs, secs_cap;
 	uint32_t *sec_of_target;	/* [ef->nsecs]: 1-based index into secs */
-	/* Objects alternate from one relocation to the next: the scan keeps,
-	 * per object, the relocation section (obj_src) whose klp section for
-	 * it (obj_sec, an index into secs) it found last.  */
-	uint32_t *obj_src;	/* [objs.count] */
-	uint32_t *obj_sec;	/* [objs.count] */
 	size_t orig_nsecs;
 
 	/*
@@ -110,11 +105,8 @@ struct plan {
 	size_t keep_words, keep_cap;
 	Elf64_Rela *moved;
 
-	/* Scratch for the section being scanned: the klp sections it feeds,
-	 * and the one of each relocation that moves, in order.  */
+	/* Scratch for the section being merged: the klp sections it feeds. */
 	uint32_t *fed;			/* [objs.count] */
-	uint32_t *sec_of_moved;
-	size_t sec_of_moved_cap;
 
 	struct klp_checker chk;	/* the rules, shared with --check */
 };
@@ -469,8 +461,6 @@ static uint32_t klp_sec_fed_by(struct plan *p, uint32_t lp_obj, size_t idx,
 	struct klp_sec *ks = find_klp_sec(p, lp_obj, target);
 	uint32_t k = (uint32_t)(ks - p->secs);
 
-	p->obj_src[lp_obj] = (uint32_t)idx;
-	p->obj_sec[lp_obj] = k;
 	if (!ks->src) {
 		ks->src = (uint32_t)idx;
 	} else {
@@ -509,104 +499,19 @@ static size_t keep_alloc(struct plan *p, size_t k)
 }
 
 /*
- * A source that feeds several klp sections: give each (unless copied)
- * bits of its own, from the DROP bits of its NMOVED relocations.
- */
-static void split_keep_bits(struct plan *p, size_t idx, const uint64_t *drop,
-			    size_t nfed, size_t nmoved)
-{
-	size_t words = drop_words(p->ef, idx), m = 0;
-
-	for (size_t f = 0; f < nfed; f++) {
-		struct klp_sec *ks = &p->secs[p->fed[f]];
-
-		if (!ks->copy)
-			ks->keep_at = 1 + keep_alloc(p, words);
-	}
-	for (size_t w = 0; w < words && m < nmoved; w++) {
-		for (uint64_t word = drop[w]; word; word &= word - 1) {
-			const struct klp_sec *ks =
-				&p->secs[p->sec_of_moved[m++]];
-
-			if (ks->keep_at)
-				p->keep[ks->keep_at - 1 + w] |=
-					word & -word;
-		}
-	}
-}
-
-/*
- * Plan pass over a RELA section: mark in DROP the relocations against
- * prefixed symbols from an allocated target, check each, count it for
- * its klp section, and where the section feeds several, split the bits.
- * The model is not changed yet.
- */
-static void scan_rela_section(struct plan *p, size_t idx, uint64_t *drop)
-{
-	struct elf_file *ef = p->ef;
-	const struct elf_sec *s = &ef->secs[idx];
-	size_t target = s->sh->sh_info, n, nfed = 0, nmoved = 0;
-	struct elf_data data;
-	const Elf64_Rela *rela;
-	bool alloc;
-
-	if (!check_rel_section(p, idx, sizeof(Elf64_Rela)))
-		return;
-	data = elf_sec_data(ef, idx);
-	if (!data.d_buf)
-		return;
-	rela = data.d_buf;
-	n = data.d_size / sizeof(*rela);
-	alloc = elf_sec_is_alloc(&ef->secs[target]);
-	if (alloc && n > p->sec_of_moved_cap) {
-		p->sec_of_moved_cap = n;
-		p->sec_of_moved = xrealloc(p->sec_of_moved,
-					   n * sizeof(*p->sec_of_moved));
-	}
-	for (size_t i = 0; i < n; i++) {
-		size_t symi = ELF64_R_SYM(rela[i].r_info);
-		uint32_t k, lp_obj;
-		uint8_t o;
-
-		if (symi >= ef->nsyms) {
-			diag_error(p->d, "[%zu] %s: entry %zu: symbol index %zu is past the end of .symtab",
-				   idx, s->name, i, symi);
-			return;
-		}
-		/* Non-allocated targets (.debug_*) keep their relocations:
-		 * their entries are only checked.  */
-		o = alloc ? p->obj_of_sym[symi] : 0;
-		if (!o)
-			continue;
-		lp_obj = obj_of_sym(p, symi, o);
-		klp_check_reloc(&p->chk, target, &rela[i], p->objs.names[lp_obj]);
-		if (p->obj_src[lp_obj] != idx)
-			p->fed[nfed++] = klp_sec_fed_by(p, lp_obj, idx, target);
-		k = p->obj_sec[lp_obj];
-		p->secs[k].n++;
-		p->sec_of_moved[nmoved++] = k;
-		drop[i / 64] |= 1ULL << (i % 64);
-	}
-	if (nfed > 1)
-		split_keep_bits(p, idx, drop, nfed, nmoved);
-}
-
-/* ------------------------------------------------------------------ */
-/* Plan: the relocations, on two threads                              */
-/* ------------------------------------------------------------------ */
-
-/*
- * On a big module the scan is most of the plan, and all of its work but
- * the klp section bookkeeping is per section.  So a first pass on two
- * threads, each over half of the entries, does the per-entry part of
- * scan_rela_section() for its sections: the symbol index, the object,
- * the relocation rules (with a quiet checker of its own), the drop bits,
- * and the split between klp sections, recorded as one "feed" per
- * (section, object) in the order the serial scan meets them.  A serial
- * pass then does the bookkeeping from the feeds, section by section, as
- * the serial scan would have: the plan comes out the same.  If the first
- * pass meets anything to report, it stops, and the serial scan runs
- * instead and reports it, in its order and words.
+ * The scan is two passes.  The first does the per-entry work of the RELA
+ * sections of a "part", a range of sections: the symbol index, the
+ * object, the relocation rules, the drop bits, and the split between
+ * klp sections, recorded as one "feed" per (section, object) in the order
+ * the entries meet them.  The second, part_merge(), does the klp section
+ * bookkeeping from the feeds, section by section.
+ *
+ * On a big module the first pass is most of the plan, so it runs on two
+ * threads, each over half of the entries, with a quiet checker of its
+ * own; the parts are merged in section order, so the plan comes out as
+ * from one part.  A quiet part that meets anything to report gives up,
+ * and one part over all sections runs again with the plan's checker,
+ * which reports in section and entry order.
  */
 
 /* Relocation entries below which the scan stays on one thread. */
@@ -624,8 +529,9 @@ struct scan_part {
 	/* A cache line of its own: the two threads write theirs all along. */
 	_Alignas(64) struct plan *p;
 	size_t from, to;		/* relocation sections [from, to) */
-	struct klp_checker chk;		/* quiet */
-	bool bail;			/* something to report: scan serially */
+	struct klp_checker *chk;	/* the plan's, or OWN, quiet */
+	struct klp_checker own;
+	bool bail;			/* quiet, and something to report */
 	struct feed *feeds;
 	size_t nfeeds, feeds_cap;
 	uint64_t *bits;
@@ -661,27 +567,53 @@ static void part_split_bits(struct scan_part *sp, size_t idx,
 		}
 }
 
-/* scan_rela_section()'s per-entry work, quietly; false to bail out. */
+/* Entry I of section IDX names symbol SYMI past the table: report it
+ * unless quiet; return false to give up.  */
+static bool bad_symbol_index(const struct scan_part *sp, size_t idx,
+			     size_t i, size_t symi)
+{
+	if (sp->chk->quiet)
+		return false;
+	diag_error(sp->p->d, "[%zu] %s: entry %zu: symbol index %zu is past the end of .symtab",
+		   idx, sp->p->ef->secs[idx].name, i, symi);
+	return true;
+}
+
+/*
+ * First pass over RELA section IDX: mark in DROP the relocations against
+ * prefixed symbols from an allocated target, check each, and feed it to
+ * its object's klp section.  The plan and the model are not changed.
+ * Quiet, return false at the first thing to report; else report, and go
+ * on with the next section.
+ */
 static bool part_scan_section(struct scan_part *sp, size_t idx, uint64_t *drop)
 {
 	struct plan *p = sp->p;
-	const struct elf_file *ef = p->ef;
+	struct elf_file *ef = p->ef;
 	size_t target = ef->secs[idx].sh->sh_info, n, first = sp->nfeeds;
 	size_t nmoved = 0;
 	const Elf64_Rela *rela;
 
-	if (rel_header_problem(p, idx, sizeof(Elf64_Rela)) != REL_OK)
-		return false;
-	rela = elf_sec_data_in_place(ef, idx);
+	if (sp->chk->quiet) {
+		/* Nothing that reports or changes the model: on a thread. */
+		if (rel_header_problem(p, idx, sizeof(Elf64_Rela)) != REL_OK)
+			return false;
+		rela = elf_sec_data_in_place(ef, idx);
+	} else {
+		if (!check_rel_section(p, idx, sizeof(Elf64_Rela)))
+			return true;
+		rela = elf_sec_data(ef, idx).d_buf;
+	}
 	if (!rela)
-		return false;
+		return !sp->chk->quiet;
 	n = ef->secs[idx].orig_size / sizeof(*rela);
-	/* Non-allocated targets (.debug_*) keep their relocations, and
-	 * only the serial scan's symbol index check applies to them.  */
+	/* Non-allocated targets (.debug_*) keep their relocations: their
+	 * entries are only checked.  */
 	if (!elf_sec_is_alloc(&ef->secs[target])) {
 		for (size_t i = 0; i < n; i++)
 			if (ELF64_R_SYM(rela[i].r_info) >= ef->nsyms)
-				return false;
+				return bad_symbol_index(sp, idx, i,
+					ELF64_R_SYM(rela[i].r_info));
 		return true;
 	}
 	if (n > sp->moved_cap) {
@@ -695,14 +627,14 @@ static bool part_scan_section(struct scan_part *sp, size_t idx, uint64_t *drop)
 		uint8_t o;
 
 		if (symi >= ef->nsyms)
-			return false;
+			return bad_symbol_index(sp, idx, i, symi);
 		o = p->obj_of_sym[symi];
 		if (!o)
 			continue;
 		lp_obj = obj_of_sym(p, symi, o);
-		klp_check_reloc(&sp->chk, target, &rela[i],
+		klp_check_reloc(sp->chk, target, &rela[i],
 				p->objs.names[lp_obj]);
-		if (sp->chk.found)
+		if (sp->chk->found)
 			return false;
 		if (sp->met_in[lp_obj] != idx) {
 			if (sp->nfeeds == sp->feeds_cap) {
@@ -734,14 +666,20 @@ static void *part_scan(void *arg)
 	struct scan_part *sp = arg;
 	struct plan *p = sp->p;
 
-	for (size_t i = sp->from; i < sp->to && !sp->bail; i++)
-		if (is_movable_rela(&p->ef->secs[i]))
+	for (size_t i = sp->from; i < sp->to && !sp->bail; i++) {
+		const struct elf_sec *s = &p->ef->secs[i];
+
+		/* Quiet parts never meet one: scan_in_parallel() checks. */
+		if (s->sh->sh_type == SHT_REL && !sp->chk->quiet)
+			scan_rel_section(p, i);
+		else if (is_movable_rela(s))
 			sp->bail = !part_scan_section(sp, i,
 						p->drop + p->drop_base[i]);
+	}
 	return NULL;
 }
 
-/* The serial scan's bookkeeping, from a part's feeds. */
+/* The klp section bookkeeping, from a part's feeds. */
 static void part_merge(struct plan *p, const struct scan_part *sp)
 {
 	for (size_t k = 0, end; k < sp->nfeeds; k = end) {
@@ -772,9 +710,41 @@ static void part_merge(struct plan *p, const struct scan_part *sp)
 	}
 }
 
+/* A part over sections [FROM, TO) with checker CHK, or quiet. */
+static void part_init(struct scan_part *sp, struct plan *p, size_t from,
+		      size_t to, struct klp_checker *chk)
+{
+	*sp = (struct scan_part){
+		.p = p, .from = from, .to = to, .chk = chk,
+		.met_in = xcalloc(p->objs.count, sizeof(uint32_t)),
+		.feed_of = xcalloc(p->objs.count, sizeof(uint32_t)),
+	};
+	if (!chk) {
+		klp_checker_init(&sp->own, p->ef);
+		sp->own.quiet = true;
+		sp->chk = &sp->own;
+	}
+}
+
+/* Merge parts SP[0..N) in order, with room made first. */
+static void parts_merge(struct plan *p, const struct scan_part *sp, size_t n)
+{
+	size_t feeds = 0, bits = 0;
+
+	for (size_t k = 0; k < n; k++) {
+		feeds += sp[k].nfeeds;
+		bits += sp[k].nbits;
+	}
+	/* A klp section per feed at most: no growing on the way. */
+	reserve_klp_secs(p, p->nsecs + feeds);
+	keep_reserve(p, bits);
+	for (size_t k = 0; k < n; k++)
+		part_merge(p, &sp[k]);
+}
+
 static void part_free(struct scan_part *sp)
 {
-	klp_checker_free(&sp->chk);
+	klp_checker_free(&sp->own);
 	xbig_free(sp->feeds, sp->feeds_cap * sizeof(*sp->feeds));
 	free(sp->bits);
 	free(sp->met_in);
@@ -821,17 +791,8 @@ static bool scan_in_parallel(struct plan *p, unsigned int threads)
 		}
 	}
 
-	for (int k = 0; k < 2; k++) {
-		part[k] = (struct scan_part){
-			.p = p,
-			.from = k ? mid : 1,
-			.to = k ? p->orig_nsecs : mid,
-			.met_in = xcalloc(p->objs.count, sizeof(uint32_t)),
-			.feed_of = xcalloc(p->objs.count, sizeof(uint32_t)),
-		};
-		klp_checker_init(&part[k].chk, ef);
-		part[k].chk.quiet = true;
-	}
+	part_init(&part[0], p, 1, mid, NULL);
+	part_init(&part[1], p, mid, p->orig_nsecs, NULL);
 	/* Shared lookups the rules build on first use, built here. */
 	klp_special_sections_prepare(p->chk.arch);
 	threaded = pthread_create(&thread, NULL, part_scan, &part[1]) == 0;
@@ -842,32 +803,28 @@ static bool scan_in_parallel(struct plan *p, unsigned int threads)
 		part_scan(&part[1]);
 
 	ok = !part[0].bail && !part[1].bail;
-	if (ok) {
-		/* A klp section per feed at most: no growing on the way. */
-		reserve_klp_secs(p, p->nsecs + part[0].nfeeds + part[1].nfeeds);
-		keep_reserve(p, part[0].nbits + part[1].nbits);
-		part_merge(p, &part[0]);
-		part_merge(p, &part[1]);
-	}
+	if (ok)
+		parts_merge(p, part, 2);
 	part_free(&part[0]);
 	part_free(&part[1]);
 	return ok;
 }
 
+/* One part over every section, reporting with the plan's checker. */
 static void scan_serially(struct plan *p)
 {
-	struct elf_file *ef = p->ef;
+	struct scan_part part;
+	size_t errors = p->d->errors;
 
 	/* From nothing: a parallel pass that gave up may have set bits. */
 	memset(p->drop, 0, p->drop_words * sizeof(*p->drop));
-	for (size_t i = 1; i < p->orig_nsecs; i++) {
-		const struct elf_sec *s = &ef->secs[i];
-
-		if (s->sh->sh_type == SHT_REL)
-			scan_rel_section(p, i);
-		else if (is_movable_rela(s))
-			scan_rela_section(p, i, p->drop + p->drop_base[i]);
-	}
+	part_init(&part, p, 1, p->orig_nsecs, &p->chk);
+	part_scan(&part);
+	/* After an error the plan is dropped, and the feeds of the section
+	 * that had it may lack their bits.  */
+	if (p->d->errors == errors)
+		parts_merge(p, &part, 1);
+	part_free(&part);
 }
 
 /* Return the threads the scan ran on. */
@@ -884,8 +841,6 @@ static unsigned int scan_relocations(struct plan *p, unsigned int threads)
 			p->drop_words += drop_words(ef, i);
 	}
 	p->drop = xcalloc(p->drop_words, sizeof(*p->drop));
-	p->obj_src = xcalloc(p->objs.count, sizeof(*p->obj_src));
-	p->obj_sec = xcalloc(p->objs.count, sizeof(*p->obj_sec));
 	p->fed = xcalloc(p->objs.count, sizeof(*p->fed));
 
 	if (!scan_in_parallel(p, threads)) {
@@ -1129,14 +1084,11 @@ static void plan_free(struct plan *p)
 	free(p->drop_base);
 	free(p->src_copy);
 	free(p->fed);
-	free(p->sec_of_moved);
 	free(p->syms);
 	free(p->obj_of_sym);
 	free(p->obj_of_sym_wide);
 	xbig_free(p->secs, p->secs_cap * sizeof(*p->secs));
 	free(p->sec_of_target);
-	free(p->obj_src);
-	free(p->obj_sec);
 	klp_checker_free(&p->chk);
 	intern_free(&p->objs);
 }
