@@ -256,10 +256,10 @@ EOF
 }
 run_test one_klp_section_per_object_and_target t_one_section_per_obj_target
 
-# Two relocation sections that apply to one section (ld -r can leave
-# them so) feed one klp section: its entries are copied, source by
-# source in section order, and the second source keeps none.
-t_two_sources_one_target() {
+# Fixture OUT: .data relocated by two sections, as ld -r can leave them:
+# .rela.data (a, c) and .rela.data.two (b), whose sh_info is made .data.
+two_sources_module() {
+	local data
 	cat >m.c <<'EOF'
 #include "klp_reloc.h"
 #include "modinfo.h"
@@ -270,10 +270,53 @@ extern int c KLP_RELOC_SYMBOL(mod_c, c, 0);
 int *p[] = { &a, &c };
 int *q[] __attribute__((section(".data.two"))) = { &b };
 EOF
-	build_kmod mod.ko m.c
-	data=$(dump -S mod.ko | sed -n 's/^\[\([0-9]*\)\] \.data .*/\1/p')
+	build_kmod "$1" m.c
+	data=$(dump -S "$1" | sed -n 's/^\[\([0-9]*\)\] \.data .*/\1/p')
 	[ -n "$data" ] || fail "no .data in the module"
-	elfpoke mod.ko shdr .rela.data.two info "$data"
+	elfpoke "$1" shdr .rela.data.two info "$data"
+}
+
+# Fixture OUT: a module converted before, then linked with new code: its
+# .rela.data.two is made .klp.rela.vmlinux..data for .data, with b its
+# converted symbol; .rela.data still holds a, annotated.
+existing_klp_section_module() {
+	local data b
+	cat >m.c <<'EOF'
+#include "klp_reloc.h"
+#include "modinfo.h"
+MODULE_INFO(livepatch, "Y");
+extern int a KLP_RELOC_SYMBOL(vmlinux, a, 0);
+extern int b KLP_RELOC_SYMBOL(vmlinux, b, 0);
+int *p[] = { &a };
+int *q[] __attribute__((section(".data.two"))) = { &b };
+EOF
+	build_kmod "$1" m.c
+	data=$(dump -S "$1" | sed -n 's/^\[\([0-9]*\)\] \.data .*/\1/p')
+	b=$(dump -s "$1" | sed -n 's/^\[\([0-9]*\)\] \.klp\.sym\.rela\.vmlinux\.vmlinux\.b[.,]0 .*/\1/p')
+	if [ -z "$data" ] || [ -z "$b" ]; then fail "no .data or no symbol b"; fi
+	elfpoke "$1" shdr .rela.data.two info "$data" \
+		shdr .rela.data.two flags 0x100042 \
+		shdr .rela.data.two name .klp.rela.vmlinux..data \
+		sym "$b" name .klp.sym.vmlinux.b,0 sym "$b" shndx 0xff20
+}
+
+# Fixture OUT: sample.c built with -g, and a .debug_* relocation against
+# an annotated symbol, as DWARF for a variable's location would be.
+debug_relocs_module() {
+	sample sample.c
+	cat >dbg.c <<'EOF'
+__asm__(".pushsection .debug_klp_test,\"\",@progbits\n"
+	"\t.quad \".klp.sym.rela.vmlinux.vmlinux.saved_command_line.0\"\n"
+	"\t.popsection");
+EOF
+	build_kmod "$1" sample.c dbg.c -- -g
+}
+
+# Two relocation sections that apply to one section (ld -r can leave
+# them so) feed one klp section: its entries are copied, source by
+# source in section order, and the second source keeps none.
+t_two_sources_one_target() {
+	two_sources_module mod.ko
 	save mod.ko
 	run_tool 0 mod.ko
 	assert_converted "$t.save/mod.ko" mod.ko
@@ -290,24 +333,7 @@ run_test relocations_of_two_sources_for_one_target_join_one_section t_two_source
 # then linked with new code): the new relocations for the same object
 # and section are appended to it, after its own.
 t_extends_existing_klp_section() {
-	cat >m.c <<'EOF'
-#include "klp_reloc.h"
-#include "modinfo.h"
-MODULE_INFO(livepatch, "Y");
-extern int a KLP_RELOC_SYMBOL(vmlinux, a, 0);
-extern int b KLP_RELOC_SYMBOL(vmlinux, b, 0);
-int *p[] = { &a };
-int *q[] __attribute__((section(".data.two"))) = { &b };
-EOF
-	build_kmod mod.ko m.c
-	data=$(dump -S mod.ko | sed -n 's/^\[\([0-9]*\)\] \.data .*/\1/p')
-	b=$(dump -s mod.ko | sed -n 's/^\[\([0-9]*\)\] \.klp\.sym\.rela\.vmlinux\.vmlinux\.b[.,]0 .*/\1/p')
-	if [ -z "$data" ] || [ -z "$b" ]; then fail "no .data or no symbol b"; fi
-	# .rela.data.two becomes the old klp section, b its converted symbol.
-	elfpoke mod.ko shdr .rela.data.two info "$data" \
-		shdr .rela.data.two flags 0x100042 \
-		shdr .rela.data.two name .klp.rela.vmlinux..data \
-		sym "$b" name .klp.sym.vmlinux.b,0 sym "$b" shndx 0xff20
+	existing_klp_section_module mod.ko
 	save mod.ko
 	run_tool 0 mod.ko
 	klpcheck mod.ko >/dev/null
@@ -326,15 +352,7 @@ run_test new_relocations_extend_an_existing_klp_section t_extends_existing_klp_s
 # Relocations of non-allocated sections (.debug_*) are never applied by
 # the module loader; they stay where they are, even against klp symbols.
 t_debug_relocs_stay() {
-	sample sample.c
-	cat >dbg.c <<'EOF'
-/* A .debug_* relocation against an annotated symbol, as DWARF for a
- * variable's location would be. */
-__asm__(".pushsection .debug_klp_test,\"\",@progbits\n"
-	"\t.quad \".klp.sym.rela.vmlinux.vmlinux.saved_command_line.0\"\n"
-	"\t.popsection");
-EOF
-	build_kmod mod.ko sample.c dbg.c -- -g
+	debug_relocs_module mod.ko
 	save mod.ko
 	dump -r mod.ko | grep -c '\.rela\.debug_' >ndebug
 	[ "$(cat ndebug)" -gt 5 ] || fail "fixture has no .debug relocations"
@@ -772,33 +790,9 @@ EOF
 		./gen $shape -o "gen$g.o" -q || fail "generator failed: $shape"
 	done
 
-	# Two relocation sections for .data, and an existing klp section.
-	cat >two.c <<'EOF'
-#include "klp_reloc.h"
-#include "modinfo.h"
-MODULE_INFO(livepatch, "Y");
-extern int a KLP_RELOC_SYMBOL(vmlinux, a, 0);
-extern int b KLP_RELOC_SYMBOL(vmlinux, b, 0);
-extern int c KLP_RELOC_SYMBOL(mod_c, c, 0);
-int *p[] = { &a, &c };
-int *q[] __attribute__((section(".data.two"))) = { &b };
-EOF
-	build_kmod two.ko two.c
-	data=$(dump -S two.ko | sed -n 's/^\[\([0-9]*\)\] \.data .*/\1/p')
-	b=$(dump -s two.ko | sed -n 's/^\[\([0-9]*\)\] \.klp\.sym\.rela\.vmlinux\.vmlinux\.b[.,]0 .*/\1/p')
-	if [ -z "$data" ] || [ -z "$b" ]; then fail "no .data or no symbol b"; fi
-	elfpoke two.ko shdr .rela.data.two info "$data"
-	cp two.ko extend.ko
-	elfpoke extend.ko shdr .rela.data.two flags 0x100042 \
-		shdr .rela.data.two name .klp.rela.vmlinux..data \
-		sym "$b" name .klp.sym.vmlinux.b,0 sym "$b" shndx 0xff20
-	sample sample.c
-	cat >dbg.c <<'EOF'
-__asm__(".pushsection .debug_klp_test,\"\",@progbits\n"
-	"\t.quad \".klp.sym.rela.vmlinux.vmlinux.saved_command_line.0\"\n"
-	"\t.popsection");
-EOF
-	build_kmod debug.ko sample.c dbg.c -- -g
+	two_sources_module two.ko
+	existing_klp_section_module extend.ko
+	debug_relocs_module debug.ko
 
 	for in in gen1.o gen2.o gen3.o two.ko extend.ko debug.ko; do
 		./pair "$in" serial.o parallel.o >out ||
