@@ -113,7 +113,7 @@ static bool in_file(const struct elf_file *ef, uint64_t off, uint64_t size)
 }
 
 struct extent {
-	uint64_t start, end;
+	uint64_t start;
 	size_t idx;
 };
 
@@ -134,41 +134,53 @@ static int cmp_extent(const void *a, const void *b)
  */
 static int sort_and_check_extents(struct elf_file *ef)
 {
-	struct extent *ext = xbig_realloc(NULL, 0, ef->nsecs * sizeof(*ext));
 	uint64_t sh_start = ef->ehdr.e_shoff;
 	uint64_t sh_end = sh_start + ef->nsecs * sizeof(Elf64_Shdr);
+	size_t *order = xcalloc(ef->nsecs, sizeof(*order));
+	bool sorted = true;
 	size_t n = 0;
 	int ret = 0;
 
+	/* ld -r writes sections in index order: then the index order is
+	 * the offset order, and no copy of the extents is needed.  */
 	for (size_t i = 1; i < ef->nsecs; i++) {
 		const Elf64_Shdr *sh = ef->secs[i].sh;
 
-		if (elf_sec_has_file_data(sh))
-			ext[n++] = (struct extent){ sh->sh_offset,
-				sh->sh_offset + sh->sh_size, i };
+		if (!elf_sec_has_file_data(sh))
+			continue;
+		if (n > 0 && sh->sh_offset < ef->secs[order[n - 1]].sh->sh_offset)
+			sorted = false;
+		order[n++] = i;
 	}
-	/* ld -r writes sections in index order: sort only if needed. */
-	for (size_t k = 1; k < n; k++) {
-		if (cmp_extent(&ext[k - 1], &ext[k]) > 0) {
-			qsort(ext, n, sizeof(*ext), cmp_extent);
-			break;
-		}
+	if (!sorted) {
+		struct extent *ext = xbig_realloc(NULL, 0, n * sizeof(*ext));
+
+		for (size_t k = 0; k < n; k++)
+			ext[k] = (struct extent){
+				ef->secs[order[k]].sh->sh_offset, order[k]
+			};
+		qsort(ext, n, sizeof(*ext), cmp_extent);
+		for (size_t k = 0; k < n; k++)
+			order[k] = ext[k].idx;
+		xbig_free(ext, n * sizeof(*ext));
 	}
-	ef->by_offset = xcalloc(n, sizeof(*ef->by_offset));
+	ef->by_offset = order;
 	ef->nby_offset = n;
 	for (size_t k = 0; k < n && ret == 0; k++) {
-		size_t i = ext[k].idx;
+		const Elf64_Shdr *sh = ef->secs[order[k]].sh;
+		const Elf64_Shdr *prev = k ? ef->secs[order[k - 1]].sh : NULL;
 
-		ef->by_offset[k] = i;
-		if (ext[k].start < sizeof(Elf64_Ehdr)) {
-			sec_error(ef, i, "overlaps the ELF header");
+		if (sh->sh_offset < sizeof(Elf64_Ehdr)) {
+			sec_error(ef, order[k], "overlaps the ELF header");
 			ret = -1;
-		} else if (ext[k].start < sh_end && ext[k].end > sh_start) {
-			sec_error(ef, i, "overlaps the section header table");
+		} else if (sh->sh_offset < sh_end &&
+			   sh->sh_offset + sh->sh_size > sh_start) {
+			sec_error(ef, order[k], "overlaps the section header table");
 			ret = -1;
-		} else if (k > 0 && ext[k].start < ext[k - 1].end) {
-			sec_error(ef, i, "overlaps [%zu] %s in the file",
-				  ext[k - 1].idx, ef->secs[ext[k - 1].idx].name);
+		} else if (prev &&
+			   sh->sh_offset < prev->sh_offset + prev->sh_size) {
+			sec_error(ef, order[k], "overlaps [%zu] %s in the file",
+				  order[k - 1], ef->secs[order[k - 1]].name);
 			ret = -1;
 		}
 	}
@@ -176,7 +188,6 @@ static int sort_and_check_extents(struct elf_file *ef)
 		diag_error(ef->diag, "the section header table overlaps the ELF header");
 		ret = -1;
 	}
-	xbig_free(ext, ef->nsecs * sizeof(*ext));
 	return ret;
 }
 
