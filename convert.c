@@ -492,7 +492,7 @@ static size_t keep_alloc(struct plan *p, size_t k)
 	size_t at = p->keep_words;
 
 	if (at + k > p->keep_cap)
-		keep_reserve(p, 2 * (at + k) - p->keep_words);
+		keep_reserve(p, at + 2 * k);
 	memset(p->keep + at, 0, k * sizeof(*p->keep));
 	p->keep_words += k;
 	return at;

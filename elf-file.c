@@ -240,11 +240,10 @@ static bool copy_to_memory_form(struct elf_file *ef, uint64_t off, size_t n,
 }
 
 /*
- * Bring N bytes of the file at OFF into memory form as an array of TYPE:
- * where they lie when the byte order is the host's and the address is
- * aligned for TYPE, else into a new buffer (*OWNED set).  NULL after
- * reporting.  A size that is not a whole number of entries is kept as
- * bytes; whoever reads entries checks the size first.
+ * Can N bytes of the file at OFF, an array of TYPE, be used where they
+ * lie: the host's byte order, and an address aligned for TYPE?  A size
+ * that is not a whole number of entries is kept as bytes; whoever reads
+ * entries checks the size first.
  */
 static bool usable_in_place(const struct elf_file *ef, uint64_t off,
 			    size_t n, Elf_Type type)
@@ -256,6 +255,11 @@ static bool usable_in_place(const struct elf_file *ef, uint64_t off,
 		(uintptr_t)(ef->map + off) % (unit > 8 ? 8 : unit) == 0);
 }
 
+/*
+ * Bring N bytes of the file at OFF into memory form as an array of TYPE:
+ * where they lie if they can be used there, else into a new buffer
+ * (*OWNED set).  NULL after reporting.
+ */
 static void *to_memory_form(struct elf_file *ef, uint64_t off, size_t n,
 			    Elf_Type type, bool *owned)
 {
@@ -273,28 +277,43 @@ static void *to_memory_form(struct elf_file *ef, uint64_t off, size_t n,
 	return buf;
 }
 
+/*
+ * Input section IDX's contents in memory form where they already are:
+ * in place, or translated before; NULL if they must be translated first.
+ * load_sections() checked that they lie inside the file; an empty
+ * section reads as the start of the map, never NULL.
+ */
+static void *sec_memory_form(const struct elf_file *ef, size_t idx)
+{
+	const struct elf_sec *s = &ef->secs[idx];
+
+	if (s->translated)
+		return ef->translated[idx];
+	if (s->orig_size == 0)
+		return ef->map;
+	if (!usable_in_place(ef, s->orig_offset, s->orig_size,
+			     data_type(s->sh->sh_type)))
+		return NULL;
+	return ef->map + s->orig_offset;
+}
+
 struct elf_data elf_sec_data(struct elf_file *ef, size_t idx)
 {
 	struct elf_sec *s = &ef->secs[idx];
-	struct elf_data data = { .d_buf = ef->map, .d_size = s->orig_size };
+	struct elf_data data = { .d_size = s->orig_size };
 	bool owned;
 
 	if (elf_sec_is_new(ef, s))
 		INTERNAL_ERROR("elf_sec_data on a new section");
-	if (s->translated) {
-		data.d_buf = ef->translated[idx];
+	data.d_buf = sec_memory_form(ef, idx);
+	if (data.d_buf)
 		return data;
-	}
-	/* load_sections() checked that the contents lie inside the file;
-	 * an empty section reads as the start of the map, never NULL.  */
-	if (s->orig_size == 0)
-		return data;
+	/* Translated once, and kept: edits must stay.  */
 	data.d_buf = to_memory_form(ef, s->orig_offset, s->orig_size,
 				    data_type(s->sh->sh_type), &owned);
 	if (!data.d_buf) {
 		sec_error(ef, idx, "cannot read contents");
 	} else if (owned) {
-		/* Translated once, and kept: edits must stay.  */
 		ef->translated[idx] = data.d_buf;
 		s->translated = true;
 	}
@@ -303,18 +322,8 @@ struct elf_data elf_sec_data(struct elf_file *ef, size_t idx)
 
 const void *elf_sec_data_in_place(const struct elf_file *ef, size_t idx)
 {
-	const struct elf_sec *s = &ef->secs[idx];
-
-	if (elf_sec_is_new(ef, s))
-		return NULL;
-	if (s->translated)
-		return ef->translated[idx];
-	if (s->orig_size == 0)
-		return ef->map;		/* as elf_sec_data() */
-	if (!usable_in_place(ef, s->orig_offset, s->orig_size,
-			     data_type(s->sh->sh_type)))
-		return NULL;
-	return ef->map + s->orig_offset;
+	return elf_sec_is_new(ef, &ef->secs[idx]) ? NULL
+						  : sec_memory_form(ef, idx);
 }
 
 static int check_strtab(struct elf_file *ef, size_t idx, const char *what)
@@ -1097,11 +1106,12 @@ static void out_xlate(struct out *o, const void *p, size_t n, Elf_Type type)
 static const void *sec_contents(const struct elf_file *ef,
 				const struct elf_sec *s)
 {
-	if (s->buf)
-		return s->buf;
-	if (s->translated)
-		return ef->translated[s - ef->secs];
-	return ef->map + s->orig_offset;
+	const void *p = s->buf ? s->buf
+			       : sec_memory_form(ef, (size_t)(s - ef->secs));
+
+	if (!p)
+		INTERNAL_ERROR("a dirty section never brought into memory form");
+	return p;
 }
 
 /* Pad with zeros up to file offset OFF. */
