@@ -53,6 +53,13 @@ if ! "$CC" -O2 -o "$workdir/gen-klp-object" "$top/bench/gen-klp-object.c" 2>/dev
 	! "$workdir/gen-klp-object" -F 33000 -R 2 -K 50 -O 3 -o "$good_xn" -q; then
 	good_xn=
 fi
+# Sections in index order, as ld -r lays them out (the compiler's own
+# objects, like the good module, put relocation sections last).
+good_ordered=$workdir/good-ordered.ko
+if [ -z "$good_xn" ] ||
+	! "$workdir/gen-klp-object" -F 10 -R 4 -K 5 -O 2 -o "$good_ordered" -q; then
+	good_ordered=
+fi
 # A 32-bit object, where the compiler can make one.
 if ! "$CC" -m32 -c -O2 -fno-pic -I"$top" -o "$good32.o" \
 	"$here/malformed/good.c" 2>/dev/null ||
@@ -244,6 +251,10 @@ tcase rela_size_near_2_64 1 "${E}.*(past the end of the file|entry size)" 'm sec
 tcase sections_overlap 1 "${E}.*overlap" 'm sec:.data.sh_offset=$(q sec:.text.sh_offset)'
 tcase section_overlaps_elf_header 1 "${E}.*overlap" 'm sec:.text.sh_offset=0'
 tcase section_overlaps_section_headers 1 "${E}.*overlap" 'm sec:.modinfo.sh_offset=$(q ehdr.e_shoff)'
+# Still in offset order, so found without sorting: the overlap with the
+# section before it is named.
+tcase ordered_sections_overlap 1 "${E}\[6\] \.text\.fn_1: overlaps \[5\] \.rela\.text\.fn_0 in the file" \
+	'm sec:.text.fn_1.sh_offset=$(($(q sec:.rela.text.fn_0.sh_offset) + 8))' "$good_ordered"
 tcase section_name_past_shstrtab 1 "${E}.*(name offset|shstrtab|section name)" 'm sec:1.sh_name=0x7fffffff'
 tcase shstrtab_without_final_nul 1 "${E}.*NUL" 'm byte:$(end_of .shstrtab)=0x78'
 tcase strtab_without_final_nul 1 "${E}.*NUL" 'm byte:$(end_of .strtab)=0x78'
