@@ -388,7 +388,7 @@ void klp_check_reloc(struct klp_checker *c, size_t target,
 		klp_report(c, RULE_LOST_SECTION, lazy_where(&loc), elf_sym_name(ef, ELF64_R_SYM(r->r_info)),
 			   "section '%s' is never relocated by the kernel's module loader, so this klp relocation would be lost",
 			   t->name);
-	if (!lp_obj || (lp_obj[0] == 'v' && strcmp(lp_obj, KLP_VMLINUX) == 0))
+	if (!lp_obj)
 		return;
 	if (kind == TARGET_INIT)
 		klp_report(c, RULE_INIT_SECTION, lazy_where(&loc), elf_sym_name(ef, ELF64_R_SYM(r->r_info)),
@@ -633,7 +633,8 @@ static void check_klp_section(struct klp_checker *c, size_t idx)
 				   "module-specific section for '%s' references a vmlinux symbol; use a .klp.rela.vmlinux.* section for it",
 				   obj);
 		if (!c->relocs_checked)
-			klp_check_reloc(c, target, &rela[i], obj);
+			klp_check_reloc(c, target, &rela[i],
+					sec_vmlinux ? NULL : obj);
 	}
 }
 

@@ -116,10 +116,11 @@ void klp_report(struct klp_checker *c, enum klp_rule rule, const char *loc,
 
 /*
  * The rules for one klp relocation R into section TARGET, carried by
- * object LP_OBJ: its type, offset and location on this architecture,
- * and, when LP_OBJ is a module, the special and .init sections the
- * module's own load processes too early or frees.  Reports name R's
- * symbol as the symbol table has it.
+ * module LP_OBJ (NULL for vmlinux): its type, offset and location on
+ * this architecture, and, for a module, the special and .init sections
+ * the module's own load processes too early or frees.  Reports name R's
+ * symbol as the symbol table has it.  Callers tell vmlinux once per
+ * object, not once per relocation.
  */
 void klp_check_reloc(struct klp_checker *c, size_t target,
 		     const Elf64_Rela *r, const char *lp_obj);

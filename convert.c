@@ -80,6 +80,7 @@ struct plan {
 	size_t nsyms;
 
 	struct intern objs;
+	uint32_t vmlinux_obj;		/* its id in objs, or UINT32_MAX */
 
 	struct klp_sec *secs;
 	size_t nsecs, secs_cap;
@@ -633,7 +634,8 @@ static bool part_scan_section(struct scan_part *sp, size_t idx, uint64_t *drop)
 			continue;
 		lp_obj = obj_of_sym(p, symi, o);
 		klp_check_reloc(sp->chk, target, &rela[i],
-				p->objs.names[lp_obj]);
+				lp_obj == p->vmlinux_obj ? NULL
+							 : p->objs.names[lp_obj]);
 		if (sp->chk->found)
 			return false;
 		if (sp->met_in[lp_obj] != idx) {
@@ -842,6 +844,12 @@ static unsigned int scan_relocations(struct plan *p, unsigned int threads)
 	}
 	p->drop = xcalloc(p->drop_words, sizeof(*p->drop));
 	p->fed = xcalloc(p->objs.count, sizeof(*p->fed));
+	/* Every object is known: the checker's vmlinux test is one compare
+	 * of ids per relocation.  */
+	p->vmlinux_obj = UINT32_MAX;
+	for (uint32_t k = 0; k < p->objs.count; k++)
+		if (strcmp(p->objs.names[k], KLP_VMLINUX) == 0)
+			p->vmlinux_obj = k;
 
 	if (!scan_in_parallel(p, threads)) {
 		scan_serially(p);
