@@ -5,7 +5,9 @@
 # livepatches, against the floor (cp of the same file), a second
 # reference (objcopy of the same file) and the least a converter writing
 # its output from user space must do (write-floor: read the input once,
-# write the output's size once).
+# write the output's size once), and the least a converter of these
+# objects must do (bare-convert: the same transformation without any
+# check or model).
 #
 # For each size it generates a livepatch-like object with gen-klp-object,
 # checks it (readelf, eu-readelf, eu-elflint --gnu-ld, ld -r), runs every
@@ -135,8 +137,8 @@ trap cleanup EXIT
 cc=${CC:-cc}
 read -r -a libelf <<<"$(pkg-config --cflags --libs libelf 2>/dev/null || echo -lelf)"
 mkdir "$tmp/bin"
-for p in gen-klp-object klp-verify bench-run write-floor; do
-	"$cc" -std=c11 -O2 -Wall -Wextra -o "$tmp/bin/$p" "$here/$p.c" "${libelf[@]}" || {
+for p in gen-klp-object klp-verify bench-run write-floor bare-convert; do
+	"$cc" -std=c11 -O2 -Wall -Wextra -pthread -o "$tmp/bin/$p" "$here/$p.c" "${libelf[@]}" || {
 		echo "$prog: cannot build $p" >&2
 		exit 1
 	}
@@ -160,6 +162,8 @@ echo "cp:      $(cp --version | head -n1)"
 echo "objcopy: $(objcopy --version | head -n1)"
 [ "$refs_only" = 1 ] ||
 	echo "floor:   bench/write-floor: map the input, write the tool's output size from it in 128 KiB writes"
+[ "$refs_only" = 1 ] ||
+	echo "bare:    bench/bare-convert: the same conversion, no checks, no model, two threads (its output checked by klp-verify)"
 have_check=0
 if [ "$refs_only" = 0 ] && "$tool" --help 2>&1 | grep -q -- '--check'; then
 	have_check=1
@@ -330,12 +334,19 @@ for size in "${size_list[@]}"; do
 				"klp-verify ok, readelf counts ok$([ "$have_check" = 1 ] && echo ", --check ok")," \
 				"$out_size bytes, $unused of them covered by no header or section"
 			measure floor "$tmp/out.floor" "$bin/write-floor" "$in" "$tmp/out.floor" "$out_size" || failed=1
+			measure bare "$tmp/out.bare" "$bin/bare-convert" "$in" "$tmp/out.bare" || failed=1
+			if [ "$failed" = 0 ] && ! "$bin/klp-verify" "$in" "$tmp/out.bare" >"$tmp/verify.log" 2>&1; then
+				err "$size: bare-convert's output fails klp-verify: $(head -c 2000 "$tmp/verify.log")"
+				failed=1
+			fi
 		fi
 	fi
 	measure cp "$tmp/out.cp" cp "$in" "$tmp/out.cp" || failed=1
 	measure objcopy "$tmp/out.objcopy" objcopy "$in" "$tmp/out.objcopy" || failed=1
-	rm -f "$tmp"/*.t
-	# small files are cheap and noisy: three times the runs
+	rm -f "$tmp"/*.t "$tmp/out.cp" "$tmp/out.objcopy" "$tmp/out.floor" "$tmp/out.bare"
+	# Small files are cheap and noisy: three times the runs.  Outputs are
+	# removed once checked, so that no command runs beside another's
+	# dirty page cache being written back.
 	n=$runs
 	[ "${exp[file_size]}" -ge 4194304 ] || n=$((runs * 3))
 	for ((r = 1; r <= n && failed == 0; r++)); do
@@ -345,33 +356,39 @@ for size in "${size_list[@]}"; do
 				echo "  note: run $r output differs from the first (not deterministic)"
 				check_output "$in" "$tmp/out.tool" "$size run $r" || true
 			fi
+			rm -f "$tmp/out.tool"
 		fi
 		measure cp "$tmp/out.cp" cp "$in" "$tmp/out.cp" || { failed=1; break; }
 		cmp -s "$in" "$tmp/out.cp" || err "$size: cp output differs"
+		rm -f "$tmp/out.cp"
 		# after cp, so that cp still follows the tool and the tool
 		# objcopy, as in earlier rounds
 		if [ "$refs_only" = 0 ]; then
 			measure floor "$tmp/out.floor" "$bin/write-floor" "$in" "$tmp/out.floor" "$out_size" || { failed=1; break; }
+			measure bare "$tmp/out.bare" "$bin/bare-convert" "$in" "$tmp/out.bare" || { failed=1; break; }
+			rm -f "$tmp/out.floor" "$tmp/out.bare"
 		fi
 		measure objcopy "$tmp/out.objcopy" objcopy "$in" "$tmp/out.objcopy" || { failed=1; break; }
+		rm -f "$tmp/out.objcopy"
 	done
 	rm -f "$tmp"/out.*
 	if [ "$failed" = 1 ]; then
 		rm -f "$in"
 		continue
 	fi
-	tns=-1 tkb=-1 tcpu=-1 fns=-1
+	tns=-1 tkb=-1 tcpu=-1 fns=-1 bns=-1
 	if [ "$refs_only" = 0 ]; then
 		tns=$(median "$tmp/tool.t" 1)
 		tkb=$(median "$tmp/tool.t" 2)
 		tcpu=$(median "$tmp/tool.t" 3)
 		fns=$(median "$tmp/floor.t" 1)
+		bns=$(median "$tmp/bare.t" 1)
 	fi
 	# size file relocs | wall: tool cp objcopy | RSS: tool cp objcopy | CPU: ...
 	row="$size ${exp[file_size]} ${exp[relocs]} $tns $(median "$tmp/cp.t" 1)"
 	row+=" $(median "$tmp/objcopy.t" 1) $tkb $(median "$tmp/cp.t" 2)"
 	row+=" $(median "$tmp/objcopy.t" 2) $tcpu $(median "$tmp/cp.t" 3)"
-	row+=" $(median "$tmp/objcopy.t" 3) $n $out_size $fns"
+	row+=" $(median "$tmp/objcopy.t" 3) $n $out_size $fns $bns"
 	results+=("$row")
 	rm -f "$in"
 done
@@ -379,6 +396,7 @@ done
 # ---- tables ----
 # row: 1 size 2 file 3 relocs 4-6 wall ns tool cp objcopy 7-9 RSS KiB
 #      10-12 CPU ns 13 runs 14 tool output size 15 write-floor wall ns
+#      16 bare-convert wall ns
 echo
 printf '%s\n' "${results[@]}" | awk '
 function ms(ns) { return ns < 0 ? "-" : sprintf("%.2f", ns / 1e6) }
@@ -391,15 +409,15 @@ function per(ns, n) { return ns < 0 ? "-" : sprintf("%.1f", ns / n) }
 NF { row[++n] = $0 }
 END {
 	print "Wall time (median), tool peak RSS:"
-	fmt = "%-7s %7s %8s %4s %9s %8s %10s %8s %7s %12s %10s %8s %7s %8s %6s\n"
+	fmt = "%-7s %7s %8s %4s %9s %8s %10s %8s %8s %7s %12s %10s %9s %8s %7s %8s %6s\n"
 	printf fmt, "size", "file", "relocs", "runs", "tool ms", "cp ms", "objcopy ms",
-		"floor ms", "tool/cp", "tool/objcopy", "tool/floor", "ns/reloc",
-		"RSS MiB", "RSS/file", "out/in"
+		"floor ms", "bare ms", "tool/cp", "tool/objcopy", "tool/floor",
+		"tool/bare", "ns/reloc", "RSS MiB", "RSS/file", "out/in"
 	for (i = 1; i <= n; i++) {
 		split(row[i], f, " ")
 		printf fmt, f[1], human(f[2]), f[3], f[13], ms(f[4]), ms(f[5]), ms(f[6]),
-			ms(f[15]), ratio(f[4], f[5]), ratio(f[4], f[6]), ratio(f[4], f[15]),
-			per(f[4], f[3]), mib(f[7]),
+			ms(f[15]), ms(f[16]), ratio(f[4], f[5]), ratio(f[4], f[6]),
+			ratio(f[4], f[15]), ratio(f[4], f[16]), per(f[4], f[3]), mib(f[7]),
 			f[7] < 0 ? "-" : sprintf("%.2f", f[7] * 1024 / f[2]),
 			f[14] < 0 ? "-" : sprintf("%.2f", f[14] / f[2])
 	}
@@ -446,7 +464,7 @@ else
 	}
 	NF { size[NR] = $1; file[$1] = $2; rel[$1] = $3; t[$1] = $4; cp[$1] = $5
 	     oc[$1] = $6; rss[$1] = $7 * 1024; tc[$1] = $10; cpc[$1] = $11
-	     occ[$1] = $12; fl[$1] = $15; n = NR }
+	     occ[$1] = $12; fl[$1] = $15; bare[$1] = $16; n = NR }
 	END {
 		lo = hi = plo = phi = 0; used = ""
 		fixed = st > 0 ? st : 0
@@ -482,6 +500,10 @@ else
 				printf "  reference: writing the output'"'"'s bytes from user space (write-floor) takes %.1f ms, %.2fx cp;\n  3x cp is %.2fx that floor, the tool takes %.2fx it\n",
 				       fl["huge"] / 1e6, fl["huge"] / cp["huge"],
 				       3 * cp["huge"] / fl["huge"], t["huge"] / fl["huge"]
+			if (bare["huge"] > 0)
+				printf "  reference: the same conversion with no checks and no model (bare-convert) takes %.1f ms, %.2fx cp;\n  the tool takes %.2fx it\n",
+				       bare["huge"] / 1e6, bare["huge"] / cp["huge"],
+				       t["huge"] / bare["huge"]
 			line(rss["huge"] <= 2 * file["huge"], "huge: peak RSS <= 2x file size",
 			     sprintf("%.1f MiB for %.1f MiB, %.2fx", rss["huge"] / 1048576,
 				     file["huge"] / 1048576, rss["huge"] / file["huge"]))
