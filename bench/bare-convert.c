@@ -43,7 +43,7 @@
 #define SHN_LIVEPATCH		0xff20
 #define SHF_RELA_LIVEPATCH	0x00100000
 #define PREFIX			".klp.sym.rela."
-#define MAX_OBJS		64
+#define MAX_OBJS		255	/* an object's number fits a byte */
 
 enum { CHUNK = 1 << 20, NCHUNKS = 8, QLEN = 64 };
 
@@ -225,249 +225,335 @@ static void append(struct buf *b, const char *s, size_t n)
 
 #define APPEND_LIT(b, lit)	append((b), (lit), sizeof(lit) - 1)
 
-int main(int argc, char **argv)
+/* ---- the input, and what this program accepts of it ---- */
+
+struct input {
+	const char *map;
+	size_t size;
+	const Elf64_Ehdr *eh;
+	const Elf64_Shdr *sh;
+	size_t nsecs, shstrndx, symidx, xidx, stridx, nsyms;
+	const Elf64_Sym *syms;
+	const char *strtab, *shstrtab;
+	mode_t mode;
+};
+
+static void read_input(struct input *in)
 {
 	const Elf64_Ehdr *eh;
 	const Elf64_Shdr *sh;
-	const Elf64_Sym *syms;
-	const char *map, *strtab, *shstrtab;
-	const char *objname[MAX_OBJS];
-	size_t objlen[MAX_OBJS], nobjs = 0;
-	size_t nsecs, shstrndx, symidx = 0, xidx = 0, stridx, nsyms, total;
-	size_t done = 0;
-	uint64_t str_off, shstr_off, shoff;
-	uint32_t *kept;			/* entries a RELA section keeps */
-	unsigned char *obj_of;
-	Elf64_Ehdr ehdr;
-	struct buf newstr = { 0 }, newshstr = { 0 }, newsh = { 0 };
 	struct stat st;
-	pthread_t thread;
-	int fd;
+	int fd = open(in_path, O_RDONLY);
 
-	if (argc != 3) {
-		fprintf(stderr, "usage: bare-convert INPUT OUTPUT\n");
-		return 2;
-	}
-	in_path = argv[1];
-	fd = open(in_path, O_RDONLY);
 	if (fd < 0 || fstat(fd, &st) != 0)
 		die("%s", strerror(errno));
 	if ((size_t)st.st_size < sizeof(*eh))
 		die("too small");
-	map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
-	if (map == MAP_FAILED)
+	in->size = (size_t)st.st_size;
+	in->mode = st.st_mode & 07777;
+	in->map = mmap(NULL, in->size, PROT_READ, MAP_PRIVATE, fd, 0);
+	if (in->map == MAP_FAILED)
 		die("cannot map: %s", strerror(errno));
+	close(fd);
 
-	/* ---- what the input must look like ---- */
-	eh = (const void *)map;
+	in->eh = eh = (const void *)in->map;
 	if (memcmp(eh->e_ident, ELFMAG, SELFMAG) != 0 ||
 	    eh->e_ident[EI_CLASS] != ELFCLASS64 ||
 	    eh->e_ident[EI_DATA] != ELFDATA2LSB || eh->e_type != ET_REL ||
 	    eh->e_shentsize != sizeof(Elf64_Shdr) || eh->e_shoff % 8 ||
-	    eh->e_shoff > (uint64_t)st.st_size - sizeof(Elf64_Shdr))
+	    eh->e_shoff > in->size - sizeof(Elf64_Shdr))
 		die("not a little-endian ELF64 relocatable object");
-	sh = (const void *)(map + eh->e_shoff);
-	nsecs = eh->e_shnum ? eh->e_shnum : sh[0].sh_size;
-	shstrndx = eh->e_shstrndx == SHN_XINDEX ? sh[0].sh_link : eh->e_shstrndx;
-	if (nsecs < 2 || nsecs > ((uint64_t)st.st_size - eh->e_shoff) / sizeof(*sh) ||
-	    shstrndx != nsecs - 1 ||
-	    eh->e_shoff - sh[shstrndx].sh_offset - sh[shstrndx].sh_size >= 8)
+	in->sh = sh = (const void *)(in->map + eh->e_shoff);
+	in->nsecs = eh->e_shnum ? eh->e_shnum : sh[0].sh_size;
+	in->shstrndx = eh->e_shstrndx == SHN_XINDEX ? sh[0].sh_link
+						    : eh->e_shstrndx;
+	if (in->nsecs < 2 ||
+	    in->nsecs > (in->size - eh->e_shoff) / sizeof(*sh) ||
+	    in->shstrndx != in->nsecs - 1 ||
+	    eh->e_shoff - sh[in->shstrndx].sh_offset -
+	    sh[in->shstrndx].sh_size >= 8)
 		die("section headers do not follow .shstrtab, the last section");
-	for (size_t i = 1; i < nsecs; i++) {
+	in->symidx = in->xidx = 0;
+	for (size_t i = 1; i < in->nsecs; i++) {
 		if (sh[i].sh_type != SHT_NOBITS &&
 		    (sh[i].sh_offset < sh[i - 1].sh_offset ||
 		     sh[i].sh_offset + sh[i].sh_size > eh->e_shoff))
 			die("[%zu]: sections are not in index order", i);
+		if (sh[i].sh_name >= sh[in->shstrndx].sh_size)
+			die("[%zu]: name past the end of .shstrtab", i);
 		if (sh[i].sh_type == SHT_SYMTAB)
-			symidx = i;
+			in->symidx = i;
 		if (sh[i].sh_type == SHT_SYMTAB_SHNDX)
-			xidx = i;
+			in->xidx = i;
 	}
-	stridx = symidx ? sh[symidx].sh_link : 0;
-	if (!symidx || stridx != shstrndx - 1 ||
-	    (xidx ? xidx != symidx + 1 || stridx != xidx + 1
-		  : stridx != symidx + 1) ||
-	    sh[symidx].sh_entsize != sizeof(Elf64_Sym))
+	in->stridx = in->symidx ? sh[in->symidx].sh_link : 0;
+	if (!in->symidx || in->stridx != in->shstrndx - 1 ||
+	    in->stridx != (in->xidx ? in->xidx : in->symidx) + 1 ||
+	    (in->xidx && in->xidx != in->symidx + 1) ||
+	    sh[in->symidx].sh_entsize != sizeof(Elf64_Sym))
 		die("not .symtab[, .symtab_shndx], .strtab, .shstrtab at the end");
-	syms = (const void *)(map + sh[symidx].sh_offset);
-	nsyms = sh[symidx].sh_size / sizeof(*syms);
-	strtab = map + sh[stridx].sh_offset;
-	shstrtab = map + sh[shstrndx].sh_offset;
-	if (sh[stridx].sh_size == 0 || strtab[sh[stridx].sh_size - 1] ||
-	    sh[shstrndx].sh_size == 0 || shstrtab[sh[shstrndx].sh_size - 1])
+	in->syms = (const void *)(in->map + sh[in->symidx].sh_offset);
+	in->nsyms = sh[in->symidx].sh_size / sizeof(*in->syms);
+	in->strtab = in->map + sh[in->stridx].sh_offset;
+	in->shstrtab = in->map + sh[in->shstrndx].sh_offset;
+	if (sh[in->stridx].sh_size == 0 ||
+	    in->strtab[sh[in->stridx].sh_size - 1] ||
+	    in->shstrtab[sh[in->shstrndx].sh_size - 1])
 		die("string tables do not end with a NUL");
+}
 
-	/* ---- which symbols are klp_reloc.h's, and for which object ---- */
-	obj_of = calloc(nsyms + 1, 1);
-	if (!obj_of)
+/* ---- the conversion ---- */
+
+struct conv {
+	unsigned char *obj_of;		/* [nsyms]: object number + 1, or 0 */
+	const char *objname[MAX_OBJS];	/* in the input's .strtab */
+	size_t objlen[MAX_OBJS], nobjs;
+	size_t *count, *at;		/* [nobjs + 1], per section */
+	uint32_t *kept;			/* [nsecs]: entries a RELA section
+					 * keeps, or UINT32_MAX */
+	struct buf newstr, newshstr, newsh;	/* appended names, headers */
+};
+
+/* Which symbols are klp_reloc.h's, for which object, and their names. */
+static void find_klp_symbols(const struct input *in, struct conv *c)
+{
+	size_t strsize = in->sh[in->stridx].sh_size;
+
+	c->obj_of = calloc(in->nsyms + 1, 1);
+	if (!c->obj_of)
 		die("out of memory");
-	for (size_t i = 1; i < nsyms; i++) {
-		const char *name = strtab + syms[i].st_name, *obj, *dot, *pos;
+	for (size_t i = 1; i < in->nsyms; i++) {
+		const Elf64_Sym *sym = &in->syms[i];
+		const char *name, *obj, *dot, *pos;
 		size_t k;
 
-		if (syms[i].st_shndx != SHN_UNDEF ||
-		    syms[i].st_name >= sh[stridx].sh_size ||
-		    strncmp(name, PREFIX, sizeof(PREFIX) - 1) != 0)
+		if (sym->st_shndx != SHN_UNDEF || sym->st_name >= strsize)
+			continue;
+		name = in->strtab + sym->st_name;
+		if (strncmp(name, PREFIX, sizeof(PREFIX) - 1) != 0)
 			continue;
 		obj = name + sizeof(PREFIX) - 1;
 		dot = strchr(obj, '.');
 		pos = strrchr(obj, '.');
 		if (!dot || !pos || pos == dot)
 			die("symbol %zu: cannot parse %s", i, name);
-		for (k = 0; k < nobjs; k++)
-			if (objlen[k] == (size_t)(dot - obj) &&
-			    memcmp(objname[k], obj, objlen[k]) == 0)
+		for (k = 0; k < c->nobjs; k++)
+			if (c->objlen[k] == (size_t)(dot - obj) &&
+			    memcmp(c->objname[k], obj, c->objlen[k]) == 0)
 				break;
-		if (k == nobjs) {
-			if (nobjs == MAX_OBJS)
+		if (k == c->nobjs) {
+			if (c->nobjs == MAX_OBJS)
 				die("more than %d objects", MAX_OBJS);
-			objname[nobjs] = obj;
-			objlen[nobjs++] = (size_t)(dot - obj);
+			c->objname[c->nobjs] = obj;
+			c->objlen[c->nobjs++] = (size_t)(dot - obj);
 		}
-		obj_of[i] = (unsigned char)(k + 1);
+		c->obj_of[i] = (unsigned char)(k + 1);
 		/* .klp.sym.<obj>.<sym>,<pos> */
-		APPEND_LIT(&newstr, ".klp.sym.");
-		append(&newstr, dot + 1, (size_t)(pos - dot - 1));
-		APPEND_LIT(&newstr, ",");
-		append(&newstr, pos + 1, strlen(pos + 1) + 1);
+		APPEND_LIT(&c->newstr, ".klp.sym.");
+		append(&c->newstr, dot + 1, (size_t)(pos - dot - 1));
+		APPEND_LIT(&c->newstr, ",");
+		append(&c->newstr, pos + 1, strlen(pos + 1) + 1);
 	}
+	c->count = xmalloc((c->nobjs + 1) * sizeof(*c->count));
+	c->at = xmalloc((c->nobjs + 1) * sizeof(*c->at));
+	c->kept = xmalloc(in->nsecs * sizeof(*c->kept));
+	for (size_t i = 0; i < in->nsecs; i++)
+		c->kept[i] = UINT32_MAX;
+}
 
-	/* ---- the output ---- */
-	tmp_path = xmalloc(strlen(argv[2]) + 8);
-	sprintf(tmp_path, "%s.XXXXXX", argv[2]);
+/* Does relocation section I move entries?  Counts them in c->count. */
+static bool count_moving(const struct input *in, struct conv *c, size_t i)
+{
+	const Elf64_Shdr *s = &in->sh[i];
+	const Elf64_Rela *r = (const void *)(in->map + s->sh_offset);
+	size_t n = s->sh_size / sizeof(*r);
+
+	if (s->sh_type != SHT_RELA || s->sh_link != in->symidx ||
+	    s->sh_info >= in->nsecs ||
+	    !(in->sh[s->sh_info].sh_flags & SHF_ALLOC))
+		return false;
+	if (s->sh_size > CHUNK)
+		die("[%zu]: relocation section over %d bytes", i, CHUNK);
+	memset(c->count, 0, (c->nobjs + 1) * sizeof(*c->count));
+	for (size_t j = 0; j < n; j++) {
+		size_t sym = ELF64_R_SYM(r[j].r_info);
+
+		if (sym >= in->nsyms)
+			die("[%zu]: entry %zu: bad symbol index", i, j);
+		c->count[c->obj_of[sym]]++;
+	}
+	return c->count[0] != n;
+}
+
+/* Relocation section I's bytes: its kept entries, then each object's,
+ * in input order; and the headers and names of the new sections.  */
+static void regroup(const struct input *in, struct conv *c, size_t i)
+{
+	const Elf64_Shdr *s = &in->sh[i];
+	const Elf64_Rela *r = (const void *)(in->map + s->sh_offset);
+	size_t n = s->sh_size / sizeof(*r);
+	const char *target = in->shstrtab + in->sh[s->sh_info].sh_name;
+	uint64_t off = s->sh_offset + c->count[0] * sizeof(*r);
+	Elf64_Rela *d = (Elf64_Rela *)(void *)room(s->sh_size);
+
+	c->at[0] = 0;
+	for (size_t k = 1; k <= c->nobjs; k++)
+		c->at[k] = c->at[k - 1] + c->count[k - 1];
+	for (size_t j = 0; j < n; j++)
+		d[c->at[c->obj_of[ELF64_R_SYM(r[j].r_info)]]++] = r[j];
+	c->kept[i] = (uint32_t)c->count[0];
+
+	for (size_t k = 1; k <= c->nobjs; k++) {
+		Elf64_Shdr *h;
+
+		if (!c->count[k])
+			continue;
+		h = grow(&c->newsh, sizeof(*h));
+		*h = *s;
+		h->sh_flags |= SHF_ALLOC | SHF_RELA_LIVEPATCH;
+		h->sh_offset = off;
+		h->sh_size = c->count[k] * sizeof(*r);
+		h->sh_name = (Elf64_Word)(in->sh[in->shstrndx].sh_size +
+					  c->newshstr.len);
+		off += h->sh_size;
+		/* .klp.rela.<object>.<target name> */
+		APPEND_LIT(&c->newshstr, ".klp.rela.");
+		append(&c->newshstr, c->objname[k - 1], c->objlen[k - 1]);
+		APPEND_LIT(&c->newshstr, ".");
+		append(&c->newshstr, target, strlen(target) + 1);
+	}
+}
+
+/* Everything before .symtab: the bytes between regrouped relocation
+ * sections are copied as they are.  */
+static void write_body(const struct input *in, struct conv *c)
+{
+	size_t done = 0;
+
+	for (size_t i = 1; i < in->symidx; i++) {
+		if (!count_moving(in, c, i))
+			continue;
+		put(in->map + done, in->sh[i].sh_offset - done);
+		regroup(in, c, i);
+		done = in->sh[i].sh_offset + in->sh[i].sh_size;
+	}
+	put(in->map + done, in->sh[in->symidx].sh_offset - done);
+}
+
+/* .symtab renamed, .symtab_shndx, .strtab and .shstrtab extended, the
+ * section headers.  Return where the headers went.  */
+static uint64_t write_tail(const struct input *in, const struct conv *c)
+{
+	const Elf64_Shdr *sh = in->sh;
+	size_t total = in->nsecs + c->newsh.len / sizeof(Elf64_Shdr);
+	uint64_t str_off, shstr_off, shoff;
+
+	for (size_t i = 0, name = sh[in->stridx].sh_size; i < in->nsyms; i++) {
+		Elf64_Sym *s = (Elf64_Sym *)(void *)room(sizeof(*s));
+
+		*s = in->syms[i];
+		if (!c->obj_of[i])
+			continue;
+		s->st_name = (Elf64_Word)name;
+		s->st_shndx = SHN_LIVEPATCH;
+		name += strlen(c->newstr.p + (name - sh[in->stridx].sh_size)) + 1;
+	}
+	if (in->xidx)
+		put_ref(in->map + sh[in->xidx].sh_offset, sh[in->xidx].sh_size);
+
+	/* each string table: the input's, then the new names */
+	str_off = out_pos;
+	put_ref(in->strtab, sh[in->stridx].sh_size);
+	put_ref(c->newstr.p, c->newstr.len);
+	shstr_off = out_pos;
+	put_ref(in->shstrtab, sh[in->shstrndx].sh_size);
+	put_ref(c->newshstr.p, c->newshstr.len);
+	memset(room(-out_pos % 8), 0, -out_pos % 8);
+
+	/* the input's headers, changed, then the new ones */
+	shoff = out_pos;
+	for (size_t i = 0; i < in->nsecs; i++) {
+		Elf64_Shdr *h = (Elf64_Shdr *)(void *)room(sizeof(*h));
+
+		*h = sh[i];
+		if (c->kept[i] != UINT32_MAX)
+			h->sh_size = c->kept[i] * sizeof(Elf64_Rela);
+		if (i == 0 && total >= SHN_LORESERVE)
+			h->sh_size = total;
+		if (i == in->stridx) {
+			h->sh_offset = str_off;
+			h->sh_size += c->newstr.len;
+		}
+		if (i == in->shstrndx) {
+			h->sh_offset = shstr_off;
+			h->sh_size += c->newshstr.len;
+		}
+	}
+	put_ref(c->newsh.p, c->newsh.len);
+	flush_chunk();
+	return shoff;
+}
+
+/* ---- the output file ---- */
+
+static pthread_t start_output(const char *out_path)
+{
+	pthread_t thread;
+
+	tmp_path = xmalloc(strlen(out_path) + 8);
+	sprintf(tmp_path, "%s.XXXXXX", out_path);
 	w.fd = mkstemp(tmp_path);
 	if (w.fd < 0) {
 		free(tmp_path);
 		tmp_path = NULL;
-		die("cannot create a temporary file next to %s: %s", argv[2],
+		die("cannot create a temporary file next to %s: %s", out_path,
 		    strerror(errno));
 	}
-	for (size_t c = 0; c < NCHUNKS; c++)
-		chunk[c] = xmalloc(CHUNK);
+	for (size_t k = 0; k < NCHUNKS; k++)
+		chunk[k] = xmalloc(CHUNK);
 	if (pthread_create(&thread, NULL, writer, NULL) != 0)
 		die("cannot start the writer thread");
+	return thread;
+}
 
-	/* Everything before .symtab, relocation sections regrouped: the
-	 * bytes between them are copied as they are.  */
-	kept = xmalloc(nsecs * sizeof(*kept));
-	for (size_t i = 0; i < nsecs; i++)
-		kept[i] = UINT32_MAX;
-	for (size_t i = 1; i < symidx; i++) {
-		const Elf64_Rela *r = (const void *)(map + sh[i].sh_offset);
-		size_t n = sh[i].sh_size / sizeof(*r), count[MAX_OBJS + 1] = { 0 };
-		size_t at[MAX_OBJS + 1], off;
-		Elf64_Rela *d;
-		const char *target;
+/* Wait for the writer, write the ELF header last, rename. */
+static void finish_output(pthread_t thread, const struct input *in,
+			  const struct conv *c, uint64_t shoff,
+			  const char *out_path)
+{
+	size_t total = in->nsecs + c->newsh.len / sizeof(Elf64_Shdr);
+	Elf64_Ehdr ehdr = *in->eh;
 
-		if (sh[i].sh_type != SHT_RELA || sh[i].sh_link != symidx ||
-		    sh[i].sh_info >= nsecs ||
-		    !(sh[sh[i].sh_info].sh_flags & SHF_ALLOC))
-			continue;
-		if (n * sizeof(*r) > CHUNK)
-			die("[%zu]: relocation section over %d bytes", i, CHUNK);
-		for (size_t j = 0; j < n; j++) {
-			size_t s = ELF64_R_SYM(r[j].r_info);
-
-			if (s >= nsyms)
-				die("[%zu]: entry %zu: bad symbol index", i, j);
-			count[obj_of[s]]++;
-		}
-		if (count[0] == n)
-			continue;
-		put(map + done, sh[i].sh_offset - done);
-		done = sh[i].sh_offset + n * sizeof(*r);
-		at[0] = 0;
-		for (size_t k = 1; k <= nobjs; k++)
-			at[k] = at[k - 1] + count[k - 1];
-		d = (Elf64_Rela *)(void *)room(n * sizeof(*r));
-		for (size_t j = 0; j < n; j++)
-			d[at[obj_of[ELF64_R_SYM(r[j].r_info)]]++] = r[j];
-		kept[i] = (uint32_t)count[0];
-
-		/* the new sections' headers, after the input's */
-		target = shstrtab + sh[sh[i].sh_info].sh_name;
-		off = sh[i].sh_offset + count[0] * sizeof(*r);
-		for (size_t k = 1; k <= nobjs; k++) {
-			Elf64_Shdr *h;
-
-			if (!count[k])
-				continue;
-			h = grow(&newsh, sizeof(*h));
-			*h = sh[i];
-			h->sh_flags |= SHF_ALLOC | SHF_RELA_LIVEPATCH;
-			h->sh_offset = off;
-			h->sh_size = count[k] * sizeof(*r);
-			h->sh_name = (Elf64_Word)(sh[shstrndx].sh_size +
-						  newshstr.len);
-			off += h->sh_size;
-			/* .klp.rela.<object>.<target name> */
-			APPEND_LIT(&newshstr, ".klp.rela.");
-			append(&newshstr, objname[k - 1], objlen[k - 1]);
-			APPEND_LIT(&newshstr, ".");
-			append(&newshstr, target, strlen(target) + 1);
-		}
-	}
-	put(map + done, sh[symidx].sh_offset - done);
-
-	/* .symtab with the klp symbols renamed, .symtab_shndx as it is */
-	for (size_t i = 0, name = sh[stridx].sh_size; i < nsyms; i++) {
-		Elf64_Sym *s = (Elf64_Sym *)(void *)room(sizeof(*s));
-
-		*s = syms[i];
-		if (!obj_of[i])
-			continue;
-		s->st_name = (Elf64_Word)name;
-		s->st_shndx = SHN_LIVEPATCH;
-		name += strlen(newstr.p + (name - sh[stridx].sh_size)) + 1;
-	}
-	if (xidx)
-		put_ref(map + sh[xidx].sh_offset, sh[xidx].sh_size);
-
-	/* .strtab and .shstrtab, each the input's then the new names */
-	str_off = out_pos;
-	put_ref(strtab, sh[stridx].sh_size);
-	put_ref(newstr.p, newstr.len);
-	shstr_off = out_pos;
-	put_ref(shstrtab, sh[shstrndx].sh_size);
-	put_ref(newshstr.p, newshstr.len);
-	memset(room(-out_pos % 8), 0, -out_pos % 8);
-
-	/* the section headers: the input's, changed, then the new ones */
-	total = nsecs + newsh.len / sizeof(Elf64_Shdr);
-	shoff = out_pos;
-	for (size_t i = 0; i < nsecs; i++) {
-		Elf64_Shdr *h = (Elf64_Shdr *)(void *)room(sizeof(*h));
-
-		*h = sh[i];
-		if (kept[i] != UINT32_MAX)
-			h->sh_size = kept[i] * sizeof(Elf64_Rela);
-		if (i == 0 && total >= SHN_LORESERVE)
-			h->sh_size = total;
-		if (i == stridx) {
-			h->sh_offset = str_off;
-			h->sh_size += newstr.len;
-		}
-		if (i == shstrndx) {
-			h->sh_offset = shstr_off;
-			h->sh_size += newshstr.len;
-		}
-	}
-	put_ref(newsh.p, newsh.len);
-	flush_chunk();
 	pthread_mutex_lock(&w.mu);
 	w.done = true;
 	pthread_cond_broadcast(&w.cv);
 	pthread_mutex_unlock(&w.mu);
 	pthread_join(thread, NULL);
 
-	/* the ELF header last: where the headers went, how many */
-	ehdr = *eh;
 	ehdr.e_shoff = shoff;
 	ehdr.e_shnum = total >= SHN_LORESERVE ? 0 : (Elf64_Half)total;
 	if (w.err || pwrite(w.fd, &ehdr, sizeof(ehdr), 0) != sizeof(ehdr) ||
-	    fchmod(w.fd, st.st_mode & 07777) != 0 || close(w.fd) != 0 ||
-	    rename(tmp_path, argv[2]) != 0)
-		die("cannot write %s: %s", argv[2],
+	    fchmod(w.fd, in->mode) != 0 || close(w.fd) != 0 ||
+	    rename(tmp_path, out_path) != 0)
+		die("cannot write %s: %s", out_path,
 		    strerror(w.err ? w.err : errno));
+}
+
+int main(int argc, char **argv)
+{
+	struct input in;
+	struct conv c = { 0 };
+	pthread_t thread;
+
+	if (argc != 3) {
+		fprintf(stderr, "usage: bare-convert INPUT OUTPUT\n");
+		return 2;
+	}
+	in_path = argv[1];
+	read_input(&in);
+	find_klp_symbols(&in, &c);
+	thread = start_output(argv[2]);
+	write_body(&in, &c);
+	finish_output(thread, &in, &c, write_tail(&in, &c), argv[2]);
 	return 0;
 }
