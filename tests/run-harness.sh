@@ -65,6 +65,29 @@ t_klpcheck() {
 }
 run_test klpcheck_rejects_what_the_kernel_rejects t_klpcheck
 
+# make bench checks every output it times: the tool's and bare-convert's
+# with klp-verify.  bare-convert is a reference only: a size it refuses
+# (more objects than a byte holds) gets no bare time, and a note, but the
+# bench goes on and still judges the tool.
+t_bench_references() {
+	KLP_CONVERT=$KLP_CONVERT "$top/bench/bench.sh" --no-lint --runs 1 \
+		--sizes small,50:20:400:300 >out 2>&1 || {
+		cat out
+		fail "make bench's script failed"
+	}
+	assert_grep "^bench: all outputs correct$" out
+	assert_grep "^  note: no bare-convert reference: .*: more than 255 objects$" out
+	# the wall table's "bare ms" column (9th): a time for small, none
+	# for the size it refused
+	awk '/^Wall time/ { w = 1 } /^CPU time/ { w = 0 }
+	     w && $1 == "small" { print "small", ($9 ~ /^[0-9]+\.[0-9]+$/) }
+	     w && $1 == "50:20:400:300" { print "wide", $9 }' out >bare
+	compare "bare ms column" bare <<'EOF'
+small 1
+wide -
+EOF
+}
+
 # The test scripts themselves stay shellcheck-clean (bash, every warning
 # level), so a quoting slip cannot quietly turn an assertion into a no-op.
 t_shellcheck() {
@@ -77,6 +100,7 @@ t_shellcheck() {
 # Not again in the sanitizer rerun: it does not depend on the tool.
 if [ -z "$test_prefix" ]; then
 	run_test test_scripts_are_shellcheck_clean t_shellcheck
+	run_test bench_checks_bare_convert_and_goes_on_without_it t_bench_references
 fi
 
 end_suite
