@@ -90,8 +90,9 @@ static const char doc[] =
 	"left untouched.\n\n"
 	"Exit status: 0 converted or nothing to convert (--check: no "
 	"errors, warnings allowed); 1 problems were found (all are reported) "
-	"or the output could not be written, and nothing was written; 2 "
-	"usage error.";
+	"or the output or standard output could not be written, and nothing "
+	"was written (unless the error says the output was written all the "
+	"same: only -v's last line was lost); 2 usage error.";
 
 const char *argp_program_version = "klp-convert-mini " KLP_CONVERT_VERSION;
 const char *argp_program_bug_address = NULL;
@@ -218,6 +219,28 @@ static bool verify_model(void *ef)
 	return klp_convert_verify(ef);
 }
 
+/* What a failure to write stdout leaves: said after the error. */
+#define WRITTEN_NOTE	"; the output was written all the same"
+static const char *stdout_fail_note = "";
+
+/*
+ * -v lines and --format=json go to stdout: a pipeline must learn when
+ * they did not arrive (disk full, closed pipe).  Checked before anything
+ * is written, and again at exit for the summary printed after.
+ */
+static bool stdout_ok(void)
+{
+	static bool reported;
+
+	if (fflush(stdout) == 0 && !ferror(stdout))
+		return true;
+	if (!reported)
+		fprintf(stderr, "%s: error: cannot write to standard output: %s%s\n",
+			diag_progname, strerror(errno), stdout_fail_note);
+	reported = true;
+	return false;
+}
+
 static int convert_file(const struct args *a, const struct klp_symvers *sv)
 {
 	struct diag d = { .file = a->input, .verbose = a->verbose };
@@ -229,6 +252,7 @@ static int convert_file(const struct args *a, const struct klp_symvers *sv)
 	char *out = NULL;
 	int ret = EXIT_REFUSED;
 
+	stdout_fail_note = "; nothing written";
 	if (elf_open(&ef, &d, a->input) != 0 || fstat(ef.fd, &st) != 0)
 		goto out;
 	out = output_path(a->input, a->output, &same);
@@ -239,16 +263,24 @@ static int convert_file(const struct args *a, const struct klp_symvers *sv)
 	case CONVERT_NOTHING:
 		diag_note(&d, "no klp_reloc.h symbols: nothing to convert%s",
 			  same ? ", file left untouched" : "");
-		if (!same && !a->dry_run &&
-		    elf_copy_file(&d, ef.fd, ef.size, out, &st) != 0)
+		if (!stdout_ok())
 			goto out;
+		if (!same && !a->dry_run) {
+			if (elf_copy_file(&d, ef.fd, ef.size, out, &st) != 0)
+				goto out;
+			stdout_fail_note = WRITTEN_NOTE;
+		}
 		break;
 	case CONVERT_DONE:
+		if (!stdout_ok())
+			goto out;
 		/* Checked while it is written: renamed into place only if
 		 * the checker agrees.  */
 		if (a->dry_run ? !klp_convert_verify(&ef)
 			       : elf_write(&ef, out, &st, verify_model, &ef) != 0)
 			goto out;
+		if (!a->dry_run)
+			stdout_fail_note = WRITTEN_NOTE;
 		diag_note(&d, "%s%zu symbol%s converted, %zu relocation%s moved into %zu klp relocation section%s%s%s",
 			  a->dry_run ? "dry run: " : "",
 			  stats.symbols, stats.symbols == 1 ? "" : "s",
@@ -360,12 +392,7 @@ int main(int argc, char **argv)
 	klp_symvers_free(sv);
 	free(a.symvers);
 	free(a.files);
-	/* -v lines and --format=json go to stdout: a pipeline must learn
-	 * when they did not arrive (disk full, closed pipe).  */
-	if (fflush(stdout) != 0 || ferror(stdout)) {
-		fprintf(stderr, "%s: error: cannot write to standard output: %s\n",
-			diag_progname, strerror(errno));
+	if (!stdout_ok())
 		ret = EXIT_REFUSED;
-	}
 	return ret;
 }

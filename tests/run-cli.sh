@@ -245,17 +245,26 @@ t_output_device() {
 }
 run_test output_that_is_a_device_is_refused t_output_device
 
-# -v lines (and --check's JSON) that cannot be written make the run fail.
+# -v lines (and --check's JSON) that cannot be written make the run fail,
+# before anything is written: the input stays as it was.
 t_stdout_full() {
 	[ -w /dev/full ] || { skip "no /dev/full"; return; }
 	fixture mod.ko
+	save mod.ko
 	"$KLP_CONVERT" -v -o out.ko mod.ko >/dev/full 2>"$t.err" && fail "exit 0 with stdout on /dev/full"
-	assert_grep "^$me: error: cannot write to standard output" "$t.err"
+	assert_grep "^$me: error: cannot write to standard output: No space left on device; nothing written\$" "$t.err"
+	assert_lines 1 "$t.err"
+	[ ! -e out.ko ] || fail "out.ko written although its -v lines were lost"
+	"$KLP_CONVERT" -v mod.ko >/dev/full 2>"$t.err" && fail "in place: exit 0 with stdout on /dev/full"
+	assert_grep "; nothing written\$" "$t.err"
+	assert_unchanged mod.ko
+	[ -z "$(find . -maxdepth 1 -name 'mod.ko.*' -o -maxdepth 1 -name 'out.ko*')" ] ||
+		fail "temporary or partial output left: $(ls)"
 	"$KLP_CONVERT" --check --format=json out.ko >/dev/full 2>"$t.err" && fail "--check: exit 0 with stdout on /dev/full"
 	assert_grep "^$me: error: cannot write to standard output" "$t.err"
 	true
 }
-run_test stdout_write_error_fails_the_run t_stdout_full
+run_test stdout_write_error_fails_the_run_before_writing t_stdout_full
 
 # -q: errors only; a successful conversion is silent.  Without -v or -q
 # nothing is printed on standard output either way about relocations.
