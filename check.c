@@ -74,7 +74,7 @@ const struct klp_rule_info klp_rules[NR_RULES] = {
 	[RULE_NOT_EXPORTED] = { "symbol-not-exported", DIAG_ERROR,
 		"Unknown symbol %s (err -2)" },
 	[RULE_RO_TARGET] = { "read-only-target", DIAG_WARNING,
-		"works where the kernel writes through text_poke (x86_64, s390); may fault elsewhere" },
+		"none: works where the kernel writes through text_poke (x86_64, s390); may fault elsewhere" },
 };
 
 void klp_checker_init(struct klp_checker *c, struct elf_file *ef)
@@ -250,15 +250,9 @@ void klp_report(struct klp_checker *c, enum klp_rule rule, const char *loc,
 	va_end(ap);
 }
 
-/* The same, with KARG in the kernel's message instead of the symbol. */
-static void report_karg(struct klp_checker *c, enum klp_rule rule,
-			const char *loc, const char *sym, const char *karg,
-			const char *fmt, ...)
-	__attribute__((format(printf, 6, 7)));
-
-static void report_karg(struct klp_checker *c, enum klp_rule rule,
-			const char *loc, const char *sym, const char *karg,
-			const char *fmt, ...)
+void klp_report_karg(struct klp_checker *c, enum klp_rule rule,
+		     const char *loc, const char *sym, const char *karg,
+		     const char *fmt, ...)
 {
 	va_list ap;
 
@@ -377,7 +371,7 @@ void klp_check_reloc(struct klp_checker *c, size_t target,
 			char num[16];
 
 			snprintf(num, sizeof(num), "%u", type);
-			report_karg(c, RULE_NONZERO, lazy_where(&loc), elf_sym_name(ef, ELF64_R_SYM(r->r_info)),
+			klp_report_karg(c, RULE_NONZERO, lazy_where(&loc), elf_sym_name(ef, ELF64_R_SYM(r->r_info)),
 				    num, "the relocated location holds a nonzero value, so the kernel would refuse %s; relocations with an addend must leave zeros there",
 				    klp_reloc_type_name(c->arch, type, tname,
 							sizeof(tname)));
@@ -575,7 +569,7 @@ static void check_klp_section(struct klp_checker *c, size_t idx)
 			 sizeof(KLP_RELA_PREFIX) - 1) == 0 ?
 		 strcspn(s->name + sizeof(KLP_RELA_PREFIX) - 1, ".") : 0;
 	if (objlen == 0) {	/* the kernel's sscanf() matches nothing */
-		report_karg(c, RULE_SEC_NAME, sec_loc(ef, idx, loc, sizeof(loc)),
+		klp_report_karg(c, RULE_SEC_NAME, sec_loc(ef, idx, loc, sizeof(loc)),
 			    NULL, s->name,
 			    "the name must be .klp.rela.<objname>.<section>");
 		return;
@@ -626,12 +620,22 @@ static void check_klp_section(struct klp_checker *c, size_t idx)
 				   "a klp relocation must reference an SHN_LIVEPATCH symbol");
 			continue;
 		}
-		if (!sec_vmlinux && c->sym_obj[symi] == SYM_OBJ_VMLINUX)
-			klp_report(c, RULE_VMLINUX_FROM_MODULE,
+		if (!sec_vmlinux && c->sym_obj[symi] == SYM_OBJ_VMLINUX) {
+			const char *name = elf_sym_name(ef, symi);
+			char bare[KLP_SYMNAME_MAX + 1];
+
+			/* The kernel names the symbol as its sscanf read
+			 * it: .klp.sym.vmlinux.<this>,<sympos> */
+			name += sizeof(KLP_SYM_PREFIX KLP_VMLINUX ".") - 1;
+			snprintf(bare, sizeof(bare), "%.*s",
+				 (int)strcspn(name, ","), name);
+			klp_report_karg(c, RULE_VMLINUX_FROM_MODULE,
 				   klp_where(c, target, rela[i].r_offset, loc,
 					     sizeof(loc)), elf_sym_name(ef, symi),
+				   bare,
 				   "module-specific section for '%s' references a vmlinux symbol; use a .klp.rela.vmlinux.* section for it",
 				   obj);
+		}
 		if (!c->relocs_checked)
 			klp_check_reloc(c, target, &rela[i],
 					sec_vmlinux ? NULL : obj);

@@ -114,6 +114,13 @@ void klp_report(struct klp_checker *c, enum klp_rule rule, const char *loc,
 		const char *sym, const char *fmt, ...)
 	__attribute__((format(printf, 5, 6)));
 
+/* The same, with KARG in the kernel's message where the symbol would go:
+ * the kernel does not always name a symbol the way the file does.  */
+void klp_report_karg(struct klp_checker *c, enum klp_rule rule,
+		     const char *loc, const char *sym, const char *karg,
+		     const char *fmt, ...)
+	__attribute__((format(printf, 6, 7)));
+
 /*
  * The rules for one klp relocation R into section TARGET, carried by
  * module LP_OBJ (NULL for vmlinux): its type, offset and location on

@@ -195,6 +195,27 @@ static bool is_prefixed_sym(const struct elf_file *ef, size_t i)
 	       klp_is_prefixed(elf_sym_name(ef, i));
 }
 
+/*
+ * A name whose converted form is too long for the kernel, which would
+ * print the converted name:
+ * .klp.sym.<sym_obj_name>.<sym_name>,<sympos>, shorter than NAME.
+ */
+static void report_too_long(struct plan *p, size_t symidx,
+			    const struct klp_name *kn, const char *why)
+{
+	const char *name = elf_sym_name(p->ef, symidx);
+	size_t len = strlen(name) + 1;
+	char *converted = xmalloc(len), loc[64];
+
+	snprintf(converted, len, KLP_SYM_PREFIX "%.*s.%.*s,%lu",
+		 (int)kn->sym_obj.len, kn->sym_obj.s, (int)kn->sym.len,
+		 kn->sym.s, kn->sympos);
+	klp_report_karg(&p->chk, RULE_SYM_NAME,
+			klp_symtab_loc(loc, sizeof(loc), symidx), name,
+			converted, "%s", why);
+	free(converted);
+}
+
 static void find_prefixed_symbols(struct plan *p)
 {
 	struct elf_file *ef = p->ef;
@@ -226,9 +247,7 @@ static void find_prefixed_symbols(struct plan *p)
 				   why);
 			continue;
 		case KLP_NAME_TOO_LONG:
-			klp_report(&p->chk, RULE_SYM_NAME,
-				   klp_symtab_loc(loc, sizeof(loc), i), name, "%s",
-				   why);
+			report_too_long(p, i, &kn, why);
 			continue;
 		default:
 			klp_report(&p->chk, RULE_PREFIX_PARSE,
@@ -238,8 +257,13 @@ static void find_prefixed_symbols(struct plan *p)
 		}
 		if (!klp_span_is(kn.lp_obj, KLP_VMLINUX) &&
 		    klp_span_is(kn.sym_obj, KLP_VMLINUX)) {
-			klp_report(&p->chk, RULE_VMLINUX_FROM_MODULE,
+			/* The kernel names the symbol bare (what its
+			 * sscanf read between the object and the comma).  */
+			snprintf(new_name, sizeof(new_name), "%.*s",
+				 (int)kn.sym.len, kn.sym.s);
+			klp_report_karg(&p->chk, RULE_VMLINUX_FROM_MODULE,
 				   klp_symtab_loc(loc, sizeof(loc), i), name,
+				   new_name,
 				   "a module-specific klp relocation section (.klp.rela.%.*s.*) may not reference a vmlinux symbol; use KLP_RELOC_SYMBOL(vmlinux, %.*s, %lu)",
 				   (int)kn.lp_obj.len, kn.lp_obj.s,
 				   (int)kn.sym.len, kn.sym.s, kn.sympos);

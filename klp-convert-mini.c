@@ -89,7 +89,8 @@ static const char doc[] =
 	"destination and renamed over it.  A module without annotations is "
 	"left untouched.\n\n"
 	"Exit status: 0 converted or nothing to convert (--check: no "
-	"errors, warnings allowed); 1 problems were found (all are reported) "
+	"errors, warnings allowed); 1 problems were found (the first 100 "
+	"shown, then how many more) "
 	"or the output or standard output could not be written, and nothing "
 	"was written (unless the error says the output was written all the "
 	"same: only -v's last line was lost); 2 usage error.";

@@ -115,6 +115,8 @@ t_long_name() {
 	local s493
 	s493=$(printf 's%.0s' $(seq 493))
 	expect_symbol_refusals "longer than 511" ".klp.sym.rela.vmlinux.vmlinux.$s493.0"
+	# The kernel would print the converted name.
+	assert_grep "\\(kernel: \"symbol \\.klp\\.sym\\.vmlinux\\.$s493,0 has an incorrectly formatted name\"\\)\$" "$t.err"
 }
 run_test refuses_converted_name_longer_than_511 t_long_name
 
@@ -140,6 +142,8 @@ EOF
 	# Per relocation, or else at the symbol's .symtab entry.
 	refused mod.ko 1 \
 		"$E($(where mod.ko "$s")|\\.symtab entry $(symidx mod.ko "$s")): symbol '$(re "$s")': .*vmlinux symbol"
+	# The kernel names the symbol as its sscanf read it, bare.
+	assert_grep "\\(kernel: \"invalid access to vmlinux symbol 'saved_command_line' from module-specific livepatch relocation section\"\\)\$" "$t.err"
 }
 run_test refuses_module_specific_relocation_to_vmlinux_symbol t_vmlinux_from_module
 
