@@ -1108,6 +1108,23 @@ bool klp_convert_verify(struct elf_file *ef)
 	return errors == 0;
 }
 
+/*
+ * The converter appends symbol names and section names to their tables;
+ * an object whose symbols and sections share one table (LLVM's assembler
+ * writes them so; ld -r and ld.lld -r never do) would need the two kept
+ * in one sequence.  Modules are linked, so refuse instead.
+ */
+static bool shared_string_table(struct elf_file *ef)
+{
+	size_t strtab = ef->secs[ef->symtab_idx].sh->sh_link;
+
+	if (strtab != ef->shstrndx)
+		return false;
+	diag_error(ef->diag, "[%zu] %s: the symbol names and the section names share this string table, as in an object straight from clang -c: convert the module linked with ld -r (kbuild's .ko), not its objects",
+		   strtab, ef->secs[strtab].name);
+	return true;
+}
+
 static void plan_free(struct plan *p)
 {
 	free(p->moved);
@@ -1151,6 +1168,10 @@ enum convert_result klp_convert(struct elf_file *ef,
 						  : CONVERT_ERROR;
 	}
 
+	if (shared_string_table(ef)) {
+		klp_checker_free(&p.chk);
+		return CONVERT_ERROR;
+	}
 	p.syms = xcalloc(nprefixed, sizeof(*p.syms));
 	p.obj_of_sym = xcalloc(ef->nsyms, sizeof(*p.obj_of_sym));
 	p.sec_of_target = xcalloc(ef->nsecs, sizeof(*p.sec_of_target));

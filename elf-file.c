@@ -1154,6 +1154,10 @@ static void append_to_section(struct elf_sec *s, char *buf, size_t len)
 
 static void finish_string_tables(struct elf_file *ef)
 {
+	/* Both sets of new names would claim the same offsets. */
+	if (ef->new_strtab_len && ef->new_shstrtab_len &&
+	    ef->secs[ef->symtab_idx].sh->sh_link == ef->shstrndx)
+		INTERNAL_ERROR("names appended to one table shared by symbols and sections");
 	if (ef->new_strtab_len)
 		append_to_section(&ef->secs[ef->secs[ef->symtab_idx].sh->sh_link],
 				  ef->new_strtab, ef->new_strtab_len);

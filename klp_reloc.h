@@ -27,10 +27,15 @@
  * resolves when the patch, or the patched module, is loaded.  See
  * Documentation/livepatch/module-elf-format.rst in the kernel sources.
  *
- * The name is quoted for the assembler because it begins with a dot.  It
- * holds no comma (GNU as before 2.38 rejects a comma inside a quoted
- * name), so the position follows the *last* dot, and symbol names that
- * contain dots (foo.isra.0, foo.cold, counter.0) can be named as they are.
+ * gcc hands the asm label to GNU as as text, so the name is quoted there:
+ * a mistyped object name (klp-target) stays one symbol, which
+ * klp-convert-mini then refuses with a message, instead of becoming an
+ * expression or an assembler error.  clang (LLVM=1 builds) takes the
+ * label as the symbol's name as it is, quotes included, so it gets the
+ * bare name.  The name holds no comma (some older GNU as versions reject a
+ * comma inside a quoted name), so the position follows the *last* dot, and
+ * symbol names that contain dots (foo.isra.0, foo.cold, counter.0) can
+ * be named as they are.
  *
  * Every argument is stringified right here, in the macro the author calls,
  * and never handed to another macro first: an argument passed on would be
@@ -49,6 +54,13 @@
 
 #if !defined(__ASSEMBLY__) && !defined(__ASSEMBLER__)
 
+/* The asm label for encoded NAME, a string literal (see above). */
+#ifdef __clang__
+#define __KLP_RELOC_LABEL(name)	__asm__(name)
+#else
+#define __KLP_RELOC_LABEL(name)	__asm__("\"" name "\"")
+#endif
+
 /**
  * KLP_RELOC_SYMBOL_POS - name a symbol for a klp relocation, general form
  * @lp_obj_name: the object whose klp relocation section carries the
@@ -65,8 +77,8 @@
  * refuses that, and so does klp-convert-mini.
  */
 #define KLP_RELOC_SYMBOL_POS(lp_obj_name, sym_obj_name, sym_name, sym_pos) \
-	__asm__("\".klp.sym.rela." #lp_obj_name "." #sym_obj_name "."	\
-		#sym_name "." #sym_pos "\"")
+	__KLP_RELOC_LABEL(".klp.sym.rela." #lp_obj_name "." #sym_obj_name \
+			  "." #sym_name "." #sym_pos)
 
 /**
  * KLP_RELOC_SYMBOL - name a symbol for a klp relocation
@@ -82,8 +94,8 @@
  * @obj_name as both objects.
  */
 #define KLP_RELOC_SYMBOL(obj_name, sym_name, sym_pos)			\
-	__asm__("\".klp.sym.rela." #obj_name "." #obj_name "."		\
-		#sym_name "." #sym_pos "\"")
+	__KLP_RELOC_LABEL(".klp.sym.rela." #obj_name "." #obj_name "."	\
+			  #sym_name "." #sym_pos)
 
 #else /* assembly */
 

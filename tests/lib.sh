@@ -382,6 +382,12 @@ re() {
 	printf '%s' "$1" | sed 's/[][\.*^$+?(){}|/]/\\&/g'
 }
 
+# secidx FILE NAME: the index of section NAME.
+secidx() {
+	dump -S "$1" | awk -v n="$2" '$2 == n { print substr($1, 2, length($1) - 2); exit }' | grep . ||
+		fail "no section $2 in $1"
+}
+
 # symidx FILE NAME: the .symtab index of symbol NAME.
 symidx() {
 	dump -s "$1" | awk -v n="$2" '$2 == n { print substr($1, 2, length($1) - 2); exit }' | grep . ||

@@ -59,12 +59,6 @@ good() {
 	rm -f "$out.raw"
 }
 
-# secidx FILE NAME: the index of section NAME.
-secidx() {
-	dump -S "$1" | awk -v n="$2" '$2 == n { print substr($1, 2, length($1) - 2); exit }' | grep . ||
-		fail "no section $2 in $1"
-}
-
 # secoff FILE IDX: the file offset of section IDX, in decimal.
 secoff() {
 	local off

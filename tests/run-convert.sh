@@ -85,6 +85,45 @@ EOF
 }
 run_test converts_c_sample_as_predicted t_c_sample
 
+# The same sample from clang and ld.lld (an LLVM=1 kernel build): clang
+# takes an asm label literally, so klp_reloc.h's names must need no
+# quotes; the klp symbols come out named as with gcc.
+t_clang_sample() {
+	sample sample.c
+	# -fno-addrsig: eu-elflint does not know .llvm_addrsig.
+	CC=clang LD=ld.lld build_kmod mod.ko sample.c -- -fno-addrsig
+	save mod.ko
+	run_tool 0 mod.ko
+	assert_converted "$t.save/mod.ko" mod.ko
+	dump -s mod.ko | grep -o '\.klp\.sym\.[^ ]*' | sort -u >names
+	compare "klp symbols of the clang-built sample" names <<'EOF'
+.klp.sym.klp_target.counter,0
+.klp.sym.klp_target.target_fn,1
+.klp.sym.vmlinux.helper,2
+.klp.sym.vmlinux.saved_command_line,0
+EOF
+}
+run_test converts_clang_and_ld_lld_sample_as_predicted t_clang_sample
+
+# clang -c writes one string table for symbol and section names; the
+# converter appends to both, so it refuses such an object (never a .ko,
+# which ld -r writes with two tables) and leaves it as it was.
+t_shared_strtab() {
+	sample sample.c
+	mapfile -t flags < <(kcflags)
+	clang -c -O2 -I"$top" -I"$srcdir/src" "${flags[@]}" -o mod.o sample.c ||
+		fail "cannot compile sample.c"
+	[ "$(readelf -h mod.o | sed -n 's/.*string table index: *//p')" = "$(secidx mod.o .strtab)" ] ||
+		fail "fixture: clang wrote the section names to a table of their own"
+	save mod.o
+	run_tool 1 mod.o
+	assert_grep "^$me: error: mod\\.o: \\[[0-9]+\\] \\.strtab: the symbol names and the section names share this string table, .*ld -r" "$t.err"
+	assert_lines 1 "$t.err"
+	assert_unchanged mod.o
+	assert_no_temp
+}
+run_test refuses_object_whose_symbols_and_sections_share_a_string_table t_shared_strtab
+
 # v1/v2 names (.klp.sym.rela.<lp>.<obj>.<sym>,<pos>) and v3/klp_reloc.h
 # names (...<sym>.<pos>) are the same request, so give the same module.
 t_v1_v3() {
