@@ -211,7 +211,7 @@ static unsigned long parse_num(const char *opt, const char *arg,
 static void usage(FILE *f)
 {
 	fprintf(f,
-"usage: %s -F FUNCS -R RELOCS -K KLPSYMS -O OBJECTS -o OUT [-U UNDEF] [-s SEED] [-q]\n"
+"usage: %s [-F N] [-R N] [-K N] [-O N] [-U N] [-D N] [-s SEED] [-q] -o OUT\n"
 "Write a livepatch-like x86_64 ELF64 relocatable object for benchmarking\n"
 "klp-convert-mini, and print the counts a correct conversion produces.\n"
 "  -F N   patched functions, each in .text.fn_<i> with .rela.text.fn_<i> (default 10)\n"

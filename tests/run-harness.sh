@@ -93,7 +93,7 @@ EOF
 t_shellcheck() {
 	command -v shellcheck >/dev/null || skip "shellcheck not installed"
 	(cd "$srcdir" && shellcheck -x -s bash lib.sh check.sh run-*.sh \
-		malformed/subr.sh kernel/*.sh ../demo/*.sh ../bench/bench.sh \
+		malformed/subr.sh kernel/*.sh ../demo/*.sh ../bench/bench.sh ../fuzz/*.sh \
 		../scripts/*.sh ../.ci/run) ||
 		fail "shellcheck found problems"
 }
