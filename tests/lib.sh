@@ -388,6 +388,11 @@ secidx() {
 		fail "no section $2 in $1"
 }
 
+# klp_sym_names FILE: the names of FILE's .klp.sym.* symbols, sorted.
+klp_sym_names() {
+	dump -s "$1" | grep -o '\.klp\.sym\.[^ ]*' | sort
+}
+
 # symidx FILE NAME: the .symtab index of symbol NAME.
 symidx() {
 	dump -s "$1" | awk -v n="$2" '$2 == n { print substr($1, 2, length($1) - 2); exit }' | grep . ||

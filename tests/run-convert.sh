@@ -95,7 +95,7 @@ t_clang_sample() {
 	save mod.ko
 	run_tool 0 mod.ko
 	assert_converted "$t.save/mod.ko" mod.ko
-	dump -s mod.ko | grep -o '\.klp\.sym\.[^ ]*' | sort -u >names
+	klp_sym_names mod.ko >names
 	compare "klp symbols of the clang-built sample" names <<'EOF'
 .klp.sym.klp_target.counter,0
 .klp.sym.klp_target.target_fn,1
@@ -109,6 +109,7 @@ run_test converts_clang_and_ld_lld_sample_as_predicted t_clang_sample
 # converter appends to both, so it refuses such an object (never a .ko,
 # which ld -r writes with two tables) and leaves it as it was.
 t_shared_strtab() {
+	local flags
 	sample sample.c
 	mapfile -t flags < <(kcflags)
 	clang -c -O2 -I"$top" -I"$srcdir/src" "${flags[@]}" -o mod.o sample.c ||
@@ -180,7 +181,7 @@ EOF
 	save mod.ko
 	run_tool 0 mod.ko
 	assert_converted "$t.save/mod.ko" mod.ko
-	dump -s mod.ko | grep -o '\.klp\.sym\.[^ ]*' | sort >names
+	klp_sym_names mod.ko >names
 	compare "klp symbol names" names <<'EOF'
 .klp.sym.klp_helper.helper_count,12
 .klp.sym.klp_target.counter,7
@@ -217,7 +218,7 @@ EOF
 	save mod.ko
 	run_tool 0 mod.ko
 	assert_converted "$t.save/mod.ko" mod.ko
-	dump -s mod.ko | grep -o '\.klp\.sym\.[^ ]*' | sort >names
+	klp_sym_names mod.ko >names
 	compare "klp symbol names" names <<'EOF'
 .klp.sym.klp_target.bar.constprop.0.isra.0,0
 .klp.sym.klp_target.counter.0,2
