@@ -1086,26 +1086,87 @@ static void print_moves(struct plan *p)
 	}
 }
 
+static int cmp_hash(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/*
+ * How many of the findings OUT held on the result the input does not
+ * have (SIZE_MAX: cannot tell).  The plan looks only at what conversion
+ * touches; checking all the rest of the input first would double the
+ * work on every run.  So a problem the input had already (an undefined
+ * .klp.sym symbol beside the annotations, say) is first seen on the
+ * result.  Only then, on this failure path, the input is read and
+ * checked again: the result keeps section and symbol indices, names and
+ * offsets, so a finding the input shares reads the same, word for word.
+ */
+static size_t findings_not_in_input(struct elf_file *ef,
+				    const struct diag_capture *out)
+{
+	struct diag_capture in = { 0 };
+	struct diag d = { .file = ef->diag->file, .verbose = -1,
+			  .capture = &in };
+	struct klp_checker chk;
+	struct elf_file orig;
+	size_t fresh = SIZE_MAX;
+
+	if (elf_reopen(&orig, &d, ef) == 0) {
+		klp_checker_init(&chk, &orig);
+		klp_check_module(&chk);
+		klp_checker_free(&chk);
+		qsort(in.hash, in.n, sizeof(*in.hash), cmp_hash);
+		fresh = 0;
+		for (size_t i = 0; i < out->n; i++)
+			fresh += !in.n || !bsearch(&out->hash[i], in.hash, in.n,
+						   sizeof(*in.hash), cmp_hash);
+	}
+	elf_close(&orig);
+	for (size_t i = 0; i < in.n && i < DIAG_MAX_ERRORS; i++)
+		free(in.text[i]);
+	free(in.hash);
+	return fresh;
+}
+
 /*
  * Run --check's rules on the result before it is put in place: what the
  * converter produces and what the checker accepts cannot disagree.  A
- * finding here is a bug of the converter, and stops the write.
+ * finding stops the write; it is the input's when the input has it too,
+ * else a bug of the converter.
  */
 bool klp_convert_verify(struct elf_file *ef)
 {
+	struct diag_capture out = { 0 };
 	struct klp_checker chk;
-	size_t errors;
+	size_t errors, fresh;
 
 	klp_checker_init(&chk, ef);
 	/* klp_convert() checked them, on the same symbols and the same
 	 * relocations.  */
 	chk.relocs_checked = true;
+	ef->diag->capture = &out;
 	errors = klp_check_module(&chk);
+	ef->diag->capture = NULL;
 	klp_checker_free(&chk);
-	if (errors)
+	if (!errors) {
+		free(out.hash);
+		return true;
+	}
+	fresh = findings_not_in_input(ef, &out);
+	diag_capture_release(ef->diag, &out);
+	if (fresh == 0)
+		diag_error(ef->diag, "the input has %s above already, and conversion does not repair %s: fix the module; nothing written",
+			   errors == 1 ? "the problem" : "the problems",
+			   errors == 1 ? "it" : "them");
+	else if (fresh == SIZE_MAX)
 		diag_error(ef->diag, "internal error: the converted module would break %zu rule%s above; nothing written, please report this",
 			   errors, errors == 1 ? "" : "s");
-	return errors == 0;
+	else
+		diag_error(ef->diag, "internal error: the converted module would break %zu rule%s above that the input does not; nothing written, please report this",
+			   fresh, fresh == 1 ? "" : "s");
+	return false;
 }
 
 /*

@@ -19,6 +19,26 @@ static void diag_vreport(struct diag *d, enum diag_level level,
 			 const char *fmt, va_list ap)
 	__attribute__((format(printf, 3, 0)));
 
+/* Hold an error back in D's capture. */
+static void diag_hold(struct diag *d, const char *fmt, va_list ap)
+	__attribute__((format(printf, 2, 0)));
+
+static void diag_hold(struct diag *d, const char *fmt, va_list ap)
+{
+	struct diag_capture *c = d->capture;
+	char msg[2048];
+
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	if (c->n == c->cap) {
+		c->cap = c->cap ? 2 * c->cap : 64;
+		c->hash = xrealloc(c->hash, c->cap * sizeof(*c->hash));
+	}
+	if (c->n < DIAG_MAX_ERRORS)
+		c->text[c->n] = xstrdup(msg);
+	c->hash[c->n++] = diag_hash(msg);
+	d->errors++;
+}
+
 static void diag_vreport(struct diag *d, enum diag_level level,
 			 const char *fmt, va_list ap)
 {
@@ -30,6 +50,10 @@ static void diag_vreport(struct diag *d, enum diag_level level,
 
 	switch (level) {
 	case DIAG_ERROR:
+		if (d->capture) {
+			diag_hold(d, fmt, ap);
+			return;
+		}
 		if (d->errors++ >= DIAG_MAX_ERRORS)
 			return;
 		break;
@@ -114,6 +138,31 @@ void diag_json_begin(struct diag *d, enum diag_level level, const char *rule)
 	fputs(d->json_findings++ ? ",\n    " : "\n    ", d->json);
 	fprintf(d->json, "{\"severity\": \"%s\", \"rule\": \"%s\"",
 		level == DIAG_ERROR ? "error" : "warning", rule);
+}
+
+/* FNV-1a, 64 bits. */
+uint64_t diag_hash(const char *s)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 0x100000001b3ULL;
+	return h;
+}
+
+void diag_capture_release(struct diag *d, struct diag_capture *c)
+{
+	size_t i;
+
+	d->errors -= c->n;	/* held, they were counted */
+	for (i = 0; i < c->n && i < DIAG_MAX_ERRORS; i++) {
+		diag_error(d, "%s", c->text[i]);
+		free(c->text[i]);
+	}
+	/* The rest are counted, as if reported past the cap. */
+	d->errors += c->n - i;
+	free(c->hash);
+	memset(c, 0, sizeof(*c));
 }
 
 void diag_finish(struct diag *d)

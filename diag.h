@@ -13,6 +13,7 @@
 #define KLP_DIAG_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 enum diag_level {
@@ -24,6 +25,17 @@ enum diag_level {
 /* Errors printed after this many for one file are only counted. */
 #define DIAG_MAX_ERRORS 100
 
+/*
+ * Errors held back instead of printed (warnings and notes still print):
+ * the text of the first DIAG_MAX_ERRORS, and a hash of every one, so a
+ * caller can tell which findings two checks share before reporting.
+ */
+struct diag_capture {
+	char *text[DIAG_MAX_ERRORS];
+	uint64_t *hash;		/* [n], in report order */
+	size_t n, cap;
+};
+
 struct diag {
 	const char *file;	/* the file the messages are about */
 	int verbose;		/* -v count; -q makes it negative */
@@ -31,6 +43,7 @@ struct diag {
 	size_t warnings;
 	FILE *json;		/* --format=json: findings go here instead */
 	size_t json_findings;	/* objects written so far for this file */
+	struct diag_capture *capture;	/* not NULL: errors are held here */
 };
 
 extern const char *diag_progname;
@@ -42,6 +55,13 @@ void diag_json_string(FILE *f, const char *s);
 
 /* Start one JSON finding object (the caller adds fields and the '}'). */
 void diag_json_begin(struct diag *d, enum diag_level level, const char *rule);
+
+/* Hash of a message's text, as diag_capture keeps it. */
+uint64_t diag_hash(const char *s);
+
+/* Print the errors C held (D's capture no longer C; the cap applies),
+ * and free them.  */
+void diag_capture_release(struct diag *d, struct diag_capture *c);
 
 /* Print "N more errors not shown" when the cap was reached. */
 void diag_finish(struct diag *d);

@@ -654,21 +654,11 @@ int elf_open_mem(struct elf_file *ef, struct diag *d, char *image, size_t size)
 	return elf_load(ef);
 }
 
-int elf_open(struct elf_file *ef, struct diag *d, const char *path)
+/* Map FD, which EF owns from now on, and read it. */
+static int open_fd(struct elf_file *ef, struct diag *d, int fd)
 {
 	struct stat st;
-	int fd;
 
-	memset(ef, 0, sizeof(*ef));
-	ef->diag = d;
-	ef->fd = -1;
-
-	/* O_NONBLOCK: a FIFO must be refused, not waited on. */
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-	if (fd < 0) {
-		diag_error(d, "cannot open: %s", strerror(errno));
-		return -1;
-	}
 	ef->fd = fd;
 	if (fstat(fd, &st) != 0) {
 		diag_error(d, "cannot stat: %s", strerror(errno));
@@ -697,6 +687,41 @@ int elf_open(struct elf_file *ef, struct diag *d, const char *path)
 	}
 	ef->mapped = true;
 	return elf_load(ef);
+}
+
+int elf_open(struct elf_file *ef, struct diag *d, const char *path)
+{
+	int fd;
+
+	memset(ef, 0, sizeof(*ef));
+	ef->diag = d;
+	ef->fd = -1;
+
+	/* O_NONBLOCK: a FIFO must be refused, not waited on. */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0) {
+		diag_error(d, "cannot open: %s", strerror(errno));
+		return -1;
+	}
+	return open_fd(ef, d, fd);
+}
+
+int elf_reopen(struct elf_file *ef, struct diag *d, const struct elf_file *orig)
+{
+	int fd;
+
+	memset(ef, 0, sizeof(*ef));
+	ef->diag = d;
+	ef->fd = -1;
+	if (orig->fd < 0)
+		return -1;	/* an image in memory: edited in place */
+	fd = fcntl(orig->fd, F_DUPFD_CLOEXEC, 0);
+	if (fd < 0) {
+		diag_error(d, "cannot read the input again: %s",
+			   strerror(errno));
+		return -1;
+	}
+	return open_fd(ef, d, fd);
 }
 
 void elf_close(struct elf_file *ef)

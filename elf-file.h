@@ -104,6 +104,10 @@ int elf_open(struct elf_file *ef, struct diag *d, const char *path);
 int elf_open_mem(struct elf_file *ef, struct diag *d, char *image, size_t size);
 void elf_close(struct elf_file *ef);
 
+/* Read ORIG's file again, as it was before any edit to ORIG's model;
+ * -1 (reported unless ORIG is an image in memory) if it cannot be.  */
+int elf_reopen(struct elf_file *ef, struct diag *d, const struct elf_file *orig);
+
 /* The section's input contents in memory form; d_buf is NULL after
  * reporting why they cannot be read.  */
 struct elf_data elf_sec_data(struct elf_file *ef, size_t idx);

@@ -348,4 +348,42 @@ EOF
 }
 run_test reports_all_problems_at_once t_all_at_once
 
+# The plan looks only at what conversion touches; a problem elsewhere in
+# the input (.klp.sym symbols written by hand, beside annotations) is
+# first found on the result.  It is the input's, and the tool must say
+# so, not call it an internal error and ask for a bug report.
+t_inputs_own() {
+	local s1=.klp.sym.vmlinux.stray,0 s2=.klp.sym.vmlinux.stray2,0 opt
+	header >m.c
+	cat >>m.c <<EOF
+extern int ok KLP_RELOC_SYMBOL(vmlinux, ok, 0);
+extern int stray1 __asm__("\"$s1\"");
+extern int stray2 __asm__("\"$s2\"");
+int *p[] = { &ok, &stray1, &stray2 };
+EOF
+	build_kmod mod.ko m.c
+	save mod.ko
+	local undef="SHN_UNDEF, not SHN_LIVEPATCH \\(0xff20\\), so the module loader looks it up \\[klp-symbol-undefined\\]"
+	local many="${E}the input has the problems above already, and conversion does not repair them: fix the module; nothing written$"
+	for opt in --quiet --dry-run; do
+		run_tool 1 "$opt" mod.ko
+		refused mod.ko 3 \
+			"$E\\.symtab entry $(symidx mod.ko "$s1"): symbol '$(re "$s1")': .*$undef" \
+			"$E\\.symtab entry $(symidx mod.ko "$s2"): symbol '$(re "$s2")': .*$undef" \
+			"$many"
+		assert_no_grep "internal error" "$t.err"
+	done
+
+	# One, of another rule: an ordinary relocation to a symbol the
+	# input made SHN_LIVEPATCH itself.
+	elfpoke mod.ko sym "$(symidx mod.ko "$s1")" shndx 0xff20 \
+		sym "$(symidx mod.ko "$s2")" name .klp.sym.rela.vmlinux.vmlinux.stray2.0
+	save mod.ko
+	run_tool 1 mod.ko
+	refused mod.ko 2 \
+		"$E$(where mod.ko "$s1"): symbol '$(re "$s1")': ordinary relocation section .* references an SHN_LIVEPATCH symbol.*\\[ordinary-relocation-to-klp-symbol\\]" \
+		"${E}the input has the problem above already, and conversion does not repair it: fix the module; nothing written$"
+}
+run_test reports_problem_the_input_had_already_as_the_inputs t_inputs_own
+
 end_suite
