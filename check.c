@@ -740,21 +740,39 @@ void klp_check_exports(struct klp_checker *c)
 	}
 }
 
-bool klp_modinfo_says_livepatch(struct elf_file *ef)
+/*
+ * The module loader reads the first allocated section named .modinfo and
+ * ignores the others (find_sec() in kernel/module/main.c: "Alloc bit
+ * cleared means ignore it").
+ */
+enum klp_modinfo klp_modinfo(struct elf_file *ef)
 {
-	for (size_t i = 1; i < ef->nsecs; i++) {
-		struct elf_data data;
+	bool ignored = false;
 
-		if (elf_sec_is_new(ef, &ef->secs[i]) ||
-		    strcmp(ef->secs[i].name, ".modinfo") != 0 ||
-		    ef->secs[i].sh->sh_type != SHT_PROGBITS)
+	for (size_t i = 1; i < ef->nsecs; i++) {
+		const struct elf_sec *s = &ef->secs[i];
+		struct elf_data data = { 0 };
+
+		if (elf_sec_is_new(ef, s) || strcmp(s->name, ".modinfo") != 0)
 			continue;
-		data = elf_sec_data(ef, i);
-		if (data.d_buf &&
-		    klp_modinfo_is_livepatch(data.d_buf, data.d_size))
-			return true;
+		if (s->sh->sh_type == SHT_PROGBITS)
+			data = elf_sec_data(ef, i);
+		if (elf_sec_is_alloc(s))
+			return data.d_buf && klp_modinfo_is_livepatch(data.d_buf,
+								      data.d_size)
+				       ? MODINFO_LIVEPATCH
+				       : ignored ? MODINFO_IGNORED : MODINFO_NO;
+		ignored = ignored || (data.d_buf &&
+			  klp_modinfo_is_livepatch(data.d_buf, data.d_size));
 	}
-	return false;
+	return ignored ? MODINFO_IGNORED : MODINFO_NO;
+}
+
+const char *klp_modinfo_fix(enum klp_modinfo m)
+{
+	return m == MODINFO_IGNORED
+		? "the .modinfo that says livepatch=Y is not allocated (SHF_ALLOC), and the module loader ignores such a section; give it the \"a\" flag"
+		: ".modinfo does not say livepatch=Y; add MODULE_INFO(livepatch, \"Y\")";
 }
 
 /* Does the module hold anything livepatch-specific? */
@@ -778,10 +796,13 @@ size_t klp_check_module(struct klp_checker *c)
 	struct elf_file *ef = c->ef;
 	size_t errors = c->d->errors;
 
-	if (!klp_modinfo_says_livepatch(ef)) {
+	enum klp_modinfo modinfo = klp_modinfo(ef);
+
+	if (modinfo != MODINFO_LIVEPATCH) {
 		if (has_klp_content(ef))
 			klp_report(c, RULE_MODINFO, NULL, NULL,
-				   "has livepatch symbols or sections but .modinfo does not say livepatch=Y; add MODULE_INFO(livepatch, \"Y\")");
+				   "has livepatch symbols or sections but %s",
+				   klp_modinfo_fix(modinfo));
 		else
 			klp_report(c, RULE_NOT_LIVEPATCH, NULL, NULL,
 				   "not a livepatch module: no livepatch=Y in .modinfo and no klp relocations");

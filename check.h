@@ -97,7 +97,16 @@ void klp_checker_free(struct klp_checker *c);
 bool klp_check_arch(struct klp_checker *c);
 
 /* Does a .modinfo of the input say livepatch=Y? */
-bool klp_modinfo_says_livepatch(struct elf_file *ef);
+enum klp_modinfo {
+	MODINFO_NO,		/* no livepatch=Y in the .modinfo read */
+	MODINFO_LIVEPATCH,	/* livepatch=Y */
+	MODINFO_IGNORED,	/* livepatch=Y only where the loader ignores it */
+};
+
+/* What the module's .modinfo, as the kernel finds it, says. */
+enum klp_modinfo klp_modinfo(struct elf_file *ef);
+/* What to do about M (not MODINFO_LIVEPATCH), for a message. */
+const char *klp_modinfo_fix(enum klp_modinfo m);
 
 /* "[IDX] SECTION+0xOFF (FUNC+0xOFF)" for offset OFF in section SHNDX. */
 const char *klp_where(struct klp_checker *c, size_t shndx, uint64_t off,

@@ -292,11 +292,13 @@ static size_t count_prefixed(const struct elf_file *ef)
 
 static void check_modinfo(struct plan *p)
 {
-	if (klp_modinfo_says_livepatch(p->ef))
+	enum klp_modinfo m = klp_modinfo(p->ef);
+
+	if (m == MODINFO_LIVEPATCH)
 		return;
 	klp_report(&p->chk, RULE_MODINFO, NULL, NULL,
-		   "uses %zu klp_reloc.h symbol%s but .modinfo does not say livepatch=Y: the kernel would not treat it as a livepatch; add MODULE_INFO(livepatch, \"Y\")",
-		   p->nsyms, p->nsyms == 1 ? "" : "s");
+		   "uses %zu klp_reloc.h symbol%s, but the kernel would not treat it as a livepatch: %s",
+		   p->nsyms, p->nsyms == 1 ? "" : "s", klp_modinfo_fix(m));
 }
 
 /* ------------------------------------------------------------------ */

@@ -177,6 +177,20 @@ EOF
 }
 run_test check_reports_livepatch_modinfo_when_livepatch_Y_is_removed t_modinfo
 
+# The loader reads only an allocated .modinfo (find_sec(): "Alloc bit
+# cleared means ignore it"), so livepatch=Y in an unallocated one is lost.
+t_modinfo_unalloc() {
+	good bad.ko
+	elfpoke bad.ko shdr .modinfo flags 0
+	check 1 bad.ko
+	found <<EOF
+bad.ko|error|livepatch-modinfo|||module ... is not marked as a livepatch module
+bad.ko|errors=1|warnings=0
+EOF
+	assert_grep "has livepatch symbols or sections but the \\.modinfo that says livepatch=Y is not allocated \\(SHF_ALLOC\\)" "$t.err"
+}
+run_test check_reports_livepatch_modinfo_when_modinfo_is_not_allocated t_modinfo_unalloc
+
 # klp_sec FIELD VALUE [RAW]: break one field of .klp.rela.vmlinux..text
 # of a converted module bad.ko; $s is that section's index.
 klp_sec() {

@@ -260,12 +260,15 @@ run_test refuses_nonzero_bytes_at_relocated_location t_nonzero
 
 t_no_livepatch() {
 	local variant
-	for variant in none license substring; do
+	# unallocated: the kernel's find_sec() skips a .modinfo without
+	# SHF_ALLOC ("Alloc bit cleared means ignore it").
+	for variant in none license substring unallocated; do
 		{
 			echo '#include "klp_reloc.h"'
 			case $variant in
 			license) echo 'static const char m1[] __attribute__((section(".modinfo"), used, aligned(1))) = "license=GPL";' ;;
 			substring) echo 'static const char m1[] __attribute__((section(".modinfo"), used, aligned(1))) = "description=not livepatch=Y";' ;;
+			unallocated) printf '%s\n' '__asm__(".section .modinfo,\"\",@progbits\n.asciz \"livepatch=Y\"\n.previous");' ;;
 			esac
 			echo 'extern int a KLP_RELOC_SYMBOL(vmlinux, a, 0);'
 			echo 'int *p = &a;'
@@ -274,6 +277,9 @@ t_no_livepatch() {
 		save "$variant.ko"
 		run_tool 1 "$variant.ko"
 		refused "$variant.ko" 1 "^$me: error: $variant\\.ko: .*livepatch=Y"
+		if [ "$variant" = unallocated ]; then
+			assert_grep "the \\.modinfo that says livepatch=Y is not allocated \\(SHF_ALLOC\\), and the module loader ignores such a section" "$t.err"
+		fi
 	done
 }
 run_test refuses_annotated_symbols_without_livepatch_modinfo t_no_livepatch

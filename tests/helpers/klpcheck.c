@@ -178,6 +178,8 @@ int main(int argc, char **argv)
 	}
 
 	/* Find .symtab and .modinfo. */
+	int modinfo_seen = 0;
+
 	for (i = 1; i < nsec; i++) {
 		Elf_Scn *scn = elf_getscn(elf, i);
 		GElf_Shdr sh;
@@ -197,7 +199,10 @@ int main(int argc, char **argv)
 			nsyms = sh.sh_size / sh.sh_entsize;
 			symdata = symd;
 		}
-		if (!strcmp(name, ".modinfo") && sh.sh_type == SHT_PROGBITS) {
+		/* The loader reads the first allocated .modinfo only
+		 * (find_sec() in kernel/module/main.c).  */
+		if (!strcmp(name, ".modinfo") && (sh.sh_flags & SHF_ALLOC) &&
+		    !modinfo_seen++ && sh.sh_type == SHT_PROGBITS) {
 			Elf_Data *d = elf_getdata(scn, NULL);
 			const char *p, *end;
 
