@@ -1159,14 +1159,14 @@ bool klp_convert_verify(struct elf_file *ef)
 	fresh = findings_not_in_input(ef, &out);
 	diag_capture_release(ef->diag, &out);
 	if (fresh == 0)
-		diag_error(ef->diag, "the input has %s above already, and conversion does not repair %s: fix the module; nothing written",
+		diag_conclude(ef->diag, "the input has %s above already, and conversion does not repair %s: fix the module; nothing written",
 			   errors == 1 ? "the problem" : "the problems",
 			   errors == 1 ? "it" : "them");
 	else if (fresh == SIZE_MAX)
-		diag_error(ef->diag, "internal error: the converted module would break %zu rule%s above; nothing written, please report this",
+		diag_conclude(ef->diag, "internal error: the converted module would break %zu rule%s above; nothing written, please report this",
 			   errors, errors == 1 ? "" : "s");
 	else
-		diag_error(ef->diag, "internal error: the converted module would break %zu rule%s above that the input does not; nothing written, please report this",
+		diag_conclude(ef->diag, "internal error: the converted module would break %zu rule%s above that the input does not; nothing written, please report this",
 			   fresh, fresh == 1 ? "" : "s");
 	return false;
 }

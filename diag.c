@@ -167,9 +167,22 @@ void diag_capture_release(struct diag *d, struct diag_capture *c)
 
 void diag_finish(struct diag *d)
 {
-	if (d->errors > DIAG_MAX_ERRORS && !d->json)
+	if (d->errors > DIAG_MAX_ERRORS && !d->json && !d->more_said)
 		fprintf(stderr, "%s: error: %s: %zu more errors not shown\n",
 			diag_progname, d->file, d->errors - DIAG_MAX_ERRORS);
+	d->more_said = true;
+}
+
+void diag_conclude(struct diag *d, const char *fmt, ...)
+{
+	va_list ap;
+
+	diag_finish(d);
+	fprintf(stderr, "%s: error: %s: ", diag_progname, d->file);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
 }
 
 void diag_fatal(const char *what, const char *srcfile, int line)

@@ -12,6 +12,7 @@
 #ifndef KLP_DIAG_H
 #define KLP_DIAG_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -44,6 +45,7 @@ struct diag {
 	FILE *json;		/* --format=json: findings go here instead */
 	size_t json_findings;	/* objects written so far for this file */
 	struct diag_capture *capture;	/* not NULL: errors are held here */
+	bool more_said;		/* diag_finish() has spoken */
 };
 
 extern const char *diag_progname;
@@ -63,8 +65,13 @@ uint64_t diag_hash(const char *s);
  * and free them.  */
 void diag_capture_release(struct diag *d, struct diag_capture *c);
 
-/* Print "N more errors not shown" when the cap was reached. */
+/* Print "N more errors not shown" when the cap was reached (once). */
 void diag_finish(struct diag *d);
+
+/* The last word on the errors reported: printed whatever the cap, after
+ * diag_finish(), and not counted as one more.  */
+void diag_conclude(struct diag *d, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 
 #define diag_error(d, ...)	diag_report((d), DIAG_ERROR, __VA_ARGS__)
 #define diag_warn(d, ...)	diag_report((d), DIAG_WARNING, __VA_ARGS__)

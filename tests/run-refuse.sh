@@ -359,7 +359,7 @@ run_test reports_all_problems_at_once t_all_at_once
 # first found on the result.  It is the input's, and the tool must say
 # so, not call it an internal error and ask for a bug report.
 t_inputs_own() {
-	local s1=.klp.sym.vmlinux.stray,0 s2=.klp.sym.vmlinux.stray2,0 opt
+	local s1=.klp.sym.vmlinux.stray,0 s2=.klp.sym.vmlinux.stray2,0 opt i
 	header >m.c
 	cat >>m.c <<EOF
 extern int ok KLP_RELOC_SYMBOL(vmlinux, ok, 0);
@@ -389,6 +389,29 @@ EOF
 	refused mod.ko 2 \
 		"$E$(where mod.ko "$s1"): symbol '$(re "$s1")': ordinary relocation section .* references an SHN_LIVEPATCH symbol.*\\[ordinary-relocation-to-klp-symbol\\]" \
 		"${E}the input has the problem above already, and conversion does not repair it: fix the module; nothing written$"
+	# Past the cap of 100 lines, the conclusion still comes, last.
+	{
+		header
+		echo 'extern int ok KLP_RELOC_SYMBOL(vmlinux, ok, 0);'
+		for i in $(seq 120); do
+			echo "extern int s$i __asm__(\"\\\".klp.sym.vmlinux.s$i,0\\\"\");"
+		done
+		printf 'int *p[] = { &ok'
+		printf ', &s%d' $(seq 120)
+		echo ' };'
+	} >m.c
+	build_kmod mod.ko m.c
+	save mod.ko
+	run_tool 1 mod.ko
+	assert_lines 102 "$t.err"
+	[ "$(grep -c 'klp-symbol-undefined' "$t.err")" = 100 ] || fail "not 100 findings shown"
+	tail -n2 "$t.err" >"$t.tail"
+	compare "the last two lines" "$t.tail" <<EOF
+$me: error: mod.ko: 20 more errors not shown
+$me: error: mod.ko: the input has the problems above already, and conversion does not repair them: fix the module; nothing written
+EOF
+	assert_unchanged mod.ko
+	assert_no_temp
 }
 run_test reports_problem_the_input_had_already_as_the_inputs t_inputs_own
 
