@@ -418,9 +418,9 @@ static bool is_klp_section(const struct elf_sec *s)
 static bool parse_klp_sym(const char *name, char *obj)
 {
 	char sym[KLP_SYMNAME_MAX + 1];
-	unsigned long pos;
 	size_t olen, slen;
 	const char *p;
+	int n = -1;
 
 	/* klp_resolve_symbols(): the widths are MODULE_NAME_LEN - 1 and
 	 * KSYM_NAME_LEN - 1.  */
@@ -443,8 +443,16 @@ static bool parse_klp_sym(const char *name, char *obj)
 		obj[olen] = '\0';
 		return true;
 	}
-	return sscanf(name, KLP_SYM_PREFIX "%55[^.].%511[^,],%lu", obj, sym,
-		      &pos) == 3;
+	/* The kernel's own vsscanf() (lib/vsprintf.c) reads %lu as white
+	 * space (its isspace(): 9-13, 32 and 160) and then a digit: unlike
+	 * the C library's, no sign.  */
+	if (sscanf(name, KLP_SYM_PREFIX "%55[^.].%511[^,],%n", obj, sym,
+		   &n) != 2 || n < 0)
+		return false;
+	for (p = name + n; (*p >= 9 && *p <= 13) || *p == ' ' ||
+			   (unsigned char)*p == 160; p++)
+		;
+	return *p >= '0' && *p <= '9';
 }
 
 static void check_symbols(struct klp_checker *c)

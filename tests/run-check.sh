@@ -409,6 +409,31 @@ EOF
 }
 run_test check_reports_klp_symbol_name_with_a_56_character_object t_sym_name_long
 
+# The kernel's vsscanf() reads %lu as optional white space, then digits:
+# no sign, unlike the C library's sscanf().
+t_sym_name_sign() {
+	local i v
+	for v in +0 -0 ' 0'; do
+		rm -f bad.ko
+		good bad.ko
+		i=$(symidx bad.ko .klp.sym.vmlinux.vm_fn,0)
+		elfpoke bad.ko sym "$i" name ".klp.sym.vmlinux.vm_fn,$v"
+		if [ "$v" = ' 0' ]; then
+			check 0 bad.ko
+			found <<EOF
+bad.ko|errors=0|warnings=0
+EOF
+			continue
+		fi
+		check 1 bad.ko
+		found <<EOF
+bad.ko|error|klp-symbol-name|.symtab entry $i|.klp.sym.vmlinux.vm_fn,$v|symbol .klp.sym.vmlinux.vm_fn,$v has an incorrectly formatted name
+bad.ko|errors=1|warnings=0
+EOF
+	done
+}
+run_test check_reports_klp_symbol_position_with_a_sign t_sym_name_sign
+
 # .klp.rela.klp_target..text's relocation made to use the vmlinux symbol.
 t_vmlinux_from_module() {
 	good bad.ko

@@ -30,6 +30,7 @@
  * Prints one line per problem and exits 1, or one summary line and exits 0:
  *   klpcheck: FILE: ok: N klp rela sections, N relocations, N klp symbols
  */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <gelf.h>
@@ -98,8 +99,15 @@ static int is_special(const char *name)
 static int parse_klp_sym(const char *name, char *obj, char *sym)
 {
 	unsigned long pos;
+	int n = -1;
 
-	return sscanf(name, ".klp.sym.%55[^.].%511[^,],%lu", obj, sym, &pos) == 3;
+	/* The kernel's %lu takes no sign: digits after white space. */
+	if (sscanf(name, ".klp.sym.%55[^.].%511[^,],%n", obj, sym, &n) != 2 ||
+	    n < 0)
+		return 0;
+	name += n;
+	name += strspn(name, " \t\n\v\f\r\xa0");
+	return sscanf(name, "%lu", &pos) == 1 && isdigit((unsigned char)*name);
 }
 
 static Elf_Data *symdata;
