@@ -287,7 +287,10 @@ static enum target_kind target_kind(struct klp_checker *c, size_t target)
 	if (strcmp(name, ".data..percpu") == 0 ||
 	    strcmp(name, ".modinfo") == 0 || strcmp(name, "__versions") == 0)
 		k = TARGET_LOST;
-	else if (strncmp(name, ".init", 5) == 0)
+	/* module_init_section(); powerpc's always says no ("We don't
+	 * handle .init for the moment"): ppc64 keeps .init* for good.  */
+	else if (strncmp(name, ".init", 5) == 0 &&
+		 c->arch->e_machine != EM_PPC64)
 		k = TARGET_INIT;
 	else if (klp_is_special_section(c->arch, name))
 		k = TARGET_SPECIAL;

@@ -126,4 +126,36 @@ EOF
 }
 run_test "cross_arch_refuses_type_the_kernel_cannot_apply[aarch64]" t_aarch64_got
 
+# Module-specific relocations in .init* are refused where the loader
+# frees those sections after init (the generic module_init_section());
+# powerpc's module_init_section() is always false, so ppc64 keeps them and
+# the same module converts there.
+t_init_kept_on_ppc64() {
+	need_cross powerpc64le-linux-gnu-
+	need_cross aarch64-linux-gnu-
+	cat >m.c <<'EOF'
+#include "klp_reloc.h"
+#include "modinfo.h"
+MODULE_INFO(livepatch, "Y");
+extern int a KLP_RELOC_SYMBOL(klp_target, a, 0);
+__attribute__((section(".init.data"))) int *lp_init_ptr = &a;
+EOF
+	CROSS=powerpc64le-linux-gnu- build_ko ppc.ko m.c -- \
+		-mcmodel=medium -fno-asynchronous-unwind-tables
+	CROSS=aarch64-linux-gnu- build_ko arm.ko m.c -- \
+		-fno-pic -fno-pie -mcmodel=small -fno-asynchronous-unwind-tables
+	save ppc.ko arm.ko
+	run_tool 0 -o ppc-out.ko ppc.ko
+	assert_converted "$t.save/ppc.ko" ppc-out.ko
+	dump -S ppc-out.ko | grep -q ' \.klp\.rela\.klp_target\.\.init\.data ' ||
+		fail "no .klp.rela.klp_target..init.data on ppc64le"
+	run_tool 0 --check ppc-out.ko
+	rm ppc-out.ko
+	run_tool 1 arm.ko
+	local s=.klp.sym.rela.klp_target.klp_target.a.0
+	refused arm.ko 1 "^$me: error: arm\\.ko: $(where arm.ko "$s"): symbol '$(re "$s")': .*init section"
+	assert_unchanged ppc.ko
+}
+run_test module_specific_relocation_in_init_section_converts_on_ppc64_only t_init_kept_on_ppc64
+
 end_suite
