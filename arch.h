@@ -31,7 +31,8 @@ struct klp_arch {
 
 /*
  * NULL if the machine has no table.  Note: Linux 6.1 selects HAVE_LIVEPATCH
- * only on x86_64, powerpc (ppc64le with mprofile-kernel) and s390; the
+ * only on x86_64, powerpc (ppc64le with mprofile-kernel, and ppc32, whose
+ * ELF32 modules the tool does not read) and s390; the
  * aarch64 and riscv64 tables describe their 6.1 module loaders for kernels
  * that enable livepatch there.
  */

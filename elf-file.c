@@ -605,7 +605,7 @@ static int elf_load(struct elf_file *ef)
 		return -1;
 	}
 	if (ident[EI_CLASS] != ELFCLASS64) {
-		diag_error(ef->diag, "not an ELF64 file (class %u): livepatch modules are ELF64",
+		diag_error(ef->diag, "not an ELF64 file (class %u): klp-convert-mini converts 64-bit modules only (x86_64, arm64, ppc64le, s390x, riscv64)",
 			   ident[EI_CLASS]);
 		return -1;
 	}
