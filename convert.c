@@ -1188,6 +1188,23 @@ static bool shared_string_table(struct elf_file *ef)
 	return true;
 }
 
+/*
+ * A signed module ends with its signature and this marker (MODULE_SIG_STRING,
+ * include/linux/module_signature.h).  A rewrite cannot keep a signature
+ * valid, and the writer lays out sections only: refuse, so a pipeline that
+ * signs too early learns it here rather than from the loader.
+ */
+static bool signed_module(struct elf_file *ef)
+{
+	static const char marker[] = "~Module signature appended~\n";
+	size_t n = sizeof(marker) - 1;
+
+	if (ef->size < n || memcmp(ef->map + ef->size - n, marker, n) != 0)
+		return false;
+	diag_error(ef->diag, "the module is signed (it ends with '~Module signature appended~'), and conversion would drop the signature: convert the unsigned module, then sign it");
+	return true;
+}
+
 static void plan_free(struct plan *p)
 {
 	free(p->moved);
@@ -1231,7 +1248,7 @@ enum convert_result klp_convert(struct elf_file *ef,
 						  : CONVERT_ERROR;
 	}
 
-	if (shared_string_table(ef)) {
+	if (shared_string_table(ef) || signed_module(ef)) {
 		klp_checker_free(&p.chk);
 		return CONVERT_ERROR;
 	}

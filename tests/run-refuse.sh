@@ -335,6 +335,29 @@ EOF
 }
 run_test refuses_elf_that_is_not_relocatable t_not_rel
 
+# A signed module (its signature appended after the ELF data, then the
+# marker) cannot stay signed through a rewrite: refused, so the pipeline
+# signs after converting.  One with nothing to convert is left alone.
+t_signed() {
+	header >m.c
+	echo 'extern int a KLP_RELOC_SYMBOL(vmlinux, a, 0); int *p = &a;' >>m.c
+	build_kmod mod.ko m.c
+	printf 'SIGNATURE\0\0\0\0\0\0\0\0\0\0\0\011~Module signature appended~\n' >>mod.ko
+	save mod.ko
+	run_tool 1 mod.ko
+	refused mod.ko 1 "${E}the module is signed \\(it ends with '~Module signature appended~'\\), and conversion would drop the signature: convert the unsigned module, then sign it$"
+
+	header >plain.c
+	echo 'int x;' >>plain.c
+	build_kmod plain.ko plain.c
+	printf 'SIGNATURE~Module signature appended~\n' >>plain.ko
+	save plain.ko
+	run_tool 0 -o copy.ko plain.ko
+	cmp -s plain.ko copy.ko || fail "the signed module with nothing to convert was not copied as it is"
+	assert_unchanged plain.ko
+}
+run_test refuses_signed_module_whose_signature_conversion_would_drop t_signed
+
 # All problems at once: three different defects, three lines, one run.
 t_all_at_once() {
 	header >m.c
