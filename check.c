@@ -786,8 +786,7 @@ const char *klp_modinfo_fix(enum klp_modinfo m)
 		: ".modinfo does not say livepatch=Y; add MODULE_INFO(livepatch, \"Y\")";
 }
 
-/* Does the module hold anything livepatch-specific? */
-static bool has_klp_content(const struct elf_file *ef)
+bool klp_has_content(const struct elf_file *ef)
 {
 	for (size_t i = 1; i < ef->nsecs; i++)
 		if (is_klp_section(&ef->secs[i]))
@@ -810,7 +809,7 @@ size_t klp_check_module(struct klp_checker *c)
 	enum klp_modinfo modinfo = klp_modinfo(ef);
 
 	if (modinfo != MODINFO_LIVEPATCH) {
-		if (has_klp_content(ef))
+		if (klp_has_content(ef))
 			klp_report(c, RULE_MODINFO, NULL, NULL,
 				   "has livepatch symbols or sections but %s",
 				   klp_modinfo_fix(modinfo));

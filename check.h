@@ -96,6 +96,9 @@ void klp_checker_free(struct klp_checker *c);
 /* Report RULE_ARCH and return false if the machine has no livepatch. */
 bool klp_check_arch(struct klp_checker *c);
 
+/* Does the module hold klp sections or symbols (converted already)? */
+bool klp_has_content(const struct elf_file *ef);
+
 /* Does a .modinfo of the input say livepatch=Y? */
 enum klp_modinfo {
 	MODINFO_NO,		/* no livepatch=Y in the .modinfo read */

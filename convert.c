@@ -1239,10 +1239,22 @@ enum convert_result klp_convert(struct elf_file *ef,
 	klp_checker_init(&p.chk, ef);
 	p.chk.symvers = opts->symvers;
 	if (nprefixed == 0) {
-		/* Nothing to convert, but an unannotated reference to a
-		 * symbol nobody exports must still fail the build.  */
+		/* Nothing to convert.  A module converted already (by
+		 * this tool or another) is checked whole: a link after the
+		 * conversion, say, spoils its klp symbols and sections.  And
+		 * an unannotated reference to a symbol nobody exports must
+		 * still fail the build.  */
+		size_t found = 0;
+
+		if (klp_has_content(ef)) {
+			p.chk.symvers = NULL;	/* the exports come next */
+			found = klp_check_module(&p.chk);
+			p.chk.symvers = opts->symvers;
+		}
 		if (opts->symvers)
 			klp_check_exports(&p.chk);
+		if (found)
+			diag_conclude(ef->diag, "no klp_reloc.h symbols to convert, but the klp sections and symbols the module has already break the rules above (were they linked again after conversion?); nothing written");
 		klp_checker_free(&p.chk);
 		return ef->diag->errors == errors ? CONVERT_NOTHING
 						  : CONVERT_ERROR;

@@ -358,6 +358,30 @@ t_signed() {
 }
 run_test refuses_signed_module_whose_signature_conversion_would_drop t_signed
 
+# A converted module linked again (ld -r) loses SHN_LIVEPATCH and the
+# klp sections' type: nothing is left to convert, yet the kernel would
+# refuse it.  The tool checks a module with klp content whole and says so,
+# instead of "nothing to convert" and exit 0.
+t_relinked() {
+	header >m.c
+	echo 'extern int a KLP_RELOC_SYMBOL(vmlinux, a, 0); int *p = &a;' >>m.c
+	build_kmod mod.ko m.c
+	run_tool 0 mod.ko
+	run_tool 0 -o again.ko mod.ko
+	cmp -s mod.ko again.ko || fail "a clean converted module did not stay as it is"
+	rm again.ko
+	ld -r -o re.ko mod.ko || fail "ld -r"
+	save re.ko
+	run_tool 1 -o out.ko re.ko
+	local s=.klp.sym.vmlinux.a,0
+	refused re.ko 3 \
+		"^$me: error: re\\.ko: \\.symtab entry $(symidx re.ko "$s"): symbol '$(re "$s")': .*not SHN_LIVEPATCH.*\\[klp-symbol-shndx\\]" \
+		"^$me: error: re\\.ko: \\[$(secidx re.ko .klp.rela.vmlinux..data)\\] \\.klp\\.rela\\.vmlinux\\.\\.data: .*must be SHT_RELA.*\\[klp-section-type\\]" \
+		"^$me: error: re\\.ko: no klp_reloc\\.h symbols to convert, but the klp sections and symbols the module has already break the rules above \\(were they linked again after conversion\\?\\); nothing written$"
+	[ ! -e out.ko ] || fail "out.ko written"
+}
+run_test refuses_converted_module_that_a_later_link_spoilt t_relinked
+
 # All problems at once: three different defects, three lines, one run.
 t_all_at_once() {
 	header >m.c
