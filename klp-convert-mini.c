@@ -186,10 +186,16 @@ static struct klp_symvers *load_symvers(const struct args *a)
 		return NULL;
 	sv = klp_symvers_new();
 	for (size_t i = 0; i < a->nsymvers; i++) {
-		if (klp_symvers_load(sv, a->symvers[i]) == 0)
+		size_t bad_line;
+
+		if (klp_symvers_load(sv, a->symvers[i], &bad_line) == 0)
 			continue;
-		fprintf(stderr, "%s: error: %s: cannot read: %s\n",
-			diag_progname, a->symvers[i], strerror(errno));
+		if (bad_line)
+			fprintf(stderr, "%s: error: %s:%zu: not a Module.symvers line (0xCRC, a tab, the symbol, ...): give the Module.symvers of the kernel or of a module\n",
+				diag_progname, a->symvers[i], bad_line);
+		else
+			fprintf(stderr, "%s: error: %s: cannot read: %s\n",
+				diag_progname, a->symvers[i], strerror(errno));
 		klp_symvers_free(sv);
 		exit(EXIT_REFUSED);
 	}

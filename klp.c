@@ -213,21 +213,40 @@ static void symvers_insert(struct klp_symvers *sv, char *name)
 	sv->count++;
 }
 
-int klp_symvers_load(struct klp_symvers *sv, const char *path)
+/* "0x" and hex digits, a tab: the start of every Module.symvers line. */
+static bool symvers_line(const char *line)
+{
+	size_t n;
+
+	if (line[0] != '0' || line[1] != 'x')
+		return false;
+	n = strspn(line + 2, "0123456789abcdefABCDEF");
+	return n > 0 && line[2 + n] == '\t';
+}
+
+int klp_symvers_load(struct klp_symvers *sv, const char *path, size_t *bad_line)
 {
 	FILE *f = fopen(path, "re");
 	char *line = NULL;
-	size_t cap = 0;
+	size_t cap = 0, lineno = 0;
+	int ret = 0;
 
+	*bad_line = 0;
 	if (!f)
 		return -1;
+	errno = 0;
 	while (getline(&line, &cap, f) > 0) {
-		char *name = strchr(line, '\t');
-		char *end;
+		char *name, *end;
 
-		if (!name)
-			continue;
-		name++;
+		lineno++;
+		if (line[strspn(line, " \t\r\n")] == '\0')
+			continue;	/* blank */
+		if (!symvers_line(line)) {
+			*bad_line = lineno;
+			ret = -1;
+			break;
+		}
+		name = strchr(line, '\t') + 1;
 		end = strpbrk(name, "\t\n");
 		if (end)
 			*end = '\0';
@@ -235,13 +254,13 @@ int klp_symvers_load(struct klp_symvers *sv, const char *path)
 			symvers_insert(sv, xstrdup(name));
 	}
 	free(line);
-	if (ferror(f)) {
-		fclose(f);
-		errno = EIO;
-		return -1;
+	if (!*bad_line && ferror(f)) {
+		if (!errno)	/* a directory says EISDIR; keep it */
+			errno = EIO;
+		ret = -1;
 	}
 	fclose(f);
-	return 0;
+	return ret;
 }
 
 bool klp_symvers_has(const struct klp_symvers *sv, const char *name)

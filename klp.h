@@ -87,8 +87,9 @@ bool klp_modinfo_is_livepatch(const char *modinfo, size_t size);
 /* The names exported by one or more Module.symvers files. */
 struct klp_symvers;
 struct klp_symvers *klp_symvers_new(void);
-/* Return 0, or -1 with errno set. */
-int klp_symvers_load(struct klp_symvers *sv, const char *path);
+/* Return 0, or -1 with errno set, or -1 with *BAD_LINE the number of a
+ * line that is not "0xCRC<TAB>symbol<TAB>...".  */
+int klp_symvers_load(struct klp_symvers *sv, const char *path, size_t *bad_line);
 bool klp_symvers_has(const struct klp_symvers *sv, const char *name);
 void klp_symvers_free(struct klp_symvers *sv);
 

@@ -493,4 +493,35 @@ t_symvers_accepts() {
 }
 run_test symvers_accepts_kernel_and_dependency_exports t_symvers_accepts
 
+# A --symvers file that is not one must not turn every import into
+# "is not exported ... annotate it": the file is named, with the line.
+# An empty one (an external module that exports nothing) is fine.
+# symvers_refused ERE: one error line, about the --symvers file.
+symvers_refused() {
+	assert_lines 1 "$t.err"
+	assert_grep "$1" "$t.err"
+	assert_empty "$t.out"
+	assert_unchanged mod.ko
+	assert_no_temp
+}
+
+t_symvers_bad_file() {
+	symvers_fixture
+	save mod.ko
+	printf 'kernel/drivers/misc/dep_mod.ko\n' >modules.order
+	run_tool 1 --symvers vmlinux.symvers --symvers modules.order mod.ko
+	symvers_refused "^$me: error: modules\\.order:1: not a Module\\.symvers line \\(0xCRC, a tab, the symbol, \\.\\.\\.\\): give the Module\\.symvers of the kernel or of a module$"
+	mkdir dir.symvers
+	run_tool 1 --symvers dir.symvers mod.ko
+	symvers_refused "^$me: error: dir\\.symvers: cannot read: Is a directory$"
+	run_tool 1 --symvers missing.symvers mod.ko
+	symvers_refused "^$me: error: missing\\.symvers: cannot read: No such file or directory$"
+	: >empty.symvers
+	printf '\n' >>dep.symvers
+	sed -i 's/not_exported(x)/0/' m.c
+	build_kmod mod.ko m.c
+	run_tool 0 --symvers vmlinux.symvers --symvers dep.symvers --symvers empty.symvers mod.ko
+}
+run_test symvers_refuses_a_file_that_is_not_module_symvers t_symvers_bad_file
+
 end_suite
