@@ -1392,6 +1392,22 @@ static void emit(const struct elf_file *ef, struct out *o, uint64_t tail)
 }
 
 /* Create the temporary output next to OUT_PATH; return its fd. */
+/*
+ * "<name>.XXXXXX" in the destination's directory; a name within 7 bytes
+ * of the longest a directory entry may be (NAME_MAX) is cut short there,
+ * so a legal destination always gets its temporary file.
+ */
+static void shorten_temp_name(char *path)
+{
+	char *base = strrchr(path, '/');
+	size_t len;
+
+	base = base ? base + 1 : path;
+	len = strlen(base);
+	if (len > NAME_MAX)
+		memmove(base + NAME_MAX - 7, base + len - 7, 8);
+}
+
 static int open_temp(struct diag *d, const char *out_path)
 {
 	size_t n = strlen(out_path) + sizeof(".XXXXXX");
@@ -1409,6 +1425,7 @@ static int open_temp(struct diag *d, const char *out_path)
 		INTERNAL_ERROR("two temporary outputs at once");
 	temp_path = xmalloc(n);
 	snprintf(temp_path, n, "%s.XXXXXX", out_path);
+	shorten_temp_name(temp_path);
 	fd = mkostemp(temp_path, O_CLOEXEC);
 	if (fd < 0) {
 		diag_error(d, "cannot create a temporary file next to %s: %s",

@@ -106,6 +106,8 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	case 'o':
 		if (a->output)
 			argp_error(state, "-o given twice");
+		if (!*arg)
+			argp_error(state, "-o: empty file name");
 		a->output = arg;
 		break;
 	case 'n':
@@ -134,6 +136,8 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 			argp_error(state, "--format is 'text' or 'json'");
 		break;
 	case ARGP_KEY_ARG:
+		if (!*arg)
+			argp_error(state, "empty file name");
 		a->files = xrealloc(a->files, (a->nfiles + 1) * sizeof(*a->files));
 		a->files[a->nfiles++] = arg;
 		if (a->check)
@@ -213,6 +217,11 @@ static char *output_path(const char *input, const char *output, bool *same)
 	struct stat in_st, out_st;
 	char *real = realpath(dest, NULL);
 
+	/* A link to nothing: replacing the link would leave its target
+	 * missing, and writing through it is what cp(1) refuses too.  */
+	if (!real && lstat(dest, &out_st) == 0 && S_ISLNK(out_st.st_mode))
+		return NULL;
+
 	*same = !output ||
 		(stat(input, &in_st) == 0 && stat(dest, &out_st) == 0 &&
 		 in_st.st_dev == out_st.st_dev && in_st.st_ino == out_st.st_ino);
@@ -263,6 +272,11 @@ static int convert_file(const struct args *a, const struct klp_symvers *sv)
 	if (elf_open(&ef, &d, a->input) != 0 || fstat(ef.fd, &st) != 0)
 		goto out;
 	out = output_path(a->input, a->output, &same);
+	if (!out) {
+		diag_error(&d, "output %s is a symbolic link to a file that does not exist: not writing through it",
+			   a->output);
+		goto out;
+	}
 
 	switch (klp_convert(&ef, &opts, &stats)) {
 	case CONVERT_ERROR:

@@ -439,6 +439,60 @@ t_usage() {
 }
 run_test usage_errors_exit_2_and_write_nothing t_usage
 
+# An empty file name is a usage error, before any work (it used to run
+# the whole conversion and fail at the rename).
+t_empty_names() {
+	fixture mod.ko
+	save mod.ko
+	local i
+	for i in 1 2 3 4; do
+		case $i in
+		1) run_tool 2 -o "" mod.ko ;;
+		2) run_tool 2 mod.ko "" ;;
+		3) run_tool 2 --output= mod.ko ;;
+		4) run_tool 2 --check "" ;;
+		esac
+		assert_grep ": (-o: )?empty file name$" "$t.err"
+		assert_unchanged mod.ko
+		assert_no_temp
+	done
+}
+run_test empty_file_name_is_a_usage_error t_empty_names
+
+# A destination whose name is as long as a directory entry may be still
+# gets its temporary file (the name cut short for it).
+t_longest_name() {
+	local n
+	n=$(printf 'x%.0s' $(seq 252)).ko
+	fixture "$n"
+	cp "$n" orig.ko
+	run_tool 0 "$n"
+	assert_converted orig.ko "$n"
+	assert_no_temp
+	find . -mindepth 1 | sort >"$t.files"
+	run_tool 0 -o "y${n#x}" orig.ko
+	cmp -s "$n" "y${n#x}" || fail "-o to a 255-byte name differs from converting in place"
+	rm "y${n#x}"
+	find . -mindepth 1 | sort | cmp -s - "$t.files" || fail "files left behind"
+}
+run_test converts_file_whose_name_is_255_bytes t_longest_name
+
+# -o to a symbolic link whose target is missing: refused, as cp(1) does;
+# the link stays, and nothing is created at either name.
+t_dangling_output() {
+	fixture mod.ko
+	save mod.ko
+	ln -s missing-dir/new.ko dang.ko
+	run_tool 1 -o dang.ko mod.ko
+	assert_lines 1 "$t.err"
+	assert_grep "^$me: error: mod\\.ko: output dang\\.ko is a symbolic link to a file that does not exist: not writing through it$" "$t.err"
+	[ -L dang.ko ] || fail "dang.ko is no longer a symlink"
+	[ ! -e missing-dir ] || fail "missing-dir created"
+	assert_unchanged mod.ko
+	assert_no_temp
+}
+run_test refuses_output_through_a_dangling_symlink t_dangling_output
+
 # --symvers: undefined symbols left after conversion must be exported by
 # the kernel (a vmlinux Module.symvers line) or by a module named in
 # .modinfo depends=.
