@@ -19,6 +19,42 @@ static void diag_vreport(struct diag *d, enum diag_level level,
 			 const char *fmt, va_list ap)
 	__attribute__((format(printf, 3, 0)));
 
+/*
+ * One message, one line: a name with a newline or another control
+ * character in it (a symbol is any byte string) is shown as \xNN.
+ */
+static void put_escaped(FILE *out, const char *s)
+{
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c < 0x20 || c == 0x7f)
+			fprintf(out, "\\x%02x", c);
+		else
+			fputc(c, out);
+	}
+}
+
+/* "PROG: LABELFILE: MESSAGE", escaped, on one line. */
+static void diag_vprint(FILE *out, const char *label, const char *file,
+			const char *fmt, va_list ap)
+	__attribute__((format(printf, 4, 0)));
+
+static void diag_vprint(FILE *out, const char *label, const char *file,
+			const char *fmt, va_list ap)
+{
+	char *msg;
+
+	if (vasprintf(&msg, fmt, ap) < 0)
+		INTERNAL_ERROR("out of memory");
+	fprintf(out, "%s: %s", diag_progname, label);
+	put_escaped(out, file);
+	fputs(": ", out);
+	put_escaped(out, msg);
+	fputc('\n', out);
+	free(msg);
+}
+
 /* Hold an error back in D's capture. */
 static void diag_hold(struct diag *d, const char *fmt, va_list ap)
 	__attribute__((format(printf, 2, 0)));
@@ -66,6 +102,8 @@ static void diag_vreport(struct diag *d, enum diag_level level,
 		if (d->verbose <= 0)
 			return;
 		break;
+	default:
+		INTERNAL_ERROR("unknown message level");
 	}
 
 	if (d->json && level != DIAG_NOTE) {
@@ -80,11 +118,8 @@ static void diag_vreport(struct diag *d, enum diag_level level,
 	}
 
 	/* Notes are -v output: stdout.  Problems go to stderr. */
-	FILE *out = level == DIAG_NOTE ? stdout : stderr;
-
-	fprintf(out, "%s: %s%s: ", diag_progname, label[level], d->file);
-	vfprintf(out, fmt, ap);
-	fputc('\n', out);
+	diag_vprint(level == DIAG_NOTE ? stdout : stderr, label[level],
+		    d->file, fmt, ap);
 }
 
 void diag_report(struct diag *d, enum diag_level level, const char *fmt, ...)
@@ -178,11 +213,9 @@ void diag_conclude(struct diag *d, const char *fmt, ...)
 	va_list ap;
 
 	diag_finish(d);
-	fprintf(stderr, "%s: error: %s: ", diag_progname, d->file);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	diag_vprint(stderr, "error: ", d->file, fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 }
 
 void diag_fatal(const char *what, const char *srcfile, int line)

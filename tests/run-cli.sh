@@ -493,6 +493,34 @@ t_dangling_output() {
 }
 run_test refuses_output_through_a_dangling_symlink t_dangling_output
 
+# A symbol name is any byte string: a newline or a tab in one must not
+# split a message or forge a line of its own (shown as \x0a, \x09).
+t_control_chars() {
+	cat >m.c <<'EOF'
+#include "klp_reloc.h"
+#include "modinfo.h"
+MODULE_INFO(livepatch, "Y");
+extern int a KLP_RELOC_SYMBOL(vmlinux, a, 0);
+extern int plain(void);
+int lp_fn(void) { return a + plain(); }
+EOF
+	build_kmod mod.ko m.c
+	local nl
+	nl=$(printf 'a\nklp-convert-mini: error: forged\t')
+	elfpoke mod.ko sym "$(symidx mod.ko .klp.sym.rela.vmlinux.vmlinux.a.0)" name ".klp.sym.rela.vmlinux.vmlinux.$nl.0" \
+		sym "$(symidx mod.ko plain)" name "plain$nl"
+	printf '0x1\tother\tvmlinux\tEXPORT_SYMBOL\t\n' >v.symvers
+	save mod.ko
+	run_tool 1 --symvers v.symvers mod.ko
+	assert_lines 1 "$t.err"
+	assert_grep "symbol 'plaina\\\\x0aklp-convert-mini: error: forged\\\\x09': is not exported" "$t.err"
+	assert_unchanged mod.ko
+	run_tool 0 -v -o out.ko mod.ko
+	assert_lines 2 "$t.out"
+	assert_grep "\\.klp\\.sym\\.vmlinux\\.a\\\\x0aklp-convert-mini: error: forged\\\\x09,0" "$t.out"
+}
+run_test messages_stay_one_line_whatever_bytes_a_name_holds t_control_chars
+
 # --symvers: undefined symbols left after conversion must be exported by
 # the kernel (a vmlinux Module.symvers line) or by a module named in
 # .modinfo depends=.

@@ -80,6 +80,12 @@ def summary(doc, out):
               (fe["file"], fe["errors"], fe["warnings"]), file=out)
 
 
+def escaped(line):
+    # diag.c keeps a message on one line: control characters as \xNN.
+    return "".join("\\x%02x" % ord(c) if ord(c) < 0x20 or ord(c) == 0x7f
+                   else c for c in line)
+
+
 def text(doc, out):
     for fe in doc["files"]:
         for fd in fe["findings"]:
@@ -87,7 +93,7 @@ def text(doc, out):
             if fd["rule"] == "malformed":
                 # Problems found while reading the file have no rule id in
                 # the text form: diag.c prints the message alone.
-                print(line + fd["message"], file=out)
+                print(escaped(line + fd["message"]), file=out)
                 continue
             if fd["location"]:
                 line += fd["location"] + ": "
@@ -96,7 +102,7 @@ def text(doc, out):
             line += "%s [%s]" % (fd["message"], fd["rule"])
             if fd["kernel"]:
                 line += ' (kernel: "%s")' % fd["kernel"]
-            print(line, file=out)
+            print(escaped(line), file=out)
 
 
 def main():
