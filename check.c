@@ -43,6 +43,8 @@ const struct klp_rule_info klp_rules[NR_RULES] = {
 		"none: a section whose object matches nothing loaded is silently skipped" },
 	[RULE_OBJECT_NAME] = { "klp-object-name", DIAG_ERROR,
 		"none: no loaded object has this name, so its relocations are never applied" },
+	[RULE_OBJECT_LIKE_VMLINUX] = { "object-like-vmlinux", DIAG_WARNING,
+		"none: relocations for an object that never loads are never applied" },
 	[RULE_SYM_SHNDX] = { "klp-symbol-shndx", DIAG_ERROR,
 		"symbol %s is not marked as a livepatch symbol" },
 	[RULE_SYM_UNDEF] = { "klp-symbol-undefined", DIAG_ERROR,
@@ -102,6 +104,11 @@ bool klp_check_arch(struct klp_checker *c)
 
 void klp_checker_free(struct klp_checker *c)
 {
+	for (size_t i = 0; i < c->nlike_vmlinux; i++)
+		free(c->like_vmlinux[i]);
+	free(c->like_vmlinux);
+	c->like_vmlinux = NULL;
+	c->nlike_vmlinux = 0;
 	free(c->funcs);
 	free(c->kinds);
 	free(c->sym_obj);
@@ -458,6 +465,26 @@ static bool parse_klp_sym(const char *name, char *obj)
 	return *p >= '0' && *p <= '9';
 }
 
+/*
+ * A typo of vmlinux in an object name builds, converts and loads, and the
+ * relocations wait for a module that never comes: warn, once per name.
+ */
+static void check_like_vmlinux(struct klp_checker *c, const char *obj,
+			       const char *loc, const char *sym)
+{
+	if (!klp_objname_like_vmlinux(obj, strlen(obj)))
+		return;
+	for (size_t i = 0; i < c->nlike_vmlinux; i++)
+		if (strcmp(c->like_vmlinux[i], obj) == 0)
+			return;
+	c->like_vmlinux = xrealloc(c->like_vmlinux, (c->nlike_vmlinux + 1) *
+				   sizeof(*c->like_vmlinux));
+	c->like_vmlinux[c->nlike_vmlinux++] = xstrdup(obj);
+	klp_report(c, RULE_OBJECT_LIKE_VMLINUX, loc, sym,
+		   "object '%s' is not vmlinux, only close to it; no module is so named, so klp relocations for it would wait for ever: did you mean vmlinux?",
+		   obj);
+}
+
 static void check_symbols(struct klp_checker *c)
 {
 	struct elf_file *ef = c->ef;
@@ -514,6 +541,10 @@ static void check_symbols(struct klp_checker *c)
 			klp_report(c, RULE_OBJECT_NAME,
 				   klp_symtab_loc(loc, sizeof(loc), i), name,
 				   "symbol object name '%s' %s", obj, why);
+		else
+			check_like_vmlinux(c, obj,
+					   klp_symtab_loc(loc, sizeof(loc), i),
+					   name);
 		c->sym_obj[i] = strcmp(obj, KLP_VMLINUX) == 0 ? SYM_OBJ_VMLINUX
 							      : SYM_OBJ_MODULE;
 	}
@@ -600,6 +631,7 @@ static void check_klp_section(struct klp_checker *c, size_t idx)
 			   "section object name '%s' %s", obj, why);
 		return;
 	}
+	check_like_vmlinux(c, obj, sec_loc(ef, idx, loc, sizeof(loc)), NULL);
 	if (!(ef->secs[target].sh->sh_flags & (SHF_WRITE | SHF_EXECINSTR)))
 		klp_report(c, RULE_RO_TARGET, sec_loc(ef, idx, loc, sizeof(loc)), NULL,
 			   "klp relocations into read-only section '%s'",

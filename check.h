@@ -30,6 +30,7 @@ enum klp_rule {
 	RULE_SEC_NAME,		/* sscanf of the object fails */
 	RULE_SEC_OBJECT,	/* the object the kernel reads is not meant */
 	RULE_OBJECT_NAME,	/* an object no module can be named */
+	RULE_OBJECT_LIKE_VMLINUX,	/* a warning: vmlinuz, vmlnux */
 	RULE_SYM_SHNDX,
 	RULE_SYM_UNDEF,
 	RULE_SYM_NAME,
@@ -86,6 +87,8 @@ struct klp_checker {
 	unsigned char *sym_obj;		/* per symbol: SYM_OBJ_* */
 	struct func_ref *funcs;		/* built on first use */
 	size_t nfuncs;
+	char **like_vmlinux;		/* objects warned about */
+	size_t nlike_vmlinux;
 };
 
 /* c->arch is NULL where the kernel has no livepatch (and for big-endian

@@ -281,3 +281,38 @@ void klp_symvers_free(struct klp_symvers *sv)
 	free(sv->slots);
 	free(sv);
 }
+
+/* Damerau-Levenshtein (optimal string alignment) distance of OBJ, folded
+ * to lower case, from "vmlinux": at most 2 and not 0.  */
+bool klp_objname_like_vmlinux(const char *obj, size_t len)
+{
+	static const char v[] = KLP_VMLINUX;
+	enum { V = sizeof(v) - 1 };
+	unsigned int d[KLP_OBJNAME_MAX + 1][V + 1];
+	char a[KLP_OBJNAME_MAX + 1];
+
+	if (len > V + 2 || len + 2 < V)
+		return false;
+	for (size_t i = 0; i < len; i++)
+		a[i] = (char)(obj[i] >= 'A' && obj[i] <= 'Z' ? obj[i] - 'A' + 'a'
+							     : obj[i]);
+	for (size_t i = 0; i <= len; i++)
+		d[i][0] = (unsigned int)i;
+	for (size_t j = 0; j <= V; j++)
+		d[0][j] = (unsigned int)j;
+	for (size_t i = 1; i <= len; i++) {
+		for (size_t j = 1; j <= V; j++) {
+			unsigned int best = d[i - 1][j - 1] + (a[i - 1] != v[j - 1]);
+
+			if (d[i - 1][j] + 1 < best)
+				best = d[i - 1][j] + 1;
+			if (d[i][j - 1] + 1 < best)
+				best = d[i][j - 1] + 1;
+			if (i > 1 && j > 1 && a[i - 1] == v[j - 2] &&
+			    a[i - 2] == v[j - 1] && d[i - 2][j - 2] + 1 < best)
+				best = d[i - 2][j - 2] + 1;
+			d[i][j] = best;
+		}
+	}
+	return d[len][V] <= 2 && !(len == V && memcmp(obj, v, V) == 0);
+}

@@ -78,6 +78,11 @@ enum klp_name_result klp_parse_name(const char *name, struct klp_name *out,
  * knows it, else what is wrong with it.  */
 const char *klp_objname_problem(const char *obj, size_t len);
 
+/* An object name a few keystrokes from "vmlinux" (vmlinuz, vmlnux,
+ * VMLINUX) but not it: almost surely a typo, for no module is so named,
+ * and klp relocations for an object that never loads are never applied. */
+bool klp_objname_like_vmlinux(const char *obj, size_t len);
+
 /* FNV-1a of LEN bytes at S, for the tool's small hash tables. */
 uint64_t klp_hash(const char *s, size_t len);
 

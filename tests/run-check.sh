@@ -608,6 +608,41 @@ EOF
 }
 run_test check_warns_read_only_target_and_exits_0 t_read_only
 
+# An object a typo away from vmlinux builds, converts and loads, and its
+# relocations wait for a module that never comes: a warning (exit 0),
+# once per name, from --check and from the converter.  Other names, and
+# names farther from vmlinux, say nothing.
+t_like_vmlinux() {
+	local obj i want
+	for obj in vmlinuz VMLINUX vmlnux linux klp_target vmlinux_ab ext4; do
+		rm -f bad.ko
+		good bad.ko
+		i=$(symidx bad.ko .klp.sym.vmlinux.vm_fn,0)
+		elfpoke bad.ko sym "$i" name ".klp.sym.$obj.vm_fn,0"
+		check 0 bad.ko
+		case $obj in
+		vmlinuz | VMLINUX | vmlnux | linux)
+			want="bad.ko|warning|object-like-vmlinux|.symtab entry $i|.klp.sym.$obj.vm_fn,0|none
+bad.ko|errors=0|warnings=1" ;;
+		*)
+			want="bad.ko|errors=0|warnings=0" ;;
+		esac
+		found <<<"$want"
+	done
+	# The converter: one warning for the object, though both the
+	# symbol and its section carry it; exit 0, converted.
+	sed 's/KLP_RELOC_SYMBOL(vmlinux, vm_fn, 0)/KLP_RELOC_SYMBOL(vmlinuz, vm_fn, 0)/' \
+		"$checkdir/lp.c" >z.c
+	grep -q vmlinuz z.c || fail "fixture: no KLP_RELOC_SYMBOL(vmlinux, vm_fn, 0) in lp.c"
+	build_kmod z.ko z.c
+	run_tool 0 z.ko
+	assert_lines 1 "$t.err"
+	assert_grep "^$me: warning: z\\.ko: \\.symtab entry [0-9]+: symbol '\\.klp\\.sym\\.vmlinuz\\.vm_fn,0': object 'vmlinuz' is not vmlinux, only close to it; .*did you mean vmlinux\\? \\[object-like-vmlinux\\]" "$t.err"
+	run_tool 0 -q z.ko
+	assert_empty "$t.err"
+}
+run_test check_warns_object_name_close_to_vmlinux t_like_vmlinux
+
 # The ordinary .rela.text turned into SHT_REL.
 t_rel() {
 	good bad.ko
