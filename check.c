@@ -45,6 +45,8 @@ const struct klp_rule_info klp_rules[NR_RULES] = {
 		"none: no loaded object has this name, so its relocations are never applied" },
 	[RULE_OBJECT_LIKE_VMLINUX] = { "object-like-vmlinux", DIAG_WARNING,
 		"none: relocations for an object that never loads are never applied" },
+	[RULE_SYM_TOO_LONG] = { "klp-symbol-too-long", DIAG_ERROR,
+		"none: the kernel parses it, but kallsyms (/proc/kallsyms, kallsyms_lookup()) gives back only its first 511 bytes" },
 	[RULE_SYM_SHNDX] = { "klp-symbol-shndx", DIAG_ERROR,
 		"symbol %s is not marked as a livepatch symbol" },
 	[RULE_SYM_UNDEF] = { "klp-symbol-undefined", DIAG_ERROR,
@@ -423,9 +425,10 @@ static bool is_klp_section(const struct elf_sec *s)
 
 /*
  * Parse a klp symbol name with the kernel's own format; return its object
- * name in OBJ (KLP_OBJNAME_MAX + 1 bytes), or false.
+ * name in OBJ (KLP_OBJNAME_MAX + 1 bytes), or false.  *TOO_LONG: it
+ * parses, but is longer than kallsyms gives back (KSYM_NAME_LEN - 1).
  */
-static bool parse_klp_sym(const char *name, char *obj)
+static bool parse_klp_sym(const char *name, char *obj, bool *too_long)
 {
 	char sym[KLP_SYMNAME_MAX + 1];
 	size_t olen, slen;
@@ -433,9 +436,8 @@ static bool parse_klp_sym(const char *name, char *obj)
 	int n = -1;
 
 	/* klp_resolve_symbols(): the widths are MODULE_NAME_LEN - 1 and
-	 * KSYM_NAME_LEN - 1.  */
-	if (strlen(name) > KLP_SYMNAME_MAX)
-		return false;
+	 * KSYM_NAME_LEN - 1, of the fields.  */
+	*too_long = strlen(name) > KLP_SYMNAME_MAX;
 	/* What the converter writes (and most names): both fields within
 	 * their widths, then only digits, matches; decided without sscanf,
 	 * which costs a microsecond a name.  Anything else goes to it.  */
@@ -495,6 +497,7 @@ static void check_symbols(struct klp_checker *c)
 		const char *name = elf_sym_name(ef, i);
 		char obj[KLP_OBJNAME_MAX + 1], loc[64];
 		const char *why;
+		bool too_long;
 
 		if (sym->st_shndx != SHN_LIVEPATCH && name[0] != '.')
 			continue;	/* the common case: nothing klp */
@@ -528,12 +531,20 @@ static void check_symbols(struct klp_checker *c)
 					   sym->st_shndx, SHN_LIVEPATCH);
 			continue;
 		}
-		if (!parse_klp_sym(name, obj)) {
+		if (!parse_klp_sym(name, obj, &too_long)) {
 			c->sym_obj[i] = SYM_OBJ_BAD;
 			klp_report(c, RULE_SYM_NAME,
 				   klp_symtab_loc(loc, sizeof(loc), i), name,
-				   "an SHN_LIVEPATCH symbol must be named .klp.sym.<objname>.<symbol>,<sympos> (objname at most %d characters, whole name at most %d bytes)",
+				   "an SHN_LIVEPATCH symbol must be named .klp.sym.<objname>.<symbol>,<sympos> (objname at most %d characters, symbol at most %d)",
 				   KLP_OBJNAME_MAX, KLP_SYMNAME_MAX);
+			continue;
+		}
+		if (too_long) {
+			c->sym_obj[i] = SYM_OBJ_BAD;
+			klp_report(c, RULE_SYM_TOO_LONG,
+				   klp_symtab_loc(loc, sizeof(loc), i), name,
+				   "the name is %zu bytes, longer than %d (KSYM_NAME_LEN - 1)",
+				   strlen(name), KLP_SYMNAME_MAX);
 			continue;
 		}
 		why = klp_objname_problem(obj, strlen(obj));

@@ -34,6 +34,7 @@ enum klp_rule {
 	RULE_SYM_SHNDX,
 	RULE_SYM_UNDEF,
 	RULE_SYM_NAME,
+	RULE_SYM_TOO_LONG,	/* parses, but kallsyms cuts it short */
 	RULE_SYM_INDEX,
 	RULE_VMLINUX_FROM_MODULE,
 	RULE_SPECIAL_SECTION,

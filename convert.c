@@ -210,7 +210,10 @@ static void report_too_long(struct plan *p, size_t symidx,
 	snprintf(converted, len, KLP_SYM_PREFIX "%.*s.%.*s,%lu",
 		 (int)kn->sym_obj.len, kn->sym_obj.s, (int)kn->sym.len,
 		 kn->sym.s, kn->sympos);
-	klp_report_karg(&p->chk, RULE_SYM_NAME,
+	/* The kernel's %511[^,] reads a symbol that long; a longer one
+	 * fails its sscanf().  */
+	klp_report_karg(&p->chk, kn->sym.len <= KLP_SYMNAME_MAX
+				 ? RULE_SYM_TOO_LONG : RULE_SYM_NAME,
 			klp_symtab_loc(loc, sizeof(loc), symidx), name,
 			converted, "%s", why);
 	free(converted);

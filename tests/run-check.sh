@@ -434,6 +434,33 @@ EOF
 }
 run_test check_reports_klp_symbol_position_with_a_sign t_sym_name_sign
 
+# 514 bytes: the kernel's format reads the fields (the symbol is 495
+# characters, within %511[^,]), but kallsyms gives back 511 bytes.  One
+# of 512 characters does not parse at all.
+t_sym_too_long() {
+	local i s495 s512
+	s495=$(printf 's%.0s' $(seq 495))
+	s512=$(printf 's%.0s' $(seq 512))
+	good bad.ko
+	i=$(symidx bad.ko .klp.sym.vmlinux.vm_fn,0)
+	elfpoke bad.ko sym "$i" name ".klp.sym.vmlinux.$s495,0"
+	check 1 bad.ko
+	found <<EOF
+bad.ko|error|klp-symbol-too-long|.symtab entry $i|.klp.sym.vmlinux.$s495,0|none
+bad.ko|errors=1|warnings=0
+EOF
+	assert_grep "symbol '\\.klp\\.sym\\.vmlinux\\.s+,0': the name is 514 bytes, longer than 511 \\(KSYM_NAME_LEN - 1\\) \\[klp-symbol-too-long\\]" "$t.err"
+	rm bad.ko
+	good bad.ko
+	elfpoke bad.ko sym "$i" name ".klp.sym.vmlinux.$s512,0"
+	check 1 bad.ko
+	found <<EOF
+bad.ko|error|klp-symbol-name|.symtab entry $i|.klp.sym.vmlinux.$s512,0|symbol .klp.sym.vmlinux.$s512,0 has an incorrectly formatted name
+bad.ko|errors=1|warnings=0
+EOF
+}
+run_test check_reports_klp_symbol_longer_than_kallsyms_gives_back t_sym_too_long
+
 # .klp.rela.klp_target..text's relocation made to use the vmlinux symbol.
 t_vmlinux_from_module() {
 	good bad.ko

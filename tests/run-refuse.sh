@@ -115,8 +115,15 @@ t_long_name() {
 	local s493
 	s493=$(printf 's%.0s' $(seq 493))
 	expect_symbol_refusals "longer than 511" ".klp.sym.rela.vmlinux.vmlinux.$s493.0"
-	# The kernel would print the converted name.
-	assert_grep "\\(kernel: \"symbol \\.klp\\.sym\\.vmlinux\\.$s493,0 has an incorrectly formatted name\"\\)\$" "$t.err"
+	# The kernel's %511[^,] reads the symbol, but kallsyms would give
+	# back a cut name.
+	assert_grep "\\[klp-symbol-too-long\\] \\(kernel: \"none: the kernel parses it, but kallsyms \\(/proc/kallsyms, kallsyms_lookup\\(\\)\\) gives back only its first 511 bytes\"\\)\$" "$t.err"
+	# A symbol of 512 characters is more than %511[^,] reads: the
+	# kernel would print the converted name.
+	local s512
+	s512=$(printf 's%.0s' $(seq 512))
+	expect_symbol_refusals "longer than 511" ".klp.sym.rela.vmlinux.vmlinux.$s512.0"
+	assert_grep "\\[klp-symbol-name\\] \\(kernel: \"symbol \\.klp\\.sym\\.vmlinux\\.$s512,0 has an incorrectly formatted name\"\\)\$" "$t.err"
 }
 run_test refuses_converted_name_longer_than_511 t_long_name
 
