@@ -38,6 +38,11 @@
 # warning stays visible, and a real undefined symbol (a typo, a forgotten
 # annotation) still fails the build: after conversion the tool's --symvers
 # check refuses any undefined symbol that no Module.symvers exports.
+#
+# A module whose conversion fails is removed, so that no unconverted .ko is
+# left to be installed or packaged as if it were finished; the others are
+# still converted, and the run fails once they all have been tried.  The next
+# `make` has kbuild link the removed module again, and tries once more.
 
 KLP_MK_FILE := $(abspath $(lastword $(MAKEFILE_LIST)))
 KLP_MK_DIR := $(patsubst %/,%,$(dir $(KLP_MK_FILE)))
@@ -70,6 +75,10 @@ klp_modpost_noise = ^WARNING: modpost: "\.klp\.sym\.rela\.[^"]*" \[[^]]*\] undef
 all: modules
 modules: klp-convert
 
+# The build goes on to the conversion: klp-build, as a prerequisite of
+# klp-convert, checks for the tool before kbuild runs.
+klp-convert: klp_converting := 1
+
 # modpost's warnings go to stderr: filter only stderr, keep stdout as it is.
 # kbuild's exit status survives the pipe through a file (/bin/sh may be dash,
 # which has no pipefail).
@@ -78,20 +87,24 @@ klp-build:
 		{ echo "klp-convert-mini.mk: $(KDIR)/Module.symvers not found; set KDIR to a kernel build directory" >&2; exit 1; }
 	@test -f $(KLP_INCLUDE)/klp_reloc.h || \
 		{ echo "klp-convert-mini.mk: $(KLP_INCLUDE)/klp_reloc.h not found; set KLP_INCLUDE" >&2; exit 1; }
+	@$(if $(klp_converting),command -v $(firstword $(KLP_CONVERT)) >/dev/null 2>&1 || \
+		{ echo "klp-convert-mini.mk: '$(KLP_CONVERT)' not found; install klp-convert-mini or set KLP_CONVERT" >&2; exit 1; })
 	@status=$$(mktemp); \
 	{ { $(klp_kbuild) KBUILD_MODPOST_WARN=1 modules 2>&1 1>&3; echo $$? >"$$status"; } | \
 	  grep -Ev '$(klp_modpost_noise)' >&2; } 3>&1; \
 	rc=$$(cat "$$status"); rm -f "$$status"; exit $$rc
 
-# One run per module: with two file arguments the tool reads IN OUT.
+# One run per module: with two file arguments the tool reads IN OUT.  Every
+# module is tried; one that fails is removed (see the top of this file).
 klp-convert: klp-build
-	@command -v $(firstword $(KLP_CONVERT)) >/dev/null 2>&1 || \
-		{ echo "klp-convert-mini.mk: '$(KLP_CONVERT)' not found; install klp-convert-mini or set KLP_CONVERT" >&2; exit 1; }
-	@set -e; for ko in $(klp_kos); do \
+	@failed=0; for ko in $(klp_kos); do \
 		echo "  KLP-CONVERT $$ko"; \
 		$(KLP_CONVERT) $(KLP_CONVERT_FLAGS) \
-			$(foreach f,$(klp_symvers),--symvers $(f)) "$$ko"; \
-	done
+			$(foreach f,$(klp_symvers),--symvers $(f)) "$$ko" || { \
+			failed=1; rm -f "$$ko"; \
+			echo "klp-convert-mini.mk: $$ko: not converted; removed it" >&2; }; \
+	done; \
+	exit $$failed
 
 clean:
 	$(klp_kbuild) clean

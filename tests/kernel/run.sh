@@ -289,7 +289,7 @@ build_kernel() {
 		pass "$k: modpost warnings about annotated symbols are filtered"
 	fi
 
-	# The unannotated sample must fail the build, and say why.
+	# The unannotated sample must fail the build, say why, and leave no .ko.
 	out=$dir/build-unannotated.log
 	if klp_build_sample "$src/klp-unannotated" "$KLP_KDIR" >"$out" 2>&1; then
 		fail "$k: unannotated livepatch fails the build" "make succeeded"
@@ -298,8 +298,10 @@ build_kernel() {
 	elif ! grep -qE "$(tool_error_re saved_command_line)" "$out"; then
 		fail "$k: unannotated livepatch fails the build" "no klp-convert-mini error naming saved_command_line in $out"
 		sed 's/^/    /' "$out" >&2
+	elif [[ -e $src/klp-unannotated/klp_unannotated.ko ]]; then
+		fail "$k: unannotated livepatch fails the build" "klp_unannotated.ko left in place"
 	else
-		pass "$k: unannotated livepatch fails the build naming saved_command_line and KLP_RELOC_SYMBOL"
+		pass "$k: unannotated livepatch fails the build naming saved_command_line and KLP_RELOC_SYMBOL, and leaves no .ko"
 	fi
 
 	# A misspelled, unexported symbol next to annotated ones: modpost only
@@ -318,6 +320,39 @@ build_kernel() {
 	else
 		pass "$k: a misspelled symbol beside annotated ones fails the build, modpost's warning kept"
 	fi
+
+	# Two modules, the first one misspelled: the second is still converted,
+	# the first is reported and removed, the build fails.  make again links
+	# the first one anew and fails the same way.  (klp_pos_ambig.c includes
+	# klp_pos_patch.c with KLP_POS 0.)
+	cp -r "$src/klp-position/patch" "$src/klp-two"
+	printf '%s\n' '/* run.sh: a misspelled symbol nobody exports */' \
+		'#if KLP_POS == 2' 'extern int klp_pos_typo;' \
+		'int *klp_pos_typo_ref = &klp_pos_typo;' '#endif' >>"$src/klp-two/klp_pos_patch.c"
+	out=$dir/build-two.log
+	local why=
+	if klp_build_sample "$src/klp-two" "$KLP_KDIR" >"$out" 2>&1; then
+		why="make succeeded"
+	elif ! grep -qE "$(tool_error_re klp_pos_typo)" "$out" ||
+		! grep -qx 'klp-convert-mini.mk: klp_pos_patch.ko: not converted; removed it' "$out"; then
+		why="no tool error or no removal notice for klp_pos_patch.ko in $out"
+	elif [[ -e $src/klp-two/klp_pos_patch.ko ]]; then
+		why="klp_pos_patch.ko left in place"
+	elif ! is_converted "$src/klp-two/klp_pos_ambig.ko"; then
+		why="klp_pos_ambig.ko not converted"
+	elif klp_build_sample "$src/klp-two" "$KLP_KDIR" >"$out.again" 2>&1; then
+		why="make succeeded the second time"
+	elif ! grep -qE '^  LD \[M\]  .*/klp_pos_patch\.ko$' "$out.again" ||
+		! grep -qx 'klp-convert-mini.mk: klp_pos_patch.ko: not converted; removed it' "$out.again"; then
+		why="the second make did not link klp_pos_patch.ko again and fail (see $out.again)"
+	fi
+	if [[ -n $why ]]; then
+		fail "$k: a module that fails to convert is removed, the others converted" "$why"
+		sed 's/^/    /' "$out" >&2
+	else
+		pass "$k: a module that fails to convert is removed, the others converted, make fails"
+	fi
+
 	# As installed by `make install`: the fragment in $(PREFIX)/share/..., the
 	# header in $(PREFIX)/include, the tool on PATH; nothing passed but KDIR.
 	if [[ $series == "${series_list%% *}" ]]; then
@@ -339,7 +374,13 @@ build_kernel() {
 		fi
 	fi
 
-	# Its unconverted .ko shows what the kernel would have said.
+	# The unannotated module, unconverted (kbuild only), shows what the
+	# kernel would have said.
+	out=$dir/build-unannotated-kbuild.log
+	if ! klp_build_sample "$src/klp-unannotated" "$KLP_KDIR" klp-build >"$out" 2>&1; then
+		fail "$k: samples build" "klp-unannotated (klp-build): see $out"
+		return
+	fi
 	cp "$src/klp-unannotated/klp_unannotated.ko" "$dir/klp/"
 
 	klp_make_initramfs "$dir/initramfs.cpio.gz" "$here/guest-init.sh" "$dir"/klp/*.ko
