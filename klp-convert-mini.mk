@@ -38,6 +38,13 @@
 # warning stays visible, and a real undefined symbol (a typo, a forgotten
 # annotation) still fails the build: after conversion the tool's --symvers
 # check refuses any undefined symbol that no Module.symvers exports.
+# modpost (6.1 and 6.12) prints the first 10 "undefined!" warnings of a run,
+# then "suppressed N unresolved symbol warnings because there were too
+# many)", without saying which.  That line is dropped only when kbuild
+# succeeded, the build goes on to the conversion and every module kbuild
+# built (its modules.order) is one of obj-m: --symvers then checks them all
+# and names any real symbol among the suppressed ones.  `make klp-build`, a
+# failed kbuild, or a module this file does not convert keeps it.
 #
 # A module whose conversion fails is removed, so that no unconverted .ko is
 # left to be installed or packaged as if it were finished; the others are
@@ -69,6 +76,16 @@ klp_symvers = $(KDIR)/Module.symvers $(wildcard $(CURDIR)/Module.symvers) \
 
 # WARNING: modpost: ".klp.sym.rela.vmlinux.vmlinux.foo.0" [/dir/lp.ko] undefined!
 klp_modpost_noise = ^WARNING: modpost: "\.klp\.sym\.rela\.[^"]*" \[[^]]*\] undefined!$$
+# WARNING: modpost: suppressed 2 unresolved symbol warnings because there were too many)
+klp_modpost_suppressed = ^WARNING: modpost: suppressed [0-9]+ unresolved symbol warnings because there were too many[)]$$
+
+# Succeeds if every module kbuild built is one that klp-convert converts
+# with --symvers.  modules.order names them /dir/foo.ko (6.1) or /dir/foo.o
+# (6.12); anything else, or no modules.order, fails.
+klp_checks_all = awk -v kos='$(addprefix $(CURDIR)/,$(klp_kos))' \
+	'BEGIN { n = split(kos, k, " "); for (i = 1; i <= n; i++) conv[k[i]] } \
+	 { sub(/\.o$$/, ".ko") } !($$0 in conv) { other = 1 } END { exit other }' \
+	$(CURDIR)/modules.order
 
 .PHONY: all modules klp-build klp-convert clean
 
@@ -76,12 +93,14 @@ all: modules
 modules: klp-convert
 
 # The build goes on to the conversion: klp-build, as a prerequisite of
-# klp-convert, checks for the tool before kbuild runs.
+# klp-convert, checks for the tool first and may drop modpost's
+# "suppressed" line.
 klp-convert: klp_converting := 1
 
 # modpost's warnings go to stderr: filter only stderr, keep stdout as it is.
 # kbuild's exit status survives the pipe through a file (/bin/sh may be dash,
-# which has no pipefail).
+# which has no pipefail).  The "suppressed" line is held until kbuild is done
+# and modules.order is known.
 klp-build:
 	@test -f $(KDIR)/Module.symvers || \
 		{ echo "klp-convert-mini.mk: $(KDIR)/Module.symvers not found; set KDIR to a kernel build directory" >&2; exit 1; }
@@ -89,10 +108,15 @@ klp-build:
 		{ echo "klp-convert-mini.mk: $(KLP_INCLUDE)/klp_reloc.h not found; set KLP_INCLUDE" >&2; exit 1; }
 	@$(if $(klp_converting),command -v $(firstword $(KLP_CONVERT)) >/dev/null 2>&1 || \
 		{ echo "klp-convert-mini.mk: '$(KLP_CONVERT)' not found; install klp-convert-mini or set KLP_CONVERT" >&2; exit 1; })
-	@status=$$(mktemp); \
+	@status=$$(mktemp); held=$$(mktemp); \
 	{ { $(klp_kbuild) KBUILD_MODPOST_WARN=1 modules 2>&1 1>&3; echo $$? >"$$status"; } | \
-	  grep -Ev '$(klp_modpost_noise)' >&2; } 3>&1; \
-	rc=$$(cat "$$status"); rm -f "$$status"; exit $$rc
+	  awk -v held="$$held" '/$(klp_modpost_noise)/ { next } \
+		/$(klp_modpost_suppressed)/ { print >held; next } { print }' >&2; } 3>&1; \
+	rc=$$(cat "$$status"); \
+	if [ -s "$$held" ] && ! { [ $$rc = 0 ] && $(if $(klp_converting),$(klp_checks_all),false); }; then \
+		cat "$$held" >&2; \
+	fi; \
+	rm -f "$$status" "$$held"; exit $$rc
 
 # One run per module: with two file arguments the tool reads IN OUT.  Every
 # module is tried; one that fails is removed (see the top of this file).

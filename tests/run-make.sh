@@ -4,8 +4,8 @@
 #
 # tests/kernel/run.sh builds the samples with the real kbuild and modpost of
 # Debian's 6.1 and 6.12; here a KDIR of a few lines plays kbuild's part, so
-# that what the fragment decides (what it does with a module it cannot
-# convert, and with a tool it cannot find) is tested in seconds, offline.
+# that what the fragment decides (which modpost lines it drops, what it does
+# with a module it cannot convert) is tested in seconds, offline.
 
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -18,8 +18,8 @@ unset MAKEFLAGS MFLAGS MAKELEVEL
 # each module of $(M)/stage that is missing from $(M) by copying it there
 # (kbuild links a .ko again when it is missing, and leaves a newer one
 # alone), writes $(M)/modules.order from $(M)/stage/modules.order and prints
-# $(M)/stage/modpost.err on stderr, as modpost would.  Module.symvers
-# exports printk.
+# $(M)/stage/modpost.err on stderr, as modpost would, and fails if
+# $(M)/stage/fail exists.  Module.symvers exports printk.
 stand_in_kbuild() {
 	mkdir kdir
 	printf '0x12345678\tprintk\tvmlinux\tEXPORT_SYMBOL\t\n' >kdir/Module.symvers
@@ -31,6 +31,7 @@ modules:
 	done
 	@sed 's|^|$(M)/|' $(M)/stage/modules.order >$(M)/modules.order
 	@cat $(M)/stage/modpost.err >&2
+	@! [ -e $(M)/stage/fail ]
 clean:
 	@echo "kbuild: clean M=$(M)"
 EOF
@@ -77,6 +78,57 @@ klp_make() {
 		KLP_MK="$top/klp-convert-mini.mk" KLP_CONVERT="$KLP_CONVERT" "$@" \
 		>"$dir.out" 2>"$dir.err"
 }
+
+# The first 10 "undefined!" warnings of a modpost run, all about annotated
+# symbols, another warning, and the line modpost prints after the 10th.
+modpost_err() {
+	local i
+	for i in 1 2 3 4 5 6 7 8 9 10; do
+		echo "WARNING: modpost: \".klp.sym.rela.vmlinux.vmlinux.sym$i.0\" [$PWD/lp/good.ko] undefined!"
+	done
+	echo "WARNING: modpost: missing MODULE_DESCRIPTION() in $PWD/lp/good.o"
+	echo "WARNING: modpost: suppressed 2 unresolved symbol warnings because there were too many)"
+}
+
+# Every annotated symbol's warning is dropped.  The "suppressed" line is
+# dropped only when the build goes on to convert, with --symvers, every
+# module kbuild built (modules.order as 6.1 and as 6.12 write it); it stays
+# for `make klp-build`, when kbuild fails, and when modules.order names a
+# module that obj-m does not.  Other warnings always stay.
+t_modpost_suppressed() {
+	stand_in_kbuild
+	livepatch_dir lp good
+	modpost_err >lp/stage/modpost.err
+	klp_make lp || { cat lp.out lp.err; fail "make failed"; }
+	compare "stderr of make (6.12's modules.order)" lp.err <<EOF
+WARNING: modpost: missing MODULE_DESCRIPTION() in $PWD/lp/good.o
+EOF
+	echo good.ko >lp/stage/modules.order
+	klp_make lp || { cat lp.out lp.err; fail "make failed"; }
+	compare "stderr of make (6.1's modules.order)" lp.err <<EOF
+WARNING: modpost: missing MODULE_DESCRIPTION() in $PWD/lp/good.o
+EOF
+	klp_make lp klp-build || { cat lp.out lp.err; fail "make klp-build failed"; }
+	compare "stderr of make klp-build" lp.err <<EOF
+WARNING: modpost: missing MODULE_DESCRIPTION() in $PWD/lp/good.o
+WARNING: modpost: suppressed 2 unresolved symbol warnings because there were too many)
+EOF
+	touch lp/stage/fail
+	! klp_make lp || { cat lp.out lp.err; fail "make succeeded"; }
+	compare "stderr of make, kbuild failed" <(grep -v '^make\(\[1\]\)\?: \*\*\*' lp.err) <<EOF
+WARNING: modpost: missing MODULE_DESCRIPTION() in $PWD/lp/good.o
+WARNING: modpost: suppressed 2 unresolved symbol warnings because there were too many)
+EOF
+	rm lp/stage/fail
+	echo other.ko >>lp/stage/modules.order
+	klp_make lp || { cat lp.out lp.err; fail "make failed"; }
+	compare "stderr of make, a module obj-m does not name" lp.err <<EOF
+WARNING: modpost: missing MODULE_DESCRIPTION() in $PWD/lp/good.o
+WARNING: modpost: suppressed 2 unresolved symbol warnings because there were too many)
+EOF
+	klpcheck lp/good.ko >/dev/null
+}
+run_test modpost_suppressed_line_dropped_only_when_every_module_is_checked t_modpost_suppressed
 
 # A module that fails to convert does not stop the others; it is named,
 # removed, and the run fails at the end.  The next make links it again and

@@ -321,6 +321,45 @@ build_kernel() {
 		pass "$k: a misspelled symbol beside annotated ones fails the build, modpost's warning kept"
 	fi
 
+	# More than 10 annotations: modpost warns about the first 10 and then
+	# says it "suppressed" the rest.  That line goes too, since --symvers
+	# checks every module; a misspelled symbol among them still fails the
+	# build, named by the tool whether or not modpost named it.
+	cp -r "$src/klp-cmdline" "$src/klp-many"
+	{
+		echo '/* run.sh: twelve annotated symbols, more than modpost reports */'
+		for s in 1 2 3 4 5 6 7 8 9 10 11 12; do
+			echo "extern int klp_many_$s KLP_RELOC_SYMBOL(vmlinux, klp_many_$s, 0);"
+		done
+		echo 'int *klp_many_refs[] = { &klp_many_1, &klp_many_2, &klp_many_3,'
+		echo '	&klp_many_4, &klp_many_5, &klp_many_6, &klp_many_7, &klp_many_8,'
+		echo '	&klp_many_9, &klp_many_10, &klp_many_11, &klp_many_12 };'
+	} >>"$src/klp-many/klp_cmdline.c"
+	out=$dir/build-many.log
+	if ! klp_build_sample "$src/klp-many" "$KLP_KDIR" >"$out" 2>&1 ||
+		! is_converted "$src/klp-many/klp_cmdline.ko"; then
+		fail "$k: twelve annotations: no modpost noise, not even 'suppressed'" "build failed: see $out"
+		sed 's/^/    /' "$out" >&2
+	elif grep -qE '^WARNING: modpost: (suppressed|"\.klp\.sym\.rela\.)' "$out"; then
+		fail "$k: twelve annotations: no modpost noise, not even 'suppressed'" "modpost noise left in $out"
+	else
+		pass "$k: twelve annotations: no modpost noise, not even 'suppressed'"
+	fi
+	cp -r "$src/klp-many" "$src/klp-many-typo"
+	printf '%s\n' '/* run.sh: a misspelled symbol nobody exports */' \
+		'extern int klp_many_typo;' \
+		'int *klp_many_typo_ref = &klp_many_typo;' >>"$src/klp-many-typo/klp_cmdline.c"
+	out=$dir/build-many-typo.log
+	if klp_build_sample "$src/klp-many-typo" "$KLP_KDIR" >"$out" 2>&1; then
+		fail "$k: twelve annotations and a misspelled symbol fail the build" "make succeeded"
+	elif ! grep -qE "$(tool_error_re klp_many_typo)" "$out" ||
+		[[ -e $src/klp-many-typo/klp_cmdline.ko ]]; then
+		fail "$k: twelve annotations and a misspelled symbol fail the build" "no tool error naming klp_many_typo, or the .ko left, in $out"
+		sed 's/^/    /' "$out" >&2
+	else
+		pass "$k: twelve annotations and a misspelled symbol fail the build, naming it"
+	fi
+
 	# Two modules, the first one misspelled: the second is still converted,
 	# the first is reported and removed, the build fails.  make again links
 	# the first one anew and fails the same way.  (klp_pos_ambig.c includes
