@@ -25,8 +25,9 @@
 #   KDIR          kernel build directory
 #                 (default /lib/modules/$(uname -r)/build)
 #   KLP_CONVERT   the tool (default: klp-convert-mini on PATH)
-#   KLP_INCLUDE   directory of klp_reloc.h (default: beside this file in a
-#                 source tree, else $(PREFIX)/include of this installation)
+#   KLP_INCLUDE   directory of klp_reloc.h (default: the INCLUDEDIR that
+#                 `make install` wrote into this copy; in the source tree,
+#                 beside this file)
 #   KLP_SYMVERS   more Module.symvers files whose exports the livepatch may
 #                 use (modules it depends on); KBUILD_EXTRA_SYMBOLS and this
 #                 directory's own Module.symvers are passed as well
@@ -53,7 +54,10 @@
 
 KLP_MK_FILE := $(abspath $(lastword $(MAKEFILE_LIST)))
 KLP_MK_DIR := $(patsubst %/,%,$(dir $(KLP_MK_FILE)))
-KLP_INCLUDE ?= $(if $(wildcard $(KLP_MK_DIR)/klp_reloc.h),$(KLP_MK_DIR),$(abspath $(KLP_MK_DIR)/../../include))
+# `make install` writes its INCLUDEDIR (without DESTDIR) here, in the copy
+# it installs; in the source tree klp_reloc.h is beside this file.
+klp_installed_include :=
+KLP_INCLUDE ?= $(or $(klp_installed_include),$(KLP_MK_DIR))
 
 ifneq ($(KERNELRELEASE),)
 # ---- inner pass: kbuild reads this as the module's kbuild file ----------

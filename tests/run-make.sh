@@ -1,11 +1,13 @@
 #!/bin/bash
 # shellcheck source-path=SCRIPTDIR disable=SC2317 # t_* run via run_test
-# run-make.sh - klp-convert-mini.mk's own logic, with a stand-in for kbuild.
+# run-make.sh - klp-convert-mini.mk's own logic, and what `make install`
+# makes of it, with a stand-in for kbuild.
 #
 # tests/kernel/run.sh builds the samples with the real kbuild and modpost of
 # Debian's 6.1 and 6.12; here a KDIR of a few lines plays kbuild's part, so
 # that what the fragment decides (which modpost lines it drops, what it does
-# with a module it cannot convert) is tested in seconds, offline.
+# with a module it cannot convert, where an installed copy looks for
+# klp_reloc.h) is tested in seconds, offline.
 
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -174,5 +176,33 @@ t_no_tool() {
 	[ ! -e lp/good.ko ] || fail "an unconverted good.ko was left"
 }
 run_test missing_tool_stops_the_build_before_kbuild t_no_tool
+
+# The source tree's fragment uses the klp_reloc.h beside it.  An installed
+# one uses the INCLUDEDIR it was installed with, whatever DATADIR is, and
+# DESTDIR, where the files are only staged, is not part of the path.
+t_install() {
+	[ -x "$top/klp-convert-mini" ] || skip "no $top/klp-convert-mini (run make)"
+	stand_in_kbuild
+	livepatch_dir lp good
+	klp_make lp || { cat lp.out lp.err; fail "make failed"; }
+	assert_grep "^kbuild: modules KLP_INCLUDE=$top KBUILD_MODPOST_WARN=1$" lp.out
+	# -o: never rebuild the tool under the other suites' feet.
+	make -C "$top" -o klp-convert-mini --no-print-directory install \
+		PREFIX=/usr INCLUDEDIR=/usr/include/klp-convert-mini \
+		DATADIR=/usr/lib/klp DESTDIR="$PWD/dest" >install.out 2>&1 ||
+		{ cat install.out; fail "make install failed"; }
+	assert_grep "^klp_installed_include := /usr/include/klp-convert-mini$" dest/usr/lib/klp/klp-convert-mini.mk
+	assert_no_grep "$PWD/dest" dest/usr/lib/klp/klp-convert-mini.mk
+	[ -f dest/usr/include/klp-convert-mini/klp_reloc.h ] || fail "klp_reloc.h not installed"
+	# Installed for real (no DESTDIR) under a non-default layout, then used.
+	make -C "$top" -o klp-convert-mini --no-print-directory install \
+		PREFIX="$PWD/inst" INCLUDEDIR="$PWD/inst/include/klp-convert-mini" \
+		DATADIR="$PWD/inst/lib/klp" >install.out 2>&1 ||
+		{ cat install.out; fail "make install failed"; }
+	klp_make lp KLP_MK="$PWD/inst/lib/klp/klp-convert-mini.mk" ||
+		{ cat lp.out lp.err; fail "make with the installed fragment failed"; }
+	assert_grep "^kbuild: modules KLP_INCLUDE=$PWD/inst/include/klp-convert-mini KBUILD_MODPOST_WARN=1$" lp.out
+}
+run_test installed_fragment_finds_klp_reloc_h_where_it_was_installed t_install
 
 end_suite

@@ -392,24 +392,26 @@ build_kernel() {
 		pass "$k: a module that fails to convert is removed, the others converted, make fails"
 	fi
 
-	# As installed by `make install`: the fragment in $(PREFIX)/share/..., the
-	# header in $(PREFIX)/include, the tool on PATH; nothing passed but KDIR.
+	# As installed by `make install`, with the header and the fragment in
+	# non-default places (INCLUDEDIR, DATADIR), the tool on PATH; nothing
+	# passed but KDIR.
 	if [[ $series == "${series_list%% *}" ]]; then
 		local inst=$dir/prefix
-		mkdir -p "$inst/bin" "$inst/include" "$inst/share/klp-convert-mini"
-		ln -s "$KLP_CONVERT" "$inst/bin/klp-convert-mini"
-		cp "$KLP_TOPDIR/klp_reloc.h" "$inst/include/"
-		cp "$KLP_TOPDIR/klp-convert-mini.mk" "$inst/share/klp-convert-mini/"
+		out=$dir/build-installed.log
+		# -o: install the tree's files, never rebuild its tool here.
+		make -C "$KLP_TOPDIR" -o klp-convert-mini install PREFIX="$inst" \
+			INCLUDEDIR="$inst/include/klp-convert-mini" \
+			DATADIR="$inst/lib/klp-convert-mini" >"$out" 2>&1
+		ln -sf "$KLP_CONVERT" "$inst/bin/klp-convert-mini"
 		cp -r "$src/klp-cmdline" "$src/klp-installed"
 		make -C "$src/klp-installed" clean KDIR="$KLP_KDIR" \
 			KLP_MK="$KLP_TOPDIR/klp-convert-mini.mk" >/dev/null 2>&1
-		out=$dir/build-installed.log
 		if PATH=$inst/bin:$PATH make -C "$src/klp-installed" KDIR="$KLP_KDIR" \
-			KLP_MK="$inst/share/klp-convert-mini/klp-convert-mini.mk" >"$out" 2>&1 &&
+			KLP_MK="$inst/lib/klp-convert-mini/klp-convert-mini.mk" >>"$out" 2>&1 &&
 			is_converted "$src/klp-installed/klp_cmdline.ko"; then
-			pass "$k: installed fragment finds klp_reloc.h and the tool on PATH by default"
+			pass "$k: installed fragment finds klp_reloc.h where make install put it, and the tool on PATH"
 		else
-			fail "$k: installed fragment finds klp_reloc.h and the tool on PATH by default" "see $out"
+			fail "$k: installed fragment finds klp_reloc.h where make install put it, and the tool on PATH" "see $out"
 		fi
 	fi
 
