@@ -33,6 +33,10 @@
 #                 directory's own Module.symvers are passed as well
 #   KLP_CONVERT_FLAGS  more options for the tool, e.g. -v
 #
+# Targets: all and modules (build, then convert), modules_install (kbuild's,
+# with M=, after the conversion), clean, and klp-build (kbuild only: the
+# modules it leaves are not converted).
+#
 # modpost: the annotated symbols (.klp.sym.rela.*) are undefined when modpost
 # runs, so the build sets KBUILD_MODPOST_WARN=1 to turn "undefined!" into a
 # warning, and drops exactly those warnings from the output.  Every other
@@ -91,7 +95,7 @@ klp_checks_all = awk -v kos='$(addprefix $(CURDIR)/,$(klp_kos))' \
 	 { sub(/\.o$$/, ".ko") } !($$0 in conv) { other = 1 } END { exit other }' \
 	$(CURDIR)/modules.order
 
-.PHONY: all modules klp-build klp-convert clean
+.PHONY: all modules modules_install klp-build klp-convert clean
 
 all: modules
 modules: klp-convert
@@ -133,6 +137,14 @@ klp-convert: klp-build
 			echo "klp-convert-mini.mk: $$ko: not converted; removed it" >&2; }; \
 	done; \
 	exit $$failed
+
+# kbuild installs what modules.order lists (INSTALL_MOD_PATH, INSTALL_MOD_DIR
+# and INSTALL_MOD_STRIP pass through), and signs it if the kernel's config
+# says so, which must come after the conversion.  Depending on klp-convert
+# means an unconverted module is never installed; when the build is up to
+# date, neither kbuild nor the tool writes anything.
+modules_install: klp-convert
+	$(klp_kbuild) modules_install
 
 clean:
 	$(klp_kbuild) clean

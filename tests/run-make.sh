@@ -6,8 +6,8 @@
 # tests/kernel/run.sh builds the samples with the real kbuild and modpost of
 # Debian's 6.1 and 6.12; here a KDIR of a few lines plays kbuild's part, so
 # that what the fragment decides (which modpost lines it drops, what it does
-# with a module it cannot convert, where an installed copy looks for
-# klp_reloc.h) is tested in seconds, offline.
+# with a module it cannot convert, what it hands to modules_install, where
+# an installed copy looks for klp_reloc.h) is tested in seconds, offline.
 
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -34,6 +34,10 @@ modules:
 	@sed 's|^|$(M)/|' $(M)/stage/modules.order >$(M)/modules.order
 	@cat $(M)/stage/modpost.err >&2
 	@! [ -e $(M)/stage/fail ]
+modules_install:
+	@echo "kbuild: modules_install M=$(M) INSTALL_MOD_PATH=$(INSTALL_MOD_PATH)"
+	@mkdir -p $(INSTALL_MOD_PATH)/extra
+	@for m in $$(cat $(M)/modules.order); do cp $${m%.*}.ko $(INSTALL_MOD_PATH)/extra/; done
 clean:
 	@echo "kbuild: clean M=$(M)"
 EOF
@@ -176,6 +180,26 @@ t_no_tool() {
 	[ ! -e lp/good.ko ] || fail "an unconverted good.ko was left"
 }
 run_test missing_tool_stops_the_build_before_kbuild t_no_tool
+
+# modules_install converts first (a module left unconverted by `make
+# klp-build` is not installed as it is), then hands over to kbuild's with
+# M= and the INSTALL_MOD_* variables; a failed conversion installs nothing.
+t_modules_install() {
+	stand_in_kbuild
+	livepatch_dir lp good
+	klp_make lp klp-build || { cat lp.out lp.err; fail "make klp-build failed"; }
+	klp_make lp modules_install INSTALL_MOD_PATH="$PWD/root" ||
+		{ cat lp.out lp.err; fail "make modules_install failed"; }
+	cat lp.out lp.err
+	assert_grep "^  KLP-CONVERT good\.ko$" lp.out
+	assert_grep "^kbuild: modules_install M=$PWD/lp INSTALL_MOD_PATH=$PWD/root$" lp.out
+	assert_converted lp/stage/good.ko root/extra/good.ko
+	livepatch_dir lp2 bad
+	! klp_make lp2 modules_install INSTALL_MOD_PATH="$PWD/root2" ||
+		fail "make modules_install succeeded"
+	[ ! -e root2 ] || fail "modules_install ran after a failed conversion"
+}
+run_test modules_install_installs_converted_modules_only t_modules_install
 
 # The source tree's fragment uses the klp_reloc.h beside it.  An installed
 # one uses the INCLUDEDIR it was installed with, whatever DATADIR is, and

@@ -392,6 +392,24 @@ build_kernel() {
 		pass "$k: a module that fails to convert is removed, the others converted, make fails"
 	fi
 
+	# modules_install installs the converted module (xz-compressed on 6.12).
+	local modroot=$dir/modroot mod
+	out=$dir/modules-install.log
+	if klp_build_sample "$src/klp-cmdline" "$KLP_KDIR" modules_install \
+		INSTALL_MOD_PATH="$modroot" >"$out" 2>&1; then
+		mod=$(find "$modroot/lib/modules/$KLP_KREL" -name 'klp_cmdline.ko*' | head -n 1)
+		case $mod in
+		*.ko.xz) xz -dc "$mod" >"$dir/installed.ko" ;;
+		*.ko) cp "$mod" "$dir/installed.ko" ;;
+		*) rm -f "$dir/installed.ko" ;;
+		esac
+	fi
+	if [[ -s $dir/installed.ko ]] && is_converted "$dir/installed.ko"; then
+		pass "$k: make modules_install installs the converted module"
+	else
+		fail "$k: make modules_install installs the converted module" "see $out"
+	fi
+
 	# As installed by `make install`, with the header and the fragment in
 	# non-default places (INCLUDEDIR, DATADIR), the tool on PATH; nothing
 	# passed but KDIR.
