@@ -78,13 +78,17 @@ check: deps-test
 	$(MAKE) $(PROG) $(PROG_SAN)
 	$(TEST_ENV) tests/check.sh
 
+# The fragment is told where klp_reloc.h went (INCLUDEDIR, never DESTDIR:
+# that is only where the files are staged).
 install: $(PROG)
 	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(INCLUDEDIR) \
 		$(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(DATADIR)
 	$(INSTALL) -m 0755 $(PROG) $(DESTDIR)$(BINDIR)/$(PROG)
 	$(INSTALL) -m 0644 klp_reloc.h $(DESTDIR)$(INCLUDEDIR)/klp_reloc.h
 	$(INSTALL) -m 0644 $(PROG).1 $(DESTDIR)$(MANDIR)/man1/$(PROG).1
-	$(INSTALL) -m 0644 klp-convert-mini.mk $(DESTDIR)$(DATADIR)/klp-convert-mini.mk
+	sed 's|^klp_installed_include :=.*|klp_installed_include := $(INCLUDEDIR)|' \
+		klp-convert-mini.mk >$(DESTDIR)$(DATADIR)/klp-convert-mini.mk
+	chmod 0644 $(DESTDIR)$(DATADIR)/klp-convert-mini.mk
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/$(PROG) $(DESTDIR)$(INCLUDEDIR)/klp_reloc.h \

@@ -289,7 +289,7 @@ build_kernel() {
 		pass "$k: modpost warnings about annotated symbols are filtered"
 	fi
 
-	# The unannotated sample must fail the build, and say why.
+	# The unannotated sample must fail the build, say why, and leave no .ko.
 	out=$dir/build-unannotated.log
 	if klp_build_sample "$src/klp-unannotated" "$KLP_KDIR" >"$out" 2>&1; then
 		fail "$k: unannotated livepatch fails the build" "make succeeded"
@@ -298,8 +298,10 @@ build_kernel() {
 	elif ! grep -qE "$(tool_error_re saved_command_line)" "$out"; then
 		fail "$k: unannotated livepatch fails the build" "no klp-convert-mini error naming saved_command_line in $out"
 		sed 's/^/    /' "$out" >&2
+	elif [[ -e $src/klp-unannotated/klp_unannotated.ko ]]; then
+		fail "$k: unannotated livepatch fails the build" "klp_unannotated.ko left in place"
 	else
-		pass "$k: unannotated livepatch fails the build naming saved_command_line and KLP_RELOC_SYMBOL"
+		pass "$k: unannotated livepatch fails the build naming saved_command_line and KLP_RELOC_SYMBOL, and leaves no .ko"
 	fi
 
 	# A misspelled, unexported symbol next to annotated ones: modpost only
@@ -318,28 +320,126 @@ build_kernel() {
 	else
 		pass "$k: a misspelled symbol beside annotated ones fails the build, modpost's warning kept"
 	fi
-	# As installed by `make install`: the fragment in $(PREFIX)/share/..., the
-	# header in $(PREFIX)/include, the tool on PATH; nothing passed but KDIR.
+
+	# More than 10 annotations: modpost warns about the first 10 and then
+	# says it "suppressed" the rest.  That line goes too, since --symvers
+	# checks every module; a misspelled symbol among them still fails the
+	# build, named by the tool whether or not modpost named it.
+	cp -r "$src/klp-cmdline" "$src/klp-many"
+	{
+		echo '/* run.sh: twelve annotated symbols, more than modpost reports */'
+		for s in 1 2 3 4 5 6 7 8 9 10 11 12; do
+			echo "extern int klp_many_$s KLP_RELOC_SYMBOL(vmlinux, klp_many_$s, 0);"
+		done
+		echo 'int *klp_many_refs[] = { &klp_many_1, &klp_many_2, &klp_many_3,'
+		echo '	&klp_many_4, &klp_many_5, &klp_many_6, &klp_many_7, &klp_many_8,'
+		echo '	&klp_many_9, &klp_many_10, &klp_many_11, &klp_many_12 };'
+	} >>"$src/klp-many/klp_cmdline.c"
+	out=$dir/build-many.log
+	if ! klp_build_sample "$src/klp-many" "$KLP_KDIR" >"$out" 2>&1 ||
+		! is_converted "$src/klp-many/klp_cmdline.ko"; then
+		fail "$k: twelve annotations: no modpost noise, not even 'suppressed'" "build failed: see $out"
+		sed 's/^/    /' "$out" >&2
+	elif grep -qE '^WARNING: modpost: (suppressed|"\.klp\.sym\.rela\.)' "$out"; then
+		fail "$k: twelve annotations: no modpost noise, not even 'suppressed'" "modpost noise left in $out"
+	else
+		pass "$k: twelve annotations: no modpost noise, not even 'suppressed'"
+	fi
+	cp -r "$src/klp-many" "$src/klp-many-typo"
+	printf '%s\n' '/* run.sh: a misspelled symbol nobody exports */' \
+		'extern int klp_many_typo;' \
+		'int *klp_many_typo_ref = &klp_many_typo;' >>"$src/klp-many-typo/klp_cmdline.c"
+	out=$dir/build-many-typo.log
+	if klp_build_sample "$src/klp-many-typo" "$KLP_KDIR" >"$out" 2>&1; then
+		fail "$k: twelve annotations and a misspelled symbol fail the build" "make succeeded"
+	elif ! grep -qE "$(tool_error_re klp_many_typo)" "$out" ||
+		[[ -e $src/klp-many-typo/klp_cmdline.ko ]]; then
+		fail "$k: twelve annotations and a misspelled symbol fail the build" "no tool error naming klp_many_typo, or the .ko left, in $out"
+		sed 's/^/    /' "$out" >&2
+	else
+		pass "$k: twelve annotations and a misspelled symbol fail the build, naming it"
+	fi
+
+	# Two modules, the first one misspelled: the second is still converted,
+	# the first is reported and removed, the build fails.  make again links
+	# the first one anew and fails the same way.  (klp_pos_ambig.c includes
+	# klp_pos_patch.c with KLP_POS 0.)
+	cp -r "$src/klp-position/patch" "$src/klp-two"
+	printf '%s\n' '/* run.sh: a misspelled symbol nobody exports */' \
+		'#if KLP_POS == 2' 'extern int klp_pos_typo;' \
+		'int *klp_pos_typo_ref = &klp_pos_typo;' '#endif' >>"$src/klp-two/klp_pos_patch.c"
+	out=$dir/build-two.log
+	local why=
+	if klp_build_sample "$src/klp-two" "$KLP_KDIR" >"$out" 2>&1; then
+		why="make succeeded"
+	elif ! grep -qE "$(tool_error_re klp_pos_typo)" "$out" ||
+		! grep -qx 'klp-convert-mini.mk: klp_pos_patch.ko: not converted; removed it' "$out"; then
+		why="no tool error or no removal notice for klp_pos_patch.ko in $out"
+	elif [[ -e $src/klp-two/klp_pos_patch.ko ]]; then
+		why="klp_pos_patch.ko left in place"
+	elif ! is_converted "$src/klp-two/klp_pos_ambig.ko"; then
+		why="klp_pos_ambig.ko not converted"
+	elif klp_build_sample "$src/klp-two" "$KLP_KDIR" >"$out.again" 2>&1; then
+		why="make succeeded the second time"
+	elif ! grep -qE '^  LD \[M\]  .*/klp_pos_patch\.ko$' "$out.again" ||
+		! grep -qx 'klp-convert-mini.mk: klp_pos_patch.ko: not converted; removed it' "$out.again"; then
+		why="the second make did not link klp_pos_patch.ko again and fail (see $out.again)"
+	fi
+	if [[ -n $why ]]; then
+		fail "$k: a module that fails to convert is removed, the others converted" "$why"
+		sed 's/^/    /' "$out" >&2
+	else
+		pass "$k: a module that fails to convert is removed, the others converted, make fails"
+	fi
+
+	# modules_install installs the converted module (xz-compressed on 6.12).
+	local modroot=$dir/modroot mod
+	out=$dir/modules-install.log
+	if klp_build_sample "$src/klp-cmdline" "$KLP_KDIR" modules_install \
+		INSTALL_MOD_PATH="$modroot" >"$out" 2>&1; then
+		mod=$(find "$modroot/lib/modules/$KLP_KREL" -name 'klp_cmdline.ko*' | head -n 1)
+		case $mod in
+		*.ko.xz) xz -dc "$mod" >"$dir/installed.ko" ;;
+		*.ko) cp "$mod" "$dir/installed.ko" ;;
+		*) rm -f "$dir/installed.ko" ;;
+		esac
+	fi
+	if [[ -s $dir/installed.ko ]] && is_converted "$dir/installed.ko"; then
+		pass "$k: make modules_install installs the converted module"
+	else
+		fail "$k: make modules_install installs the converted module" "see $out"
+	fi
+
+	# As installed by `make install`, with the header and the fragment in
+	# non-default places (INCLUDEDIR, DATADIR), the tool on PATH; nothing
+	# passed but KDIR.
 	if [[ $series == "${series_list%% *}" ]]; then
 		local inst=$dir/prefix
-		mkdir -p "$inst/bin" "$inst/include" "$inst/share/klp-convert-mini"
-		ln -s "$KLP_CONVERT" "$inst/bin/klp-convert-mini"
-		cp "$KLP_TOPDIR/klp_reloc.h" "$inst/include/"
-		cp "$KLP_TOPDIR/klp-convert-mini.mk" "$inst/share/klp-convert-mini/"
+		out=$dir/build-installed.log
+		# -o: install the tree's files, never rebuild its tool here.
+		make -C "$KLP_TOPDIR" -o klp-convert-mini install PREFIX="$inst" \
+			INCLUDEDIR="$inst/include/klp-convert-mini" \
+			DATADIR="$inst/lib/klp-convert-mini" >"$out" 2>&1
+		ln -sf "$KLP_CONVERT" "$inst/bin/klp-convert-mini"
 		cp -r "$src/klp-cmdline" "$src/klp-installed"
 		make -C "$src/klp-installed" clean KDIR="$KLP_KDIR" \
 			KLP_MK="$KLP_TOPDIR/klp-convert-mini.mk" >/dev/null 2>&1
-		out=$dir/build-installed.log
 		if PATH=$inst/bin:$PATH make -C "$src/klp-installed" KDIR="$KLP_KDIR" \
-			KLP_MK="$inst/share/klp-convert-mini/klp-convert-mini.mk" >"$out" 2>&1 &&
+			KLP_MK="$inst/lib/klp-convert-mini/klp-convert-mini.mk" >>"$out" 2>&1 &&
 			is_converted "$src/klp-installed/klp_cmdline.ko"; then
-			pass "$k: installed fragment finds klp_reloc.h and the tool on PATH by default"
+			pass "$k: installed fragment finds klp_reloc.h where make install put it, and the tool on PATH"
 		else
-			fail "$k: installed fragment finds klp_reloc.h and the tool on PATH by default" "see $out"
+			fail "$k: installed fragment finds klp_reloc.h where make install put it, and the tool on PATH" "see $out"
 		fi
 	fi
 
-	# Its unconverted .ko shows what the kernel would have said.
+	# The unannotated module, unconverted (kbuild only), shows what the
+	# kernel would have said.
+	out=$dir/build-unannotated-kbuild.log
+	if ! klp_build_sample "$src/klp-unannotated" "$KLP_KDIR" klp-build >"$out" 2>&1; then
+		fail "$k: samples build" "klp-unannotated (klp-build): see $out"
+		return
+	fi
 	cp "$src/klp-unannotated/klp_unannotated.ko" "$dir/klp/"
 
 	klp_make_initramfs "$dir/initramfs.cpio.gz" "$here/guest-init.sh" "$dir"/klp/*.ko
