@@ -21,6 +21,8 @@ const struct klp_rule_info klp_rules[NR_RULES] = {
 		"module %s is not marked as a livepatch module" },
 	[RULE_MODINFO] = { "livepatch-modinfo", DIAG_ERROR,
 		"module %s is not marked as a livepatch module" },
+	[RULE_MODINFO_VALUE] = { "livepatch-modinfo-value", DIAG_WARNING,
+		"none: the kernel takes the tag with any value as a livepatch" },
 	[RULE_ARCH] = { "architecture", DIAG_ERROR,
 		"no livepatch support on this architecture" },
 	[RULE_PREFIX_DEFINED] = { "prefixed-symbol-defined", DIAG_ERROR, NULL },
@@ -805,28 +807,34 @@ enum klp_modinfo klp_modinfo(struct elf_file *ef)
 
 	for (size_t i = 1; i < ef->nsecs; i++) {
 		const struct elf_sec *s = &ef->secs[i];
+		enum klp_livepatch_tag tag = KLP_TAG_NONE;
 		struct elf_data data = { 0 };
 
 		if (elf_sec_is_new(ef, s) || strcmp(s->name, ".modinfo") != 0)
 			continue;
 		if (s->sh->sh_type == SHT_PROGBITS)
 			data = elf_sec_data(ef, i);
+		if (data.d_buf)
+			tag = klp_modinfo_livepatch(data.d_buf, data.d_size);
 		if (elf_sec_is_alloc(s))
-			return data.d_buf && klp_modinfo_is_livepatch(data.d_buf,
-								      data.d_size)
-				       ? MODINFO_LIVEPATCH
-				       : ignored ? MODINFO_IGNORED : MODINFO_NO;
-		ignored = ignored || (data.d_buf &&
-			  klp_modinfo_is_livepatch(data.d_buf, data.d_size));
+			return tag == KLP_TAG_Y ? MODINFO_LIVEPATCH :
+			       tag == KLP_TAG_OTHER ? MODINFO_OTHER_VALUE :
+			       ignored ? MODINFO_IGNORED : MODINFO_NO;
+		ignored = ignored || tag != KLP_TAG_NONE;
 	}
 	return ignored ? MODINFO_IGNORED : MODINFO_NO;
 }
 
 const char *klp_modinfo_fix(enum klp_modinfo m)
 {
-	return m == MODINFO_IGNORED
-		? "the .modinfo that says livepatch=Y is not allocated (SHF_ALLOC), and the module loader ignores such a section; give it the \"a\" flag"
-		: ".modinfo does not say livepatch=Y; add MODULE_INFO(livepatch, \"Y\")";
+	switch (m) {
+	case MODINFO_IGNORED:
+		return "the .modinfo that says livepatch=Y is not allocated (SHF_ALLOC), and the module loader ignores such a section; give it the \"a\" flag";
+	case MODINFO_OTHER_VALUE:
+		return ".modinfo has the livepatch tag, but not livepatch=Y; write MODULE_INFO(livepatch, \"Y\")";
+	default:
+		return ".modinfo does not say livepatch=Y; add MODULE_INFO(livepatch, \"Y\")";
+	}
 }
 
 bool klp_has_content(const struct elf_file *ef)
@@ -851,7 +859,10 @@ size_t klp_check_module(struct klp_checker *c)
 
 	enum klp_modinfo modinfo = klp_modinfo(ef);
 
-	if (modinfo != MODINFO_LIVEPATCH) {
+	if (modinfo == MODINFO_OTHER_VALUE)
+		klp_report(c, RULE_MODINFO_VALUE, NULL, NULL, "%s",
+			   klp_modinfo_fix(modinfo));
+	else if (modinfo != MODINFO_LIVEPATCH) {
 		if (klp_has_content(ef))
 			klp_report(c, RULE_MODINFO, NULL, NULL,
 				   "has livepatch symbols or sections but %s",

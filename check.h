@@ -18,6 +18,7 @@
 enum klp_rule {
 	RULE_NOT_LIVEPATCH,	/* no livepatch=Y and nothing klp in it */
 	RULE_MODINFO,		/* klp content without livepatch=Y */
+	RULE_MODINFO_VALUE,	/* a warning: livepatch=y, livepatch=1 */
 	RULE_ARCH,
 	RULE_PREFIX_DEFINED,	/* a klp_reloc.h name that is defined */
 	RULE_PREFIX_PARSE,	/* a klp_reloc.h name that does not parse */
@@ -108,6 +109,8 @@ enum klp_modinfo {
 	MODINFO_NO,		/* no livepatch=Y in the .modinfo read */
 	MODINFO_LIVEPATCH,	/* livepatch=Y */
 	MODINFO_IGNORED,	/* livepatch=Y only where the loader ignores it */
+	MODINFO_OTHER_VALUE,	/* livepatch= with another value: a livepatch
+				 * for the kernel, not what MODULE_INFO writes */
 };
 
 /* What the module's .modinfo, as the kernel finds it, says. */

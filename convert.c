@@ -297,7 +297,9 @@ static void check_modinfo(struct plan *p)
 {
 	enum klp_modinfo m = klp_modinfo(p->ef);
 
-	if (m == MODINFO_LIVEPATCH)
+	/* livepatch=y: a livepatch for the kernel; the check of the
+	 * result warns about it.  */
+	if (m == MODINFO_LIVEPATCH || m == MODINFO_OTHER_VALUE)
 		return;
 	klp_report(&p->chk, RULE_MODINFO, NULL, NULL,
 		   "uses %zu klp_reloc.h symbol%s, but the kernel would not treat it as a livepatch: %s",

@@ -143,9 +143,10 @@ enum klp_name_result klp_parse_name(const char *name, struct klp_name *out,
 	return KLP_NAME_OK;
 }
 
-bool klp_modinfo_is_livepatch(const char *modinfo, size_t size)
+enum klp_livepatch_tag klp_modinfo_livepatch(const char *modinfo, size_t size)
 {
-	static const char want[] = "livepatch=Y";
+	static const char tag[] = "livepatch=";
+	enum klp_livepatch_tag found = KLP_TAG_NONE;
 	size_t i = 0;
 
 	while (i < size) {
@@ -153,11 +154,15 @@ bool klp_modinfo_is_livepatch(const char *modinfo, size_t size)
 		const char *nul = memchr(s, '\0', size - i);
 		size_t len = nul ? (size_t)(nul - s) : size - i;
 
-		if (len == sizeof(want) - 1 && memcmp(s, want, len) == 0)
-			return true;
+		if (len >= sizeof(tag) - 1 &&
+		    memcmp(s, tag, sizeof(tag) - 1) == 0) {
+			if (len == sizeof(tag) && s[len - 1] == 'Y')
+				return KLP_TAG_Y;
+			found = KLP_TAG_OTHER;
+		}
 		i += len + 1;
 	}
-	return false;
+	return found;
 }
 
 /* ------------------------------------------------------------------ */

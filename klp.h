@@ -86,8 +86,14 @@ bool klp_objname_like_vmlinux(const char *obj, size_t len);
 /* FNV-1a of LEN bytes at S, for the tool's small hash tables. */
 uint64_t klp_hash(const char *s, size_t len);
 
-/* Is "livepatch=Y" one of the NUL-separated strings of .modinfo? */
-bool klp_modinfo_is_livepatch(const char *modinfo, size_t size);
+/* The livepatch tag among the NUL-separated strings of .modinfo.  The
+ * kernel's get_modinfo() takes the tag with any value (even "N").  */
+enum klp_livepatch_tag {
+	KLP_TAG_NONE,
+	KLP_TAG_Y,		/* "livepatch=Y", what MODULE_INFO() writes */
+	KLP_TAG_OTHER,		/* "livepatch=" with another value only */
+};
+enum klp_livepatch_tag klp_modinfo_livepatch(const char *modinfo, size_t size);
 
 /* The names exported by one or more Module.symvers files. */
 struct klp_symvers;

@@ -191,6 +191,30 @@ EOF
 }
 run_test check_reports_livepatch_modinfo_when_modinfo_is_not_allocated t_modinfo_unalloc
 
+# The kernel's get_modinfo() takes the livepatch tag with any value, so
+# livepatch=y makes a livepatch: a warning (exit 0), from --check and,
+# once, from the converter, which converts it.
+t_modinfo_value() {
+	good bad.ko
+	local off
+	off=$(grep -b -a -o 'livepatch=Y' bad.ko | cut -d: -f1)
+	elfpoke bad.ko raw $((off + 10)) 79
+	check 0 bad.ko
+	found <<EOF
+bad.ko|warning|livepatch-modinfo-value|||none
+bad.ko|errors=0|warnings=1
+EOF
+	assert_grep "^$me: warning: bad\\.ko: \\.modinfo has the livepatch tag, but not livepatch=Y; write MODULE_INFO\\(livepatch, \"Y\"\\) \\[livepatch-modinfo-value\\] \\(kernel: \"none: the kernel takes the tag with any value as a livepatch\"\\)$" "$t.err"
+	sed 's/MODULE_INFO(livepatch, "Y")/MODULE_INFO(livepatch, "y")/' "$checkdir/lp.c" >y.c
+	grep -q 'livepatch, "y"' y.c || fail "fixture: no MODULE_INFO(livepatch, \"Y\") in lp.c"
+	build_kmod y.ko y.c
+	run_tool 0 y.ko
+	assert_lines 1 "$t.err"
+	assert_grep "^$me: warning: y\\.ko: .*\\[livepatch-modinfo-value\\]" "$t.err"
+	run_tool 0 --check y.ko
+}
+run_test check_warns_livepatch_tag_with_another_value t_modinfo_value
+
 # klp_sec FIELD VALUE [RAW]: break one field of .klp.rela.vmlinux..text
 # of a converted module bad.ko; $s is that section's index.
 klp_sec() {

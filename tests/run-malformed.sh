@@ -301,7 +301,9 @@ tcase rela_symbol_index_2_32_minus_1 1 "${E}.*symbol index.*past" 'm rela:.rela.
 tcase rela_offset_past_section 1 "${E}.*offset.*past the end" 'm rela:.rela.data:0.r_offset=0x1000'
 tcase rela_offset_near_2_64 1 "${E}.*offset.*past the end" 'm rela:.rela.data:0.r_offset=-4'
 tcase modinfo_without_livepatch 1 "${E}.*livepatch=Y" \
-	'm byte:$(($(grep -abo livepatch=Y in.ko | head -n1 | cut -d: -f1) + 10))=0x4e'
+	'm byte:$(grep -abo livepatch=Y in.ko | head -n1 | cut -d: -f1)=0x4c'
+# (livepatch=N is still a livepatch for the kernel: a warning, tested by
+# run-check.sh.)
 
 # A module converted before that gets a new klp_reloc.h symbol (printk
 # renamed) into the same klp relocation section, which is broken: the

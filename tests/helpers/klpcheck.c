@@ -222,8 +222,9 @@ int main(int argc, char **argv)
 			while (p < end) {
 				size_t len = strnlen(p, end - p);
 
-				if (len == strlen("livepatch=Y") &&
-				    !memcmp(p, "livepatch=Y", len))
+				/* get_modinfo(): the tag, any value */
+				if (len >= strlen("livepatch=") &&
+				    !memcmp(p, "livepatch=", strlen("livepatch=")))
 					livepatch = 1;
 				p += len + 1;
 			}
