@@ -73,6 +73,8 @@ const struct klp_rule_info klp_rules[NR_RULES] = {
 		"none: writes past the section" },
 	[RULE_NONZERO] = { "nonzero-location", DIAG_ERROR,
 		"Invalid relocation target, existing value is nonzero for type %s" },	/* r_type, decimal */
+	[RULE_PPC64_CALL_NOP] = { "ppc64-call-without-nop", DIAG_ERROR,
+		"Expected nop after call, got %s" },	/* the word, %08x */
 	[RULE_ORDINARY_TO_KLP] = { "ordinary-relocation-to-klp-symbol", DIAG_ERROR,
 		"none: applied at load against address 0, before livepatch resolves the symbol" },
 	[RULE_REL] = { "rel-relocations", DIAG_ERROR,
@@ -330,6 +332,49 @@ static const char *lazy_where(struct lazy_loc *l)
 	return l->buf;
 }
 
+/* The 32-bit word at OFF of the input, in the file's byte order. */
+static uint32_t input_word(const struct elf_file *ef, uint64_t off)
+{
+	const unsigned char *p = (const unsigned char *)ef->map + off;
+
+	if (ef->data_enc == ELFDATA2LSB)
+		return (uint32_t)p[0] | (uint32_t)p[1] << 8 |
+		       (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+	return (uint32_t)p[3] | (uint32_t)p[2] << 8 |
+	       (uint32_t)p[1] << 16 | (uint32_t)p[0] << 24;
+}
+
+/*
+ * ppc64: a call (bl) to a klp symbol goes through a stub that changes r2,
+ * and restore_r2() in arch/powerpc/kernel/module_64.c wants the word after
+ * the bl to be a nop, to turn into the reload of r2; anything else fails
+ * the load.  Compilers emit the nop for every call to an extern; hand-
+ * written assembly may not.  A plain branch (b, a sibling call) needs none.
+ */
+static void check_ppc64_call(struct klp_checker *c, const struct elf_sec *t,
+			     const Elf64_Rela *r, struct lazy_loc *loc)
+{
+	const struct elf_file *ef = c->ef;
+	uint32_t insn, next;
+	char word[16];
+
+	if (elf_sec_is_new(ef, t) || t->sh->sh_type == SHT_NOBITS ||
+	    r->r_offset % 4 || r->r_offset + 4 > t->sh->sh_size)
+		return;
+	insn = input_word(ef, t->orig_offset + r->r_offset);
+	if ((insn & 0xfc000003) != 0x48000001)		/* not bl */
+		return;
+	next = r->r_offset + 8 <= t->sh->sh_size
+		? input_word(ef, t->orig_offset + r->r_offset + 4) : 0;
+	if (next == 0x60000000)				/* nop */
+		return;
+	snprintf(word, sizeof(word), "%08" PRIx32, next);
+	klp_report_karg(c, RULE_PPC64_CALL_NOP, lazy_where(loc),
+			elf_sym_name(ef, ELF64_R_SYM(r->r_info)), word,
+			"a call to a klp symbol must be followed by a nop, which the kernel turns into the reload of r2 (the TOC pointer) after the call; this one is followed by %s",
+			r->r_offset + 8 <= t->sh->sh_size ? word : "the end of the section");
+}
+
 void klp_check_reloc(struct klp_checker *c, size_t target,
 		     const Elf64_Rela *r, const char *lp_obj)
 {
@@ -392,6 +437,8 @@ void klp_check_reloc(struct klp_checker *c, size_t target,
 			break;
 		}
 	}
+	if (c->arch->e_machine == EM_PPC64 && type == R_PPC64_REL24)
+		check_ppc64_call(c, t, r, &loc);
 	if (kind == TARGET_LOST)
 		klp_report(c, RULE_LOST_SECTION, lazy_where(&loc), elf_sym_name(ef, ELF64_R_SYM(r->r_info)),
 			   "section '%s' is never relocated by the kernel's module loader, so this klp relocation would be lost",

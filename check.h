@@ -45,6 +45,7 @@ enum klp_rule {
 	RULE_RELOC_PAIR,
 	RULE_RELOC_OFFSET,
 	RULE_NONZERO,
+	RULE_PPC64_CALL_NOP,	/* bl to a klp symbol without a nop after */
 	RULE_ORDINARY_TO_KLP,
 	RULE_REL,
 	RULE_NOT_EXPORTED,

@@ -158,4 +158,35 @@ EOF
 }
 run_test module_specific_relocation_in_init_section_converts_on_ppc64_only t_init_kept_on_ppc64
 
+# ppc64: a call to a klp symbol goes through a stub, and the kernel's
+# restore_r2() wants a nop after the bl to turn into the reload of r2;
+# anything else fails the load ("Expected nop after call").  gcc always
+# emits it; hand-written assembly may not.  A plain branch needs none.
+t_ppc64_call_nop() {
+	need_cross powerpc64le-linux-gnu-
+	local s=.klp.sym.rela.vmlinux.vmlinux.some_fn.0 v
+	for v in addi nop b; do
+		{
+			printf '\t.pushsection .modinfo,"a"\n\t.asciz "livepatch=Y"\n\t.popsection\n'
+			printf '\t.text\n\t.globl h\n\t.type h, @function\nh:\n'
+			case $v in
+			b) printf '\tb "%s"\n\tnop\n' "$s" ;;
+			nop) printf '\tbl "%s"\n\tnop\n' "$s" ;;
+			addi) printf '\tbl "%s"\n\taddi 3,3,1\n' "$s" ;;
+			esac
+			printf '\tblr\n\t.size h, .-h\n'
+		} >"$v.S"
+		CROSS=powerpc64le-linux-gnu- build_ko "$v.ko" "$v.S"
+		save "$v.ko"
+		if [ "$v" = addi ]; then
+			run_tool 1 "$v.ko"
+			refused "$v.ko" 1 "^$me: error: addi\\.ko: $(where "$v.ko" "$s"): symbol '$(re "$s")': a call to a klp symbol must be followed by a nop, .* followed by 38630001 \\[ppc64-call-without-nop\\] \\(kernel: \"Expected nop after call, got 38630001\"\\)$"
+		else
+			run_tool 0 "$v.ko"
+			run_tool 0 --check "$v.ko"
+		fi
+	done
+}
+run_test ppc64_call_to_klp_symbol_needs_a_nop_after_it t_ppc64_call_nop
+
 end_suite
