@@ -16,6 +16,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+/*
+ * Each kernel text is the kernel's format string as it would print it
+ * (without the "livepatch: " that pr_fmt puts before kernel/livepatch's
+ * messages): the module's own name, which the build decides, is written
+ * "...", and a %s takes the symbol or what the report passes instead.
+ */
 const struct klp_rule_info klp_rules[NR_RULES] = {
 	[RULE_NOT_LIVEPATCH] = { "not-livepatch", DIAG_ERROR,
 		"module %s is not marked as a livepatch module" },
@@ -26,7 +32,7 @@ const struct klp_rule_info klp_rules[NR_RULES] = {
 	[RULE_PREFIX_DEFINED] = { "prefixed-symbol-defined", DIAG_ERROR, NULL },
 	[RULE_PREFIX_PARSE] = { "prefixed-symbol-name", DIAG_ERROR, NULL },
 	[RULE_LEFTOVER] = { "prefixed-symbol-left", DIAG_ERROR,
-		"Unknown symbol %s (err -2)" },
+		"...: Unknown symbol %s (err -2)" },
 	[RULE_SEC_TYPE] = { "klp-section-type", DIAG_ERROR,
 		"none: the section is not applied" },
 	[RULE_SEC_FLAGS] = { "klp-section-flags", DIAG_ERROR,
@@ -46,7 +52,7 @@ const struct klp_rule_info klp_rules[NR_RULES] = {
 	[RULE_SYM_SHNDX] = { "klp-symbol-shndx", DIAG_ERROR,
 		"symbol %s is not marked as a livepatch symbol" },
 	[RULE_SYM_UNDEF] = { "klp-symbol-undefined", DIAG_ERROR,
-		"Unknown symbol %s (err -2)" },
+		"...: Unknown symbol %s (err -2)" },
 	[RULE_SYM_NAME] = { "klp-symbol-name", DIAG_ERROR,
 		"symbol %s has an incorrectly formatted name" },
 	[RULE_SYM_INDEX] = { "relocation-symbol-index", DIAG_ERROR,
@@ -70,9 +76,9 @@ const struct klp_rule_info klp_rules[NR_RULES] = {
 	[RULE_ORDINARY_TO_KLP] = { "ordinary-relocation-to-klp-symbol", DIAG_ERROR,
 		"none: applied at load against address 0, before livepatch resolves the symbol" },
 	[RULE_REL] = { "rel-relocations", DIAG_ERROR,
-		"REL relocation unsupported" },
+		"module ...: REL relocation unsupported" },
 	[RULE_NOT_EXPORTED] = { "symbol-not-exported", DIAG_ERROR,
-		"Unknown symbol %s (err -2)" },
+		"...: Unknown symbol %s (err -2)" },
 	[RULE_RO_TARGET] = { "read-only-target", DIAG_WARNING,
 		"none: works where the kernel writes through text_poke (x86_64, s390); may fault elsewhere" },
 };

@@ -354,8 +354,8 @@ t_sym_shndx() {
 	elfpoke bad.ko sym "$i" shndx 0
 	check 1 bad.ko
 	found <<EOF
-bad.ko|error|klp-symbol-undefined|.symtab entry $i|.klp.sym.vmlinux.vm_fn,0|Unknown symbol .klp.sym.vmlinux.vm_fn,0 (err -2)
-bad.ko|error|klp-symbol-undefined|$l|.klp.sym.vmlinux.vm_fn,0|Unknown symbol .klp.sym.vmlinux.vm_fn,0 (err -2)
+bad.ko|error|klp-symbol-undefined|.symtab entry $i|.klp.sym.vmlinux.vm_fn,0|...: Unknown symbol .klp.sym.vmlinux.vm_fn,0 (err -2)
+bad.ko|error|klp-symbol-undefined|$l|.klp.sym.vmlinux.vm_fn,0|...: Unknown symbol .klp.sym.vmlinux.vm_fn,0 (err -2)
 bad.ko|errors=2|warnings=0
 EOF
 }
@@ -528,8 +528,8 @@ t_leftover() {
 	check 1 raw.ko
 
 	found <<EOF
-raw.ko|error|prefixed-symbol-left|.symtab entry $a|.klp.sym.rela.vmlinux.vmlinux.vm_fn.0|Unknown symbol .klp.sym.rela.vmlinux.vmlinux.vm_fn.0 (err -2)
-raw.ko|error|prefixed-symbol-left|.symtab entry $b|.klp.sym.rela.klp_target.klp_target.counter.0|Unknown symbol .klp.sym.rela.klp_target.klp_target.counter.0 (err -2)
+raw.ko|error|prefixed-symbol-left|.symtab entry $a|.klp.sym.rela.vmlinux.vmlinux.vm_fn.0|...: Unknown symbol .klp.sym.rela.vmlinux.vmlinux.vm_fn.0 (err -2)
+raw.ko|error|prefixed-symbol-left|.symtab entry $b|.klp.sym.rela.klp_target.klp_target.counter.0|...: Unknown symbol .klp.sym.rela.klp_target.klp_target.counter.0 (err -2)
 raw.ko|errors=2|warnings=0
 EOF
 }
@@ -553,7 +553,7 @@ t_not_exported() {
 	symvers with.symvers memcpy printk
 	check 1 --symvers without.symvers mod.ko
 	found <<EOF
-mod.ko|error|symbol-not-exported|$l|printk|Unknown symbol printk (err -2)
+mod.ko|error|symbol-not-exported|$l|printk|...: Unknown symbol printk (err -2)
 mod.ko|errors=1|warnings=0
 EOF
 	check 0 --symvers with.symvers mod.ko
@@ -592,7 +592,7 @@ t_rel() {
 	elfpoke bad.ko rela2rel "$s"
 	check 1 bad.ko
 	found <<EOF
-bad.ko|error|rel-relocations|[$text] .text+0x0 (lp_fn+0x0)||REL relocation unsupported
+bad.ko|error|rel-relocations|[$text] .text+0x0 (lp_fn+0x0)||module ...: REL relocation unsupported
 bad.ko|errors=1|warnings=0
 EOF
 	assert_grep "REL relocation section \\[$s\\] \\.rela\\.text" "$t.err"
