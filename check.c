@@ -188,6 +188,28 @@ const char *klp_where(struct klp_checker *c, size_t shndx, uint64_t off,
 	return buf;
 }
 
+/*
+ * NAME as the kernel prints it in RULE's text.  The rules below name an
+ * SHN_UNDEF symbol, and on ppc64, dedotify() in module_frob_arch_sections()
+ * drops the leading '.' of every SHN_UNDEF symbol's name before
+ * simplify_symbols() looks it up (6.1 and 6.12).
+ */
+static const char *undef_name(const struct klp_checker *c,
+			      enum klp_rule rule, const char *name)
+{
+	switch (rule) {
+	case RULE_LEFTOVER:
+	case RULE_SYM_UNDEF:
+	case RULE_NOT_EXPORTED:
+		break;
+	default:
+		return name;
+	}
+	if (name[0] == '.' && c->ef->ehdr.e_machine == EM_PPC64)
+		return name + 1;
+	return name;
+}
+
 static void vreport(struct klp_checker *c, enum klp_rule rule,
 		    const char *loc, const char *sym, const char *karg,
 		    const char *fmt, va_list ap)
@@ -211,7 +233,7 @@ static void vreport(struct klp_checker *c, enum klp_rule rule,
 		const char *hole = strstr(ri->kernel, "%s");
 
 		if (!karg)
-			karg = sym ? sym : "...";
+			karg = sym ? undef_name(c, rule, sym) : "...";
 		if (hole)
 			snprintf(kernel, sizeof(kernel), "%.*s%s%s",
 				 (int)(hole - ri->kernel), ri->kernel, karg,

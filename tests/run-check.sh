@@ -700,6 +700,23 @@ run_test "check_reports_arch_relocation_type_and_special_section[powerpc64le]" t
 run_test "check_reports_arch_relocation_type_and_special_section[riscv64]" t_cross_rules \
 	riscv64-linux-gnu- 3 R_RISCV_RELATIVE .alternative -mcmodel=medany -mno-relax
 
+# ppc64's loader drops the leading '.' of every undefined symbol's name
+# (dedotify()) before simplify_symbols() looks it up and complains.
+t_leftover_ppc64() {
+	cross powerpc64le-linux-gnu-
+	CROSS=powerpc64le-linux-gnu- lp raw.ko -mcmodel=medium
+	local a b
+	a=$(symidx raw.ko .klp.sym.rela.vmlinux.vmlinux.vm_fn.0)
+	b=$(symidx raw.ko .klp.sym.rela.klp_target.klp_target.counter.0)
+	check 1 raw.ko
+	found <<EOF
+raw.ko|error|prefixed-symbol-left|.symtab entry $a|.klp.sym.rela.vmlinux.vmlinux.vm_fn.0|...: Unknown symbol klp.sym.rela.vmlinux.vmlinux.vm_fn.0 (err -2)
+raw.ko|error|prefixed-symbol-left|.symtab entry $b|.klp.sym.rela.klp_target.klp_target.counter.0|...: Unknown symbol klp.sym.rela.klp_target.klp_target.counter.0 (err -2)
+raw.ko|errors=2|warnings=0
+EOF
+}
+run_test "check_reports_prefixed_symbols_left_as_the_loader_names_them[powerpc64le]" t_leftover_ppc64
+
 # --- 2. good modules pass clean -------------------------------------------------
 
 # t_clean PREFIX CFLAGS...: every variant of lp.c the converter accepts
