@@ -19,8 +19,9 @@
 /*
  * Each kernel text is the kernel's format string as it would print it
  * (without the "livepatch: " that pr_fmt puts before kernel/livepatch's
- * messages): the module's own name, which the build decides, is written
- * "...", and a %s takes the symbol or what the report passes instead.
+ * messages): what only the loading kernel knows, the module's own name
+ * (the build decides it) or an address, is written "...", and a %s takes
+ * the symbol or what the report passes instead.
  */
 const struct klp_rule_info klp_rules[NR_RULES] = {
 	[RULE_NOT_LIVEPATCH] = { "not-livepatch", DIAG_ERROR,
@@ -72,7 +73,8 @@ const struct klp_rule_info klp_rules[NR_RULES] = {
 	[RULE_RELOC_OFFSET] = { "relocation-offset", DIAG_ERROR,
 		"none: writes past the section" },
 	[RULE_NONZERO] = { "nonzero-location", DIAG_ERROR,
-		"Invalid relocation target, existing value is nonzero for type %s" },	/* r_type, decimal */
+		/* r_type, decimal; 6.3 reworded the start */
+		"x86/modules: Invalid relocation target, existing value is nonzero for type %s, loc ..., val ... (6.1: Skipping invalid relocation target, ...)" },
 	[RULE_ORDINARY_TO_KLP] = { "ordinary-relocation-to-klp-symbol", DIAG_ERROR,
 		"none: applied at load against address 0, before livepatch resolves the symbol" },
 	[RULE_REL] = { "rel-relocations", DIAG_ERROR,
