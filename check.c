@@ -67,7 +67,7 @@ const struct klp_rule_info klp_rules[NR_RULES] = {
 	[RULE_LOST_SECTION] = { "unrelocated-section", DIAG_ERROR,
 		"none: the loader clears SHF_ALLOC of this section first" },
 	[RULE_RELOC_TYPE] = { "relocation-type", DIAG_ERROR,
-		"Unknown rela relocation (x86_64; other architectures: unsupported relocation)" },
+		NULL },		/* per architecture: klp_arch_reloc_refusal() */
 	[RULE_RELOC_PAIR] = { "relocation-pair", DIAG_ERROR,
 		"Can not find HI20 relocation information" },
 	[RULE_RELOC_OFFSET] = { "relocation-offset", DIAG_ERROR,
@@ -212,36 +212,38 @@ static const char *undef_name(const struct klp_checker *c,
 	return name;
 }
 
+/* KTEXT: the kernel text, NULL for RULE's own. */
 static void vreport(struct klp_checker *c, enum klp_rule rule,
-		    const char *loc, const char *sym, const char *karg,
-		    const char *fmt, va_list ap)
-	__attribute__((format(printf, 6, 0)));
+		    const char *loc, const char *sym, const char *ktext,
+		    const char *karg, const char *fmt, va_list ap)
+	__attribute__((format(printf, 7, 0)));
 
 static void vreport(struct klp_checker *c, enum klp_rule rule,
-		    const char *loc, const char *sym, const char *karg,
-		    const char *fmt, va_list ap)
+		    const char *loc, const char *sym, const char *ktext,
+		    const char *karg, const char *fmt, va_list ap)
 {
 	const struct klp_rule_info *ri = &klp_rules[rule];
-	char cause[1024], kernel[768] = "";
+	char cause[1024], kernel[2048] = "";
 
 	if (c->quiet) {
 		c->found = true;
 		return;
 	}
 	vsnprintf(cause, sizeof(cause), fmt, ap);
-	if (ri->kernel) {
-		/* The table's texts hold at most one %s: KARG, the symbol,
-		 * or "..." when there is none.  */
-		const char *hole = strstr(ri->kernel, "%s");
+	if (!ktext)
+		ktext = ri->kernel;
+	if (ktext) {
+		/* The texts hold at most one %s: KARG, the symbol, or
+		 * "..." when there is none.  */
+		const char *hole = strstr(ktext, "%s");
 
 		if (!karg)
 			karg = sym ? undef_name(c, rule, sym) : "...";
 		if (hole)
 			snprintf(kernel, sizeof(kernel), "%.*s%s%s",
-				 (int)(hole - ri->kernel), ri->kernel, karg,
-				 hole + 2);
+				 (int)(hole - ktext), ktext, karg, hole + 2);
 		else
-			snprintf(kernel, sizeof(kernel), "%s", ri->kernel);
+			snprintf(kernel, sizeof(kernel), "%s", ktext);
 	}
 
 	if (c->d->json) {
@@ -276,7 +278,7 @@ void klp_report(struct klp_checker *c, enum klp_rule rule, const char *loc,
 	va_list ap;
 
 	va_start(ap, fmt);
-	vreport(c, rule, loc, sym, NULL, fmt, ap);
+	vreport(c, rule, loc, sym, NULL, NULL, fmt, ap);
 	va_end(ap);
 }
 
@@ -287,7 +289,27 @@ void klp_report_karg(struct klp_checker *c, enum klp_rule rule,
 	va_list ap;
 
 	va_start(ap, fmt);
-	vreport(c, rule, loc, sym, karg, fmt, ap);
+	vreport(c, rule, loc, sym, NULL, karg, fmt, ap);
+	va_end(ap);
+}
+
+/*
+ * The same, with KTEXT for the kernel's part instead of the rule's own
+ * text, for a rule whose kernel text depends on the case; KARG as above.
+ */
+static void report_ktext(struct klp_checker *c, enum klp_rule rule,
+			 const char *loc, const char *sym, const char *ktext,
+			 const char *karg, const char *fmt, ...)
+	__attribute__((format(printf, 7, 8)));
+
+static void report_ktext(struct klp_checker *c, enum klp_rule rule,
+			 const char *loc, const char *sym, const char *ktext,
+			 const char *karg, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vreport(c, rule, loc, sym, ktext, karg, fmt, ap);
 	va_end(ap);
 }
 
@@ -372,11 +394,14 @@ void klp_check_reloc(struct klp_checker *c, size_t target,
 	loc.done = false;
 
 	if (!rt || !rt->supported) {
-		if (!rt)	/* "relocation type 255", not "... type type 255" */
-			snprintf(tname, sizeof(tname), "%u", type);
-		klp_report(c, RULE_RELOC_TYPE, lazy_where(&loc), elf_sym_name(ef, ELF64_R_SYM(r->r_info)),
-			   "relocation type %s is not supported by the kernel's apply_relocate_add() on %s",
-			   rt ? rt->name : tname, c->arch->name);
+		char num[16];
+
+		/* "relocation type 255", not "... type type 255" */
+		snprintf(num, sizeof(num), "%u", type);
+		report_ktext(c, RULE_RELOC_TYPE, lazy_where(&loc), elf_sym_name(ef, ELF64_R_SYM(r->r_info)),
+			     klp_arch_reloc_refusal(c->arch, type), num,
+			     "relocation type %s is not supported by the kernel's apply_relocate_add() on %s",
+			     rt ? rt->name : num, c->arch->name);
 	}
 	if (c->arch->e_machine == EM_RISCV &&
 	    (type == R_RISCV_PCREL_HI20 || type == R_RISCV_GOT_HI20))

@@ -123,6 +123,8 @@ EOF
 	refused mod.ko 2 \
 		"^$me: error: mod\\.ko: $(where mod.ko "$s" 1): symbol '$(re "$s")': .*not supported by the kernel" \
 		"^$me: error: mod\\.ko: $(where mod.ko "$s" 2): symbol '$(re "$s")': .*not supported by the kernel"
+	# arch/arm64/kernel/module.c's words, with the type in decimal
+	assert_grep "\\[relocation-type\\] \\(kernel: \"module \\.\\.\\.: unsupported RELA relocation: 311\"\\)\$" "$t.err"
 }
 run_test "cross_arch_refuses_type_the_kernel_cannot_apply[aarch64]" t_aarch64_got
 
