@@ -563,6 +563,60 @@ static void check_symbols(struct klp_checker *c)
 	}
 }
 
+/*
+ * Does simplify_symbols() get past SHN_UNDEF symbol SYMI, which is no klp
+ * symbol?  It skips symbol 0, lets a weak symbol or one it ignores
+ * (_GLOBAL_OFFSET_TABLE_ on x86, .TOC. that ppc64 made SHN_ABS) be,
+ * resolves an exported one, and fails the load on any other.  *KNOWN is
+ * false when only --symvers could tell whether something exports it.
+ */
+static bool loader_gets_past(const struct klp_checker *c, size_t symi,
+			     bool *known)
+{
+	const struct elf_file *ef = c->ef;
+	const char *name = elf_sym_name(ef, symi);
+
+	*known = true;
+	if (symi == 0 || ELF64_ST_BIND(ef->syms[symi].st_info) == STB_WEAK ||
+	    (ef->ehdr.e_machine == EM_X86_64 &&
+	     strcmp(name, "_GLOBAL_OFFSET_TABLE_") == 0) ||
+	    (ef->ehdr.e_machine == EM_PPC64 && strcmp(name, ".TOC.") == 0))
+		return true;
+	/* No EXPORT_SYMBOL() makes a name like these. */
+	if (strncmp(name, KLP_SYM_PREFIX, sizeof(KLP_SYM_PREFIX) - 1) == 0)
+		return false;
+	if (c->symvers)
+		return klp_symvers_has(c->symvers,
+				       undef_name(c, RULE_SYM_UNDEF, name));
+	*known = false;
+	return false;
+}
+
+/*
+ * What the kernel prints for a klp relocation against SHN_UNDEF symbol
+ * SYMI, which is no klp symbol: what simplify_symbols() lets through
+ * reaches klp_resolve_symbols(), which refuses it as no SHN_LIVEPATCH
+ * symbol; the rest stop the load in simplify_symbols().  Both texts when
+ * only --symvers could tell which.
+ */
+static const char *undef_reloc_text(struct klp_checker *c, size_t symi,
+				    char *buf, size_t len)
+{
+	/* As klp_resolve_symbols() and simplify_symbols() name it. */
+	const char *name = undef_name(c, RULE_SYM_UNDEF,
+				      elf_sym_name(c->ef, symi));
+	bool known, past = loader_gets_past(c, symi, &known);
+
+	if (known)
+		snprintf(buf, len, "%s %s %s",
+			 past ? "symbol" : "...: Unknown symbol", name,
+			 past ? "is not marked as a livepatch symbol" : "(err -2)");
+	else
+		snprintf(buf, len, "symbol %s is not marked as a livepatch symbol (or, if nothing exports it: ...: Unknown symbol %s (err -2))",
+			 name, name);
+	return buf;
+}
+
 /* "[IDX] NAME", formatted only for a report. */
 static const char *sec_loc(const struct elf_file *ef, size_t idx, char *buf,
 			   size_t len)
@@ -668,11 +722,20 @@ static void check_klp_section(struct klp_checker *c, size_t idx)
 		/* Names only for reports: the symbols are 24 bytes each,
 		 * scattered, and most relocations pass.  */
 		if (c->sym_obj[symi] == SYM_OBJ_NONE) {
-			klp_report(c, ef->syms[symi].st_shndx == SHN_UNDEF ?
-				   RULE_SYM_UNDEF : RULE_SYM_SHNDX,
-				   klp_where(c, target, rela[i].r_offset, loc,
-					     sizeof(loc)), elf_sym_name(ef, symi),
-				   "a klp relocation must reference an SHN_LIVEPATCH symbol");
+			bool undef = ef->syms[symi].st_shndx == SHN_UNDEF;
+			char ktext[1536];
+
+			/* Symbol 0 is no symbol: no name to show. */
+			report_ktext(c, undef ? RULE_SYM_UNDEF : RULE_SYM_SHNDX,
+				     klp_where(c, target, rela[i].r_offset, loc,
+					       sizeof(loc)),
+				     symi ? elf_sym_name(ef, symi) : NULL,
+				     undef ? "%s" : NULL,
+				     undef ? undef_reloc_text(c, symi, ktext,
+							      sizeof(ktext))
+					   : NULL,
+				     "%sa klp relocation must reference an SHN_LIVEPATCH symbol",
+				     symi ? "" : "symbol index 0: ");
 			continue;
 		}
 		if (!sec_vmlinux && c->sym_obj[symi] == SYM_OBJ_VMLINUX) {

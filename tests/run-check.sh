@@ -562,6 +562,49 @@ EOF
 }
 run_test check_reports_symbol_not_exported_by_the_symvers_given t_not_exported
 
+# A klp relocation against an ordinary undefined symbol: simplify_symbols()
+# resolves an exported one, then klp_resolve_symbols() refuses it ("symbol
+# printk is not marked as a livepatch symbol"); one nothing exports stops
+# the load in simplify_symbols() ("Unknown symbol").  Without --symvers,
+# both; symbol 0, which simplify_symbols() skips, is livepatch's to refuse.
+t_klp_reloc_undef() {
+	good bad.ko
+	local p l l2
+	s=$(secidx bad.ko .klp.rela.vmlinux..text)
+	p=$(symidx bad.ko printk)
+	l=$(loc bad.ko .klp.sym.vmlinux.vm_fn,0)
+	elfpoke bad.ko rela "$s" 0 sym "$p"
+	l2=$(loc bad.ko printk)
+	check 1 bad.ko
+	found <<EOF
+bad.ko|error|klp-symbol-undefined|$l|printk|symbol printk is not marked as a livepatch symbol (or, if nothing exports it: ...: Unknown symbol printk (err -2))
+bad.ko|errors=1|warnings=0
+EOF
+	symvers with.symvers printk
+	check 1 --symvers with.symvers bad.ko
+	found <<EOF
+bad.ko|error|klp-symbol-undefined|$l|printk|symbol printk is not marked as a livepatch symbol
+bad.ko|errors=1|warnings=0
+EOF
+	symvers without.symvers memcpy
+	check 1 --symvers without.symvers bad.ko
+	found <<EOF
+bad.ko|error|klp-symbol-undefined|$l|printk|...: Unknown symbol printk (err -2)
+bad.ko|error|symbol-not-exported|$l2|printk|...: Unknown symbol printk (err -2)
+bad.ko|errors=2|warnings=0
+EOF
+	rm bad.ko with.symvers without.symvers
+	good bad.ko
+	elfpoke bad.ko rela "$s" 0 sym 0
+	check 1 bad.ko
+	found <<EOF
+bad.ko|error|klp-symbol-undefined|$l||symbol  is not marked as a livepatch symbol
+bad.ko|errors=1|warnings=0
+EOF
+	assert_grep ": symbol index 0: a klp relocation must reference" "$t.err"
+}
+run_test check_reports_klp_relocation_to_an_ordinary_undefined_symbol_as_the_kernel_would t_klp_reloc_undef
+
 # A const pointer in .rodata to a vmlinux variable: the converter makes a
 # klp section for .rodata, and --check warns (exit 0).
 t_read_only() {
