@@ -34,20 +34,22 @@ const struct klp_rule_info klp_rules[NR_RULES] = {
 	[RULE_PREFIX_PARSE] = { "prefixed-symbol-name", DIAG_ERROR, NULL },
 	[RULE_LEFTOVER] = { "prefixed-symbol-left", DIAG_ERROR,
 		"...: Unknown symbol %s (err -2)" },
-	[RULE_SEC_TYPE] = { "klp-section-type", DIAG_ERROR,
-		"none: the section is not applied" },
+	[RULE_SEC_TYPE] = { "klp-section-type", DIAG_ERROR,		/* SHF_RELA_LIVEPATCH */
+		"none: the kernel tests only SHF_RELA_LIVEPATCH and applies the section's bytes as Elf64_Rela entries whatever its type" },
 	[RULE_SEC_FLAGS] = { "klp-section-flags", DIAG_ERROR,
 		"none: applied as an ordinary relocation section, or, without SHF_ALLOC, module-specific ones Oops" },
-	[RULE_SEC_LINK] = { "klp-section-link", DIAG_ERROR,
-		"none: relocations resolved against the wrong table" },
+	[RULE_SEC_LINK] = { "klp-section-link", DIAG_WARNING,
+		"none: the kernel never reads sh_link: it resolves every klp relocation against the module's .symtab" },
 	[RULE_SEC_TARGET] = { "klp-section-target", DIAG_ERROR,
 		"none: relocations for a non-allocated section are skipped" },
-	[RULE_SEC_ENTSIZE] = { "klp-section-entsize", DIAG_ERROR,
-		"none: entries read with the wrong size" },
+	[RULE_SEC_ENTSIZE] = { "klp-section-entsize", DIAG_WARNING,
+		"none: the kernel never reads sh_entsize (its loader keeps a layout offset there) and applies sh_size / 24 entries" },
+	[RULE_SEC_SIZE] = { "klp-section-size", DIAG_ERROR,
+		"none: the kernel applies the sh_size / 24 whole entries and ignores the bytes after them" },
 	[RULE_SEC_NAME] = { "klp-section-name", DIAG_ERROR,
 		"section %s has an incorrectly formatted name" },
 	[RULE_SEC_OBJECT] = { "klp-section-object", DIAG_ERROR,
-		"none: a section whose object matches nothing loaded is silently skipped" },
+		"none: the kernel reads the object name as '%s' and applies the section only for an object of that name" },
 	[RULE_OBJECT_NAME] = { "klp-object-name", DIAG_ERROR,
 		"none: no loaded object has this name, so its relocations are never applied" },
 	[RULE_SYM_SHNDX] = { "klp-symbol-shndx", DIAG_ERROR,
@@ -636,10 +638,16 @@ static void check_klp_section(struct klp_checker *c, size_t idx)
 	size_t objlen, target = sh->sh_info;
 	bool sec_vmlinux;
 
+	/* apply_relocations() tests SHF_RELA_LIVEPATCH before the type;
+	 * without it, only the type counts.  */
 	if (sh->sh_type != SHT_RELA) {
-		klp_report(c, RULE_SEC_TYPE, sec_loc(ef, idx, loc, sizeof(loc)), NULL,
-			   "a klp relocation section must be SHT_RELA (type is %u)",
-			   sh->sh_type);
+		report_ktext(c, RULE_SEC_TYPE, sec_loc(ef, idx, loc, sizeof(loc)), NULL,
+			     sh->sh_flags & SHF_RELA_LIVEPATCH ? NULL :
+			     sh->sh_type == SHT_REL ? klp_rules[RULE_REL].kernel :
+			     "none: with neither SHF_RELA_LIVEPATCH nor SHT_RELA, the kernel does not apply it",
+			     NULL,
+			     "a klp relocation section must be SHT_RELA (type is %u): readelf, libelf and this check do not read its entries as relocations, so none of them is checked",
+			     sh->sh_type);
 		return;
 	}
 	if (!(sh->sh_flags & SHF_RELA_LIVEPATCH) || !(sh->sh_flags & SHF_ALLOC))
@@ -648,18 +656,23 @@ static void check_klp_section(struct klp_checker *c, size_t idx)
 			   sh->sh_flags,
 			   !(sh->sh_flags & SHF_RELA_LIVEPATCH) ?
 			   "SHF_RELA_LIVEPATCH" : "SHF_ALLOC");
-	if (sh->sh_entsize != sizeof(Elf64_Rela) ||
-	    sh->sh_size % sizeof(Elf64_Rela)) {
+	/* The kernel reads sh_size / sizeof(Elf_Rela) entries; it never
+	 * reads sh_entsize or sh_link.  Other tools do: warnings, and the
+	 * entries are checked as the kernel reads them.  */
+	if (sh->sh_size % sizeof(Elf64_Rela)) {
+		klp_report(c, RULE_SEC_SIZE, sec_loc(ef, idx, loc, sizeof(loc)), NULL,
+			   "size 0x%" PRIx64 " is not a multiple of %zu (sizeof(Elf64_Rela)): its last entry is cut short",
+			   sh->sh_size, sizeof(Elf64_Rela));
+		return;
+	}
+	if (sh->sh_entsize != sizeof(Elf64_Rela))
 		klp_report(c, RULE_SEC_ENTSIZE, sec_loc(ef, idx, loc, sizeof(loc)), NULL,
-			   "entry size %" PRIu64 " or size 0x%" PRIx64 " does not fit Elf64_Rela",
-			   sh->sh_entsize, sh->sh_size);
-		return;
-	}
-	if (sh->sh_link != ef->symtab_idx || !ef->symtab_idx) {
+			   "entry size %" PRIu64 ", not %zu (sizeof(Elf64_Rela)): objtool and kpatch count entries as sh_size / sh_entsize, and readelf and eu-elflint complain; set it to %zu",
+			   sh->sh_entsize, sizeof(Elf64_Rela), sizeof(Elf64_Rela));
+	if (ef->symtab_idx && sh->sh_link != ef->symtab_idx)
 		klp_report(c, RULE_SEC_LINK, sec_loc(ef, idx, loc, sizeof(loc)), NULL,
-			   "sh_link %u is not the symbol table", sh->sh_link);
-		return;
-	}
+			   "sh_link %u is not the symbol table: readelf and libelf-based tools take the relocations' symbols from the section sh_link names; set it to %zu",
+			   sh->sh_link, ef->symtab_idx);
 	if (target == 0 || target >= ef->nsecs || target == idx ||
 	    !elf_sec_is_alloc(&ef->secs[target]) ||
 	    ef->secs[target].sh->sh_type == SHT_RELA ||
@@ -685,9 +698,19 @@ static void check_klp_section(struct klp_checker *c, size_t idx)
 	}
 	if (objlen > KLP_OBJNAME_MAX ||
 	    s->name[sizeof(KLP_RELA_PREFIX) - 1 + objlen] != '.') {
-		klp_report(c, RULE_SEC_OBJECT, sec_loc(ef, idx, loc, sizeof(loc)), NULL,
-			   "the kernel reads the object as the first %d characters up to a '.', and this name does not go on with '.' there: .klp.rela.<objname>.<section>",
-			   KLP_OBJNAME_MAX);
+		int klen = objlen > KLP_OBJNAME_MAX ? KLP_OBJNAME_MAX : (int)objlen;
+
+		snprintf(obj, sizeof(obj), "%.*s", klen,
+			 s->name + sizeof(KLP_RELA_PREFIX) - 1);
+		if (objlen > KLP_OBJNAME_MAX)
+			klp_report_karg(c, RULE_SEC_OBJECT, sec_loc(ef, idx, loc, sizeof(loc)),
+				   NULL, obj,
+				   "the object name is longer than the %d characters the kernel reads: .klp.rela.<objname>.<section>",
+				   KLP_OBJNAME_MAX);
+		else
+			klp_report_karg(c, RULE_SEC_OBJECT, sec_loc(ef, idx, loc, sizeof(loc)),
+				   NULL, obj,
+				   "no '.<section>' follows the object name, so the kernel takes all of it as the object: a klp relocation section is .klp.rela.<objname>.<section>, and where the '.' between the two is missing, its relocations go to the wrong object");
 		return;
 	}
 	memcpy(obj, s->name + sizeof(KLP_RELA_PREFIX) - 1, objlen);

@@ -24,9 +24,10 @@ enum klp_rule {
 	RULE_LEFTOVER,		/* a klp_reloc.h name not converted */
 	RULE_SEC_TYPE,
 	RULE_SEC_FLAGS,
-	RULE_SEC_LINK,
+	RULE_SEC_LINK,		/* a warning: the kernel ignores sh_link */
 	RULE_SEC_TARGET,
-	RULE_SEC_ENTSIZE,
+	RULE_SEC_ENTSIZE,	/* a warning: the kernel ignores sh_entsize */
+	RULE_SEC_SIZE,		/* not a whole number of Elf64_Rela */
 	RULE_SEC_NAME,		/* sscanf of the object fails */
 	RULE_SEC_OBJECT,	/* the object the kernel reads is not meant */
 	RULE_OBJECT_NAME,	/* an object no module can be named */

@@ -199,6 +199,10 @@ klp_sec() {
 	elfpoke bad.ko "${3:-shdr}" "$s" "$1" "$2"
 }
 
+# apply_relocations() tests SHF_RELA_LIVEPATCH, never the type: a
+# PROGBITS section with the flag is applied as Elf64_Rela entries all the
+# same.  Without the flag, a .klp.rela.* section of another type is not
+# applied at all.
 t_sec_type() {
 	klp_sec type 1
 	check 1 bad.ko
@@ -206,7 +210,15 @@ t_sec_type() {
 bad.ko|error|klp-section-type|[$s] .klp.rela.vmlinux..text||none
 bad.ko|errors=1|warnings=0
 EOF
-	assert_grep "SHT_RELA \\(type is 1\\)" "$t.err"
+	assert_grep "SHT_RELA \\(type is 1\\): readelf, libelf and this check do not read its entries as relocations" "$t.err"
+	assert_grep "\\(kernel: \"none: the kernel tests only SHF_RELA_LIVEPATCH and applies the section's bytes as Elf64_Rela entries whatever its type\"\\)\$" "$t.err"
+	elfpoke bad.ko shdr "$s" flags 0x2
+	check 1 bad.ko
+	found <<EOF
+bad.ko|error|klp-section-type|[$s] .klp.rela.vmlinux..text||none
+bad.ko|errors=1|warnings=0
+EOF
+	assert_grep "\\(kernel: \"none: with neither SHF_RELA_LIVEPATCH nor SHT_RELA, the kernel does not apply it\"\\)\$" "$t.err"
 }
 run_test check_reports_klp_section_type_of_a_progbits_klp_section t_sec_type
 
@@ -234,18 +246,28 @@ run_test check_reports_klp_section_flags_without_SHF_ALLOC t_sec_flags_alloc
 
 t_sec_link() {
 	good bad.ko
-	local strtab
+	local strtab l
 	strtab=$(secidx bad.ko .strtab)
 	s=$(secidx bad.ko .klp.rela.vmlinux..text)
+	l=$(loc bad.ko .klp.sym.vmlinux.vm_fn,0)
 	elfpoke bad.ko shdr "$s" link "$strtab"
+	check 0 bad.ko
+	found <<EOF
+bad.ko|warning|klp-section-link|[$s] .klp.rela.vmlinux..text||none
+bad.ko|errors=0|warnings=1
+EOF
+	assert_grep "sh_link $strtab is not the symbol table: " "$t.err"
+	assert_grep "\\(kernel: \"none: the kernel never reads sh_link: it resolves every klp relocation against the module's \\.symtab\"\\)\$" "$t.err"
+	# The entries are still checked, against .symtab as the kernel does.
+	elfpoke bad.ko rela "$s" 0 type 9
 	check 1 bad.ko
 	found <<EOF
-bad.ko|error|klp-section-link|[$s] .klp.rela.vmlinux..text||none
-bad.ko|errors=1|warnings=0
+bad.ko|warning|klp-section-link|[$s] .klp.rela.vmlinux..text||none
+bad.ko|error|relocation-type|$l|.klp.sym.vmlinux.vm_fn,0|...: Unknown rela relocation: 9
+bad.ko|errors=1|warnings=1
 EOF
-	assert_grep "sh_link $strtab is not the symbol table" "$t.err"
 }
-run_test check_reports_klp_section_link_to_the_string_table t_sec_link
+run_test check_warns_klp_section_link_to_the_string_table t_sec_link
 
 t_sec_target() {
 	good bad.ko
@@ -282,17 +304,47 @@ EOF
 }
 run_test check_reports_klp_section_target_that_is_a_relocation_section t_sec_target_rela
 
+# The kernel never reads sh_entsize (layout_sections() keeps an offset
+# there) and applies sh_size / sizeof(Elf_Rela) entries.
 t_sec_entsize() {
-	klp_sec entsize 16 rawshdr
+	local l
+	good bad.ko
+	s=$(secidx bad.ko .klp.rela.vmlinux..text)
+	l=$(loc bad.ko .klp.sym.vmlinux.vm_fn,0)
+	elfpoke bad.ko rawshdr "$s" entsize 16
 	dump -S bad.ko | grep -q "^\\[$s\\] .* entsize=16 " || fail "entsize not poked"
+	check 0 bad.ko
+	found <<EOF
+bad.ko|warning|klp-section-entsize|[$s] .klp.rela.vmlinux..text||none
+bad.ko|errors=0|warnings=1
+EOF
+	assert_grep "entry size 16, not 24 \\(sizeof\\(Elf64_Rela\\)\\): " "$t.err"
+	assert_grep "\\(kernel: \"none: the kernel never reads sh_entsize \\(its loader keeps a layout offset there\\) and applies sh_size / 24 entries\"\\)\$" "$t.err"
+	# The entries are still checked.  (elfpoke's rela edit writes
+	# sh_entsize back: poke it again.)
+	elfpoke bad.ko rela "$s" 0 type 9 rawshdr "$s" entsize 16
 	check 1 bad.ko
 	found <<EOF
-bad.ko|error|klp-section-entsize|[$s] .klp.rela.vmlinux..text||none
+bad.ko|warning|klp-section-entsize|[$s] .klp.rela.vmlinux..text||none
+bad.ko|error|relocation-type|$l|.klp.sym.vmlinux.vm_fn,0|...: Unknown rela relocation: 9
+bad.ko|errors=1|warnings=1
+EOF
+}
+run_test check_warns_klp_section_entsize_of_16 t_sec_entsize
+
+# A size that is no multiple of 24 (the one entry cut to 16 bytes): the
+# kernel applies no entry.
+t_sec_size() {
+	klp_sec size 0x10 rawshdr
+	check 1 bad.ko
+	found <<EOF
+bad.ko|error|klp-section-size|[$s] .klp.rela.vmlinux..text||none
 bad.ko|errors=1|warnings=0
 EOF
-	assert_grep "entry size 16 or size 0x18 does not fit Elf64_Rela" "$t.err"
+	assert_grep "size 0x10 is not a multiple of 24 \\(sizeof\\(Elf64_Rela\\)\\): its last entry is cut short" "$t.err"
+	assert_grep "\\(kernel: \"none: the kernel applies the sh_size / 24 whole entries and ignores the bytes after them\"\\)\$" "$t.err"
 }
-run_test check_reports_klp_section_entsize_of_16 t_sec_entsize
+run_test check_reports_klp_section_size_of_a_cut_entry t_sec_size
 
 # The minimal klp-convert's bug: no '.' between object and section, so the
 # kernel reads the object "vmlinux_text" and never applies the section.
@@ -303,8 +355,23 @@ t_sec_name_nodot() {
 bad.ko|error|klp-section-object|[$s] .klp.rela.vmlinux_text||none
 bad.ko|errors=1|warnings=0
 EOF
+	assert_grep "\\(kernel: \"none: the kernel reads the object name as 'vmlinux_text' and applies the section only for an object of that name\"\\)\$" "$t.err"
 }
 run_test check_reports_klp_section_name_without_a_dot_after_the_object t_sec_name_nodot
+
+# .klp.rela.vmlinux: the kernel reads "vmlinux" and applies the section;
+# the name still lacks its section part.
+t_sec_name_bare() {
+	klp_sec name .klp.rela.vmlinux
+	check 1 bad.ko
+	found <<EOF
+bad.ko|error|klp-section-object|[$s] .klp.rela.vmlinux||none
+bad.ko|errors=1|warnings=0
+EOF
+	assert_grep "no '\\.<section>' follows the object name" "$t.err"
+	assert_grep "\\(kernel: \"none: the kernel reads the object name as 'vmlinux' and applies the section only for an object of that name\"\\)\$" "$t.err"
+}
+run_test check_reports_klp_section_name_of_the_object_alone_with_what_the_kernel_does t_sec_name_bare
 
 # No object at all: sscanf(".klp.rela.%55[^.]") matches nothing and the
 # kernel refuses the module (kernel/livepatch/core.c,
@@ -332,6 +399,7 @@ t_sec_name_long() {
 bad.ko|error|klp-section-object|[$s] .klp.rela.$obj..text||none
 bad.ko|errors=1|warnings=0
 EOF
+	assert_grep "\\(kernel: \"none: the kernel reads the object name as '${obj:1}' and applies" "$t.err"
 	# 55 characters are fine.
 	good ok.ko
 	elfpoke ok.ko shdr "$s" name ".klp.rela.${obj:1}..text"
