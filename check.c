@@ -58,6 +58,8 @@ const struct klp_rule_info klp_rules[NR_RULES] = {
 		"...: Unknown symbol %s (err -2)" },
 	[RULE_SYM_NAME] = { "klp-symbol-name", DIAG_ERROR,
 		"symbol %s has an incorrectly formatted name" },
+	[RULE_SYM_UNUSED] = { "klp-symbol-unused", DIAG_WARNING,	/* SHN_LIVEPATCH */
+		"none: no klp relocation uses it, so the kernel never parses its name" },
 	[RULE_SYM_INDEX] = { "relocation-symbol-index", DIAG_ERROR,
 		"none: reads past the symbol table" },
 	[RULE_VMLINUX_FROM_MODULE] = { "vmlinux-from-module-section", DIAG_ERROR,
@@ -115,9 +117,11 @@ void klp_checker_free(struct klp_checker *c)
 	free(c->funcs);
 	free(c->kinds);
 	free(c->sym_obj);
+	free(c->klp_used);
 	c->funcs = NULL;
 	c->kinds = NULL;
 	c->sym_obj = NULL;
+	c->klp_used = NULL;
 }
 
 /* ------------------------------------------------------------------ */
@@ -504,6 +508,44 @@ static bool parse_klp_sym(const char *name, char *obj)
 		      &pos) == 3;
 }
 
+/*
+ * Does a relocation of a section flagged SHF_RELA_LIVEPATCH use symbol
+ * SYMIDX?  klp_resolve_symbols() checks st_shndx and parses the name of
+ * those symbols only, and simplify_symbols() lets every SHN_LIVEPATCH
+ * symbol be: to the kernel, a klp symbol no klp relocation uses is
+ * nothing.  Found on first use: only a module with a broken klp symbol
+ * asks.  A flagged section this check cannot read (no SHT_RELA, a cut
+ * entry: reported on its own) may use any symbol.
+ */
+static bool used_by_klp_relocation(struct klp_checker *c, size_t symidx)
+{
+	struct elf_file *ef = c->ef;
+
+	if (!c->klp_used) {
+		c->klp_used = xcalloc(ef->nsyms, 1);
+		for (size_t i = 1; i < ef->nsecs; i++) {
+			const Elf64_Shdr *sh = ef->secs[i].sh;
+			struct elf_rela_view v;
+
+			if (!(sh->sh_flags & SHF_RELA_LIVEPATCH))
+				continue;
+			if (sh->sh_type != SHT_RELA ||
+			    sh->sh_size % sizeof(Elf64_Rela) ||
+			    !elf_sec_relas(ef, i, &v)) {
+				c->klp_used_all = true;
+				break;
+			}
+			for (size_t k = 0; k < v.n; k++) {
+				size_t symi = ELF64_R_SYM(v.rela[k].r_info);
+
+				if (symi < ef->nsyms && elf_rela_counts(&v, k))
+					c->klp_used[symi] = 1;
+			}
+		}
+	}
+	return c->klp_used_all || c->klp_used[symidx];
+}
+
 static void check_symbols(struct klp_checker *c)
 {
 	struct elf_file *ef = c->ef;
@@ -531,28 +573,60 @@ static void check_symbols(struct klp_checker *c)
 		}
 		if (sym->st_shndx == SHN_UNDEF) {
 			/* simplify_symbols() fails on it before livepatch
-			 * is asked.  */
-			if (is_klp_sym_name(name))
+			 * is asked, unless it is weak: then it stays 0, and
+			 * a klp relocation using it is livepatch's to
+			 * refuse.  */
+			if (!is_klp_sym_name(name))
+				continue;
+			if (ELF64_ST_BIND(sym->st_info) != STB_WEAK)
 				klp_report(c, RULE_SYM_UNDEF,
 					   klp_symtab_loc(loc, sizeof(loc), i), name,
 					   "a klp symbol name, but the symbol is SHN_UNDEF, not SHN_LIVEPATCH (0x%x), so the module loader looks it up",
 					   SHN_LIVEPATCH);
+			else if (used_by_klp_relocation(c, i))
+				report_ktext(c, RULE_SYM_UNDEF,
+					     klp_symtab_loc(loc, sizeof(loc), i), name,
+					     klp_rules[RULE_SYM_SHNDX].kernel, NULL,
+					     "a klp symbol name, but the symbol is a weak SHN_UNDEF, not SHN_LIVEPATCH (0x%x), so the module loader looks it up and, finding nothing, leaves it 0",
+					     SHN_LIVEPATCH);
+			else
+				report_ktext(c, RULE_SYM_UNUSED,
+					     klp_symtab_loc(loc, sizeof(loc), i), name,
+					     "none: no klp relocation uses it, and the module loader leaves a weak undefined symbol it cannot find 0",
+					     NULL,
+					     "a klp symbol name, but the symbol is a weak SHN_UNDEF, not SHN_LIVEPATCH (0x%x), and no klp relocation uses it",
+					     SHN_LIVEPATCH);
 			continue;
 		}
 		if (sym->st_shndx != SHN_LIVEPATCH) {
-			if (is_klp_sym_name(name))
+			if (!is_klp_sym_name(name))
+				continue;
+			if (used_by_klp_relocation(c, i))
 				klp_report(c, RULE_SYM_SHNDX,
 					   klp_symtab_loc(loc, sizeof(loc), i), name,
 					   "a klp symbol name, but its section index is %u, not SHN_LIVEPATCH (0x%x)",
 					   sym->st_shndx, SHN_LIVEPATCH);
+			else
+				report_ktext(c, RULE_SYM_UNUSED,
+					     klp_symtab_loc(loc, sizeof(loc), i), name,
+					     "none: no klp relocation uses it, so the kernel takes it for an ordinary symbol of its section",
+					     NULL,
+					     "a klp symbol name, but its section index is %u, not SHN_LIVEPATCH (0x%x), and no klp relocation uses it",
+					     sym->st_shndx, SHN_LIVEPATCH);
 			continue;
 		}
 		if (!parse_klp_sym(name, obj)) {
 			c->sym_obj[i] = SYM_OBJ_BAD;
-			klp_report(c, RULE_SYM_NAME,
-				   klp_symtab_loc(loc, sizeof(loc), i), name,
-				   "an SHN_LIVEPATCH symbol must be named .klp.sym.<objname>.<symbol>,<sympos> (objname at most %d characters, whole name at most %d bytes)",
-				   KLP_OBJNAME_MAX, KLP_SYMNAME_MAX);
+			if (used_by_klp_relocation(c, i))
+				klp_report(c, RULE_SYM_NAME,
+					   klp_symtab_loc(loc, sizeof(loc), i), name,
+					   "an SHN_LIVEPATCH symbol must be named .klp.sym.<objname>.<symbol>,<sympos> (objname at most %d characters, whole name at most %d bytes)",
+					   KLP_OBJNAME_MAX, KLP_SYMNAME_MAX);
+			else
+				klp_report(c, RULE_SYM_UNUSED,
+					   klp_symtab_loc(loc, sizeof(loc), i), name,
+					   "an SHN_LIVEPATCH symbol must be named .klp.sym.<objname>.<symbol>,<sympos> (objname at most %d characters, whole name at most %d bytes), and no klp relocation uses this one",
+					   KLP_OBJNAME_MAX, KLP_SYMNAME_MAX);
 			continue;
 		}
 		why = klp_objname_problem(obj, strlen(obj));

@@ -34,6 +34,8 @@ enum klp_rule {
 	RULE_SYM_SHNDX,
 	RULE_SYM_UNDEF,
 	RULE_SYM_NAME,
+	RULE_SYM_UNUSED,	/* a warning: one of the three above, in a
+				 * symbol no klp relocation uses */
 	RULE_SYM_INDEX,
 	RULE_VMLINUX_FROM_MODULE,
 	RULE_SPECIAL_SECTION,
@@ -85,6 +87,10 @@ struct klp_checker {
 
 	unsigned char *kinds;		/* per target section, on first use */
 	unsigned char *sym_obj;		/* per symbol: SYM_OBJ_* */
+	unsigned char *klp_used;	/* per symbol: used by a klp relocation;
+					 * built on first use */
+	bool klp_used_all;		/* a klp section not read: count every
+					 * symbol as used */
 	struct func_ref *funcs;		/* built on first use */
 	size_t nfuncs;
 };

@@ -477,6 +477,58 @@ EOF
 }
 run_test check_reports_klp_symbol_name_with_a_56_character_object t_sym_name_long
 
+# klp_resolve_symbols() checks st_shndx and parses the name of the symbols
+# klp relocations use, and no other; simplify_symbols() lets SHN_LIVEPATCH
+# symbols be.  A broken klp symbol nothing uses is a warning that says so.
+# lp_fn is used by no relocation at all.
+t_sym_unused() {
+	good bad.ko
+	local i
+	i=$(symidx bad.ko lp_fn)
+	elfpoke bad.ko sym "$i" shndx 0xff20 sym "$i" name .klp.sym.vmlinux.foo
+	check 0 bad.ko
+	found <<EOF
+bad.ko|warning|klp-symbol-unused|.symtab entry $i|.klp.sym.vmlinux.foo|none
+bad.ko|errors=0|warnings=1
+EOF
+	assert_grep "and no klp relocation uses this one \\[klp-symbol-unused\\] \\(kernel: \"none: no klp relocation uses it, so the kernel never parses its name\"\\)\$" "$t.err"
+	rm bad.ko
+	good bad.ko
+	elfpoke bad.ko sym "$i" name .klp.sym.vmlinux.foo,0
+	check 0 bad.ko
+	found <<EOF
+bad.ko|warning|klp-symbol-unused|.symtab entry $i|.klp.sym.vmlinux.foo,0|none
+bad.ko|errors=0|warnings=1
+EOF
+	assert_grep "its section index is [0-9]+, not SHN_LIVEPATCH \\(0xff20\\), and no klp relocation uses it \\[klp-symbol-unused\\] \\(kernel: \"none: no klp relocation uses it, so the kernel takes it for an ordinary symbol of its section\"\\)\$" "$t.err"
+	# Weak and undefined: the loader leaves it 0 and says nothing.
+	elfpoke bad.ko sym "$i" shndx 0 sym "$i" bind 2
+	check 0 bad.ko
+	found <<EOF
+bad.ko|warning|klp-symbol-unused|.symtab entry $i|.klp.sym.vmlinux.foo,0|none
+bad.ko|errors=0|warnings=1
+EOF
+	assert_grep "\\(kernel: \"none: no klp relocation uses it, and the module loader leaves a weak undefined symbol it cannot find 0\"\\)\$" "$t.err"
+}
+run_test check_warns_klp_symbol_that_no_klp_relocation_uses t_sym_unused
+
+# A weak undefined klp symbol a klp relocation uses: simplify_symbols()
+# lets it be, and klp_resolve_symbols() refuses it.
+t_sym_weak_undef() {
+	good bad.ko
+	local i l
+	i=$(symidx bad.ko .klp.sym.vmlinux.vm_fn,0)
+	l=$(loc bad.ko .klp.sym.vmlinux.vm_fn,0)
+	elfpoke bad.ko sym "$i" shndx 0 sym "$i" bind 2
+	check 1 bad.ko
+	found <<EOF
+bad.ko|error|klp-symbol-undefined|.symtab entry $i|.klp.sym.vmlinux.vm_fn,0|symbol .klp.sym.vmlinux.vm_fn,0 is not marked as a livepatch symbol
+bad.ko|error|klp-symbol-undefined|$l|.klp.sym.vmlinux.vm_fn,0|symbol .klp.sym.vmlinux.vm_fn,0 is not marked as a livepatch symbol
+bad.ko|errors=2|warnings=0
+EOF
+}
+run_test check_reports_weak_undefined_klp_symbol_as_livepatch_refuses_it t_sym_weak_undef
+
 # .klp.rela.klp_target..text's relocation made to use the vmlinux symbol.
 t_vmlinux_from_module() {
 	good bad.ko
