@@ -30,8 +30,11 @@ const struct klp_rule_info klp_rules[NR_RULES] = {
 		"module %s is not marked as a livepatch module" },
 	[RULE_ARCH] = { "architecture", DIAG_ERROR,
 		"no livepatch support on this architecture" },
-	[RULE_PREFIX_DEFINED] = { "prefixed-symbol-defined", DIAG_ERROR, NULL },
-	[RULE_PREFIX_PARSE] = { "prefixed-symbol-name", DIAG_ERROR, NULL },
+	[RULE_PREFIX_DEFINED] = { "prefixed-symbol-defined", DIAG_ERROR,
+		"none: the kernel takes it for an ordinary symbol of its section, and references to it use this definition" },
+	/* The converter leaves it undefined, and nothing exports the name. */
+	[RULE_PREFIX_PARSE] = { "prefixed-symbol-name", DIAG_ERROR,
+		"...: Unknown symbol %s (err -2)" },
 	[RULE_LEFTOVER] = { "prefixed-symbol-left", DIAG_ERROR,
 		"...: Unknown symbol %s (err -2)" },
 	[RULE_SEC_TYPE] = { "klp-section-type", DIAG_ERROR,		/* SHF_RELA_LIVEPATCH */
@@ -206,6 +209,7 @@ static const char *undef_name(const struct klp_checker *c,
 			      enum klp_rule rule, const char *name)
 {
 	switch (rule) {
+	case RULE_PREFIX_PARSE:
 	case RULE_LEFTOVER:
 	case RULE_SYM_UNDEF:
 	case RULE_NOT_EXPORTED:
