@@ -78,8 +78,10 @@
 #endif
 
 /* The name is the macro's spelling (# does not expand its operand). */
-#define Y(t, w)	{ (t), #t, true, (w) }
-#define N(t, w)	{ (t), #t, false, (w) }
+#define Y(t, w)	{ (t), #t, true, (w), NULL }
+#define N(t, w)	{ (t), #t, false, (w), NULL }
+/* Unsupported, and refused otherwise than the default case does. */
+#define R(t, w, how)	{ (t), #t, false, (w), (how) }
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
 static const struct klp_reloc_type x86_64_types[] = {
@@ -132,7 +134,7 @@ static const struct klp_reloc_type x86_64_types[] = {
 /* Instruction relocations patch a field of one 4-byte instruction. */
 static const struct klp_reloc_type aarch64_types[] = {
 	Y(R_AARCH64_NONE, 0),		/* 0; the kernel spells it R_ARM_NONE */
-	{ 256, "R_AARCH64_NONE", true, 0 },	/* the kernel's R_AARCH64_NONE */
+	{ 256, "R_AARCH64_NONE", true, 0, NULL },	/* the kernel's R_AARCH64_NONE */
 	Y(R_AARCH64_ABS64, 8),
 	Y(R_AARCH64_ABS32, 4),
 	Y(R_AARCH64_ABS16, 2),
@@ -252,6 +254,8 @@ static const struct klp_reloc_type ppc64_types[] = {
 	Y(R_PPC64_REL16_HA, 2),
 };
 
+#define S390_SILENT "none: apply_rela() prints nothing and fails the load with -ENOEXEC"
+
 /* GOT/PLT types use slots the loader reserves from every SHT_RELA section. */
 static const struct klp_reloc_type s390x_types[] = {
 	Y(R_390_NONE, 0),
@@ -263,10 +267,11 @@ static const struct klp_reloc_type s390x_types[] = {
 	Y(R_390_GOT12, 2),
 	Y(R_390_GOT32, 4),
 	Y(R_390_PLT32, 4),
-	N(R_390_COPY, 0),		/* explicitly refused, like the next three */
-	N(R_390_GLOB_DAT, 8),
-	N(R_390_JMP_SLOT, 8),
-	N(R_390_RELATIVE, 8),
+	/* Cases of their own in apply_rela(), which fail without a word. */
+	R(R_390_COPY, 0, S390_SILENT),
+	R(R_390_GLOB_DAT, 8, S390_SILENT),
+	R(R_390_JMP_SLOT, 8, S390_SILENT),
+	R(R_390_RELATIVE, 8, S390_SILENT),
 	Y(R_390_GOTOFF32, 4),
 	Y(R_390_GOTPC, 4),
 	Y(R_390_GOT16, 2),
@@ -364,7 +369,8 @@ static const struct klp_reloc_type riscv64_types[] = {
 	Y(R_RISCV_SUB64, 8),
 	N(R_RISCV_GNU_VTINHERIT, 0),
 	N(R_RISCV_GNU_VTENTRY, 0),
-	N(R_RISCV_ALIGN, 0),		/* has a handler, which always fails */
+	R(R_RISCV_ALIGN, 0,		/* has a handler, which always fails */
+	  "...: The unexpected relocation type 'R_RISCV_ALIGN' from PC = ..."),
 	Y(R_RISCV_RVC_BRANCH, 2),
 	Y(R_RISCV_RVC_JUMP, 2),
 	N(R_RISCV_RVC_LUI, 2),
@@ -474,12 +480,20 @@ static const char *const riscv64_special[] = {
 	NULL
 };
 
+/* The default case of each 6.1 apply_relocate_add() (x86_64, aarch64 and
+ * riscv64 read in 6.12 as well: the same words), with the module's name
+ * as "..." (see klp_rules[] in check.c). */
 static const struct klp_arch arches[] = {
-	{ EM_X86_64, "x86_64", x86_64_types, COUNT(x86_64_types), true, x86_64_special },
-	{ EM_AARCH64, "aarch64", aarch64_types, COUNT(aarch64_types), false, aarch64_special },
-	{ EM_PPC64, "ppc64le", ppc64_types, COUNT(ppc64_types), false, ppc64_special },
-	{ EM_S390, "s390x", s390x_types, COUNT(s390x_types), false, s390x_special },
-	{ EM_RISCV, "riscv64", riscv64_types, COUNT(riscv64_types), false, riscv64_special },
+	{ EM_X86_64, "x86_64", x86_64_types, COUNT(x86_64_types), true, x86_64_special,
+	  "...: Unknown rela relocation: %s" },
+	{ EM_AARCH64, "aarch64", aarch64_types, COUNT(aarch64_types), false, aarch64_special,
+	  "module ...: unsupported RELA relocation: %s" },
+	{ EM_PPC64, "ppc64le", ppc64_types, COUNT(ppc64_types), false, ppc64_special,
+	  "...: Unknown ADD relocation: %s" },
+	{ EM_S390, "s390x", s390x_types, COUNT(s390x_types), false, s390x_special,
+	  "module ...: unknown relocation: %s" },
+	{ EM_RISCV, "riscv64", riscv64_types, COUNT(riscv64_types), false, riscv64_special,
+	  "...: Unknown relocation type %s" },
 };
 
 const struct klp_arch *klp_arch_find(uint16_t e_machine)
@@ -509,6 +523,13 @@ const struct klp_reloc_type *klp_arch_reloc(const struct klp_arch *arch, uint32_
 			hi = mid;
 	}
 	return NULL;
+}
+
+const char *klp_arch_reloc_refusal(const struct klp_arch *arch, uint32_t type)
+{
+	const struct klp_reloc_type *t = klp_arch_reloc(arch, type);
+
+	return t && t->refused ? t->refused : arch->reloc_refused;
 }
 
 const char *klp_reloc_type_name(const struct klp_arch *arch, uint32_t type,

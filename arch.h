@@ -16,6 +16,9 @@ struct klp_reloc_type {
 	bool supported;		/* apply_relocate_add of Linux 6.1 accepts it */
 	uint8_t width;		/* bytes written at r_offset (0 = none/unknown);
 				 * used for the nonzero-location check */
+	const char *refused;	/* an unsupported type the loader refuses
+				 * otherwise than its arch's reloc_refused
+				 * says; NULL: as that says */
 };
 
 struct klp_arch {
@@ -27,6 +30,9 @@ struct klp_arch {
 						 * location before applying */
 	const char *const *special_sections;	/* NULL-terminated; a trailing '*'
 						 * means prefix match */
+	const char *reloc_refused;		/* what apply_relocate_add() prints
+						 * for a type it has no case for;
+						 * %s: the type, in decimal */
 };
 
 /*
@@ -40,6 +46,13 @@ const struct klp_arch *klp_arch_find(uint16_t e_machine);
 
 /* The table entry for @type, or NULL if the table does not list it. */
 const struct klp_reloc_type *klp_arch_reloc(const struct klp_arch *arch, uint32_t type);
+
+/*
+ * What the kernel prints, or does, when @arch's apply_relocate_add() meets
+ * @type, which it does not support: a kernel text whose %s, if any, is the
+ * type in decimal.
+ */
+const char *klp_arch_reloc_refusal(const struct klp_arch *arch, uint32_t type);
 
 /* The type's name, or "type N" formatted into @buf. Never NULL. */
 const char *klp_reloc_type_name(const struct klp_arch *arch, uint32_t type,

@@ -16,6 +16,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+/*
+ * Each kernel text is the kernel's format string as it would print it
+ * (without the "livepatch: " that pr_fmt puts before kernel/livepatch's
+ * messages): what only the loading kernel knows, the module's own name
+ * (the build decides it) or an address, is written "...", and a %s takes
+ * the symbol or what the report passes instead.
+ */
 const struct klp_rule_info klp_rules[NR_RULES] = {
 	[RULE_NOT_LIVEPATCH] = { "not-livepatch", DIAG_ERROR,
 		"module %s is not marked as a livepatch module" },
@@ -25,24 +32,29 @@ const struct klp_rule_info klp_rules[NR_RULES] = {
 		"none: the kernel takes the tag with any value as a livepatch" },
 	[RULE_ARCH] = { "architecture", DIAG_ERROR,
 		"no livepatch support on this architecture" },
-	[RULE_PREFIX_DEFINED] = { "prefixed-symbol-defined", DIAG_ERROR, NULL },
-	[RULE_PREFIX_PARSE] = { "prefixed-symbol-name", DIAG_ERROR, NULL },
+	[RULE_PREFIX_DEFINED] = { "prefixed-symbol-defined", DIAG_ERROR,
+		"none: the kernel takes it for an ordinary symbol of its section, and references to it use this definition" },
+	/* The converter leaves it undefined, and nothing exports the name. */
+	[RULE_PREFIX_PARSE] = { "prefixed-symbol-name", DIAG_ERROR,
+		"...: Unknown symbol %s (err -2)" },
 	[RULE_LEFTOVER] = { "prefixed-symbol-left", DIAG_ERROR,
-		"Unknown symbol %s (err -2)" },
-	[RULE_SEC_TYPE] = { "klp-section-type", DIAG_ERROR,
-		"none: the section is not applied" },
+		"...: Unknown symbol %s (err -2)" },
+	[RULE_SEC_TYPE] = { "klp-section-type", DIAG_ERROR,		/* SHF_RELA_LIVEPATCH */
+		"none: the kernel tests only SHF_RELA_LIVEPATCH and applies the section's bytes as Elf64_Rela entries whatever its type" },
 	[RULE_SEC_FLAGS] = { "klp-section-flags", DIAG_ERROR,
 		"none: applied as an ordinary relocation section, or, without SHF_ALLOC, module-specific ones Oops" },
-	[RULE_SEC_LINK] = { "klp-section-link", DIAG_ERROR,
-		"none: relocations resolved against the wrong table" },
+	[RULE_SEC_LINK] = { "klp-section-link", DIAG_WARNING,
+		"none: the kernel never reads sh_link: it resolves every klp relocation against the module's .symtab" },
 	[RULE_SEC_TARGET] = { "klp-section-target", DIAG_ERROR,
 		"none: relocations for a non-allocated section are skipped" },
-	[RULE_SEC_ENTSIZE] = { "klp-section-entsize", DIAG_ERROR,
-		"none: entries read with the wrong size" },
+	[RULE_SEC_ENTSIZE] = { "klp-section-entsize", DIAG_WARNING,
+		"none: the kernel never reads sh_entsize (its loader keeps a layout offset there) and applies sh_size / 24 entries" },
+	[RULE_SEC_SIZE] = { "klp-section-size", DIAG_ERROR,
+		"none: the kernel applies the sh_size / 24 whole entries and ignores the bytes after them" },
 	[RULE_SEC_NAME] = { "klp-section-name", DIAG_ERROR,
 		"section %s has an incorrectly formatted name" },
 	[RULE_SEC_OBJECT] = { "klp-section-object", DIAG_ERROR,
-		"none: a section whose object matches nothing loaded is silently skipped" },
+		"none: the kernel reads the object name as '%s' and applies the section only for an object of that name" },
 	[RULE_OBJECT_NAME] = { "klp-object-name", DIAG_ERROR,
 		"none: no loaded object has this name, so its relocations are never applied" },
 	[RULE_OBJECT_LIKE_VMLINUX] = { "object-like-vmlinux", DIAG_WARNING,
@@ -52,9 +64,11 @@ const struct klp_rule_info klp_rules[NR_RULES] = {
 	[RULE_SYM_SHNDX] = { "klp-symbol-shndx", DIAG_ERROR,
 		"symbol %s is not marked as a livepatch symbol" },
 	[RULE_SYM_UNDEF] = { "klp-symbol-undefined", DIAG_ERROR,
-		"Unknown symbol %s (err -2)" },
+		"...: Unknown symbol %s (err -2)" },
 	[RULE_SYM_NAME] = { "klp-symbol-name", DIAG_ERROR,
 		"symbol %s has an incorrectly formatted name" },
+	[RULE_SYM_UNUSED] = { "klp-symbol-unused", DIAG_WARNING,	/* SHN_LIVEPATCH */
+		"none: no klp relocation uses it, so the kernel never parses its name" },
 	[RULE_SYM_INDEX] = { "relocation-symbol-index", DIAG_ERROR,
 		"none: reads past the symbol table" },
 	[RULE_VMLINUX_FROM_MODULE] = { "vmlinux-from-module-section", DIAG_ERROR,
@@ -66,21 +80,22 @@ const struct klp_rule_info klp_rules[NR_RULES] = {
 	[RULE_LOST_SECTION] = { "unrelocated-section", DIAG_ERROR,
 		"none: the loader clears SHF_ALLOC of this section first" },
 	[RULE_RELOC_TYPE] = { "relocation-type", DIAG_ERROR,
-		"Unknown rela relocation (x86_64; other architectures: unsupported relocation)" },
+		NULL },		/* per architecture: klp_arch_reloc_refusal() */
 	[RULE_RELOC_PAIR] = { "relocation-pair", DIAG_ERROR,
 		"Can not find HI20 relocation information" },
 	[RULE_RELOC_OFFSET] = { "relocation-offset", DIAG_ERROR,
 		"none: writes past the section" },
 	[RULE_NONZERO] = { "nonzero-location", DIAG_ERROR,
-		"Invalid relocation target, existing value is nonzero for type %s" },	/* r_type, decimal */
+		/* r_type, decimal; 6.3 reworded the start */
+		"x86/modules: Invalid relocation target, existing value is nonzero for type %s, loc ..., val ... (6.1: Skipping invalid relocation target, ...)" },
 	[RULE_PPC64_CALL_NOP] = { "ppc64-call-without-nop", DIAG_ERROR,
-		"Expected nop after call, got %s" },	/* the word, %08x */
+		"...: Expected nop after call, got %s at ..." },	/* the word, %08x */
 	[RULE_ORDINARY_TO_KLP] = { "ordinary-relocation-to-klp-symbol", DIAG_ERROR,
 		"none: applied at load against address 0, before livepatch resolves the symbol" },
 	[RULE_REL] = { "rel-relocations", DIAG_ERROR,
-		"REL relocation unsupported" },
+		"module ...: REL relocation unsupported" },
 	[RULE_NOT_EXPORTED] = { "symbol-not-exported", DIAG_ERROR,
-		"Unknown symbol %s (err -2)" },
+		"...: Unknown symbol %s (err -2)" },
 	[RULE_RO_TARGET] = { "read-only-target", DIAG_WARNING,
 		"none: works where the kernel writes through text_poke (x86_64, s390); may fault elsewhere" },
 };
@@ -118,9 +133,11 @@ void klp_checker_free(struct klp_checker *c)
 	free(c->funcs);
 	free(c->kinds);
 	free(c->sym_obj);
+	free(c->klp_used);
 	c->funcs = NULL;
 	c->kinds = NULL;
 	c->sym_obj = NULL;
+	c->klp_used = NULL;
 }
 
 /* ------------------------------------------------------------------ */
@@ -195,36 +212,61 @@ const char *klp_where(struct klp_checker *c, size_t shndx, uint64_t off,
 	return buf;
 }
 
+/*
+ * NAME as the kernel prints it in RULE's text.  The rules below name an
+ * SHN_UNDEF symbol, and on ppc64, dedotify() in module_frob_arch_sections()
+ * drops the leading '.' of every SHN_UNDEF symbol's name before
+ * simplify_symbols() looks it up (6.1 and 6.12).
+ */
+static const char *undef_name(const struct klp_checker *c,
+			      enum klp_rule rule, const char *name)
+{
+	switch (rule) {
+	case RULE_PREFIX_PARSE:
+	case RULE_LEFTOVER:
+	case RULE_SYM_UNDEF:
+	case RULE_NOT_EXPORTED:
+		break;
+	default:
+		return name;
+	}
+	if (name[0] == '.' && c->ef->ehdr.e_machine == EM_PPC64)
+		return name + 1;
+	return name;
+}
+
+/* KTEXT: the kernel text, NULL for RULE's own. */
 static void vreport(struct klp_checker *c, enum klp_rule rule,
-		    const char *loc, const char *sym, const char *karg,
-		    const char *fmt, va_list ap)
-	__attribute__((format(printf, 6, 0)));
+		    const char *loc, const char *sym, const char *ktext,
+		    const char *karg, const char *fmt, va_list ap)
+	__attribute__((format(printf, 7, 0)));
 
 static void vreport(struct klp_checker *c, enum klp_rule rule,
-		    const char *loc, const char *sym, const char *karg,
-		    const char *fmt, va_list ap)
+		    const char *loc, const char *sym, const char *ktext,
+		    const char *karg, const char *fmt, va_list ap)
 {
 	const struct klp_rule_info *ri = &klp_rules[rule];
-	char cause[1024], kernel[768] = "";
+	char cause[1024], kernel[2048] = "";
 
 	if (c->quiet) {
 		c->found = true;
 		return;
 	}
 	vsnprintf(cause, sizeof(cause), fmt, ap);
-	if (ri->kernel) {
-		/* The table's texts hold at most one %s: KARG, the symbol,
-		 * or "..." when there is none.  */
-		const char *hole = strstr(ri->kernel, "%s");
+	if (!ktext)
+		ktext = ri->kernel;
+	if (ktext) {
+		/* The texts hold at most one %s: KARG, the symbol, or
+		 * "..." when there is none.  */
+		const char *hole = strstr(ktext, "%s");
 
 		if (!karg)
-			karg = sym ? sym : "...";
+			karg = sym ? undef_name(c, rule, sym) : "...";
 		if (hole)
 			snprintf(kernel, sizeof(kernel), "%.*s%s%s",
-				 (int)(hole - ri->kernel), ri->kernel, karg,
-				 hole + 2);
+				 (int)(hole - ktext), ktext, karg, hole + 2);
 		else
-			snprintf(kernel, sizeof(kernel), "%s", ri->kernel);
+			snprintf(kernel, sizeof(kernel), "%s", ktext);
 	}
 
 	if (c->d->json) {
@@ -259,7 +301,7 @@ void klp_report(struct klp_checker *c, enum klp_rule rule, const char *loc,
 	va_list ap;
 
 	va_start(ap, fmt);
-	vreport(c, rule, loc, sym, NULL, fmt, ap);
+	vreport(c, rule, loc, sym, NULL, NULL, fmt, ap);
 	va_end(ap);
 }
 
@@ -270,7 +312,27 @@ void klp_report_karg(struct klp_checker *c, enum klp_rule rule,
 	va_list ap;
 
 	va_start(ap, fmt);
-	vreport(c, rule, loc, sym, karg, fmt, ap);
+	vreport(c, rule, loc, sym, NULL, karg, fmt, ap);
+	va_end(ap);
+}
+
+/*
+ * The same, with KTEXT for the kernel's part instead of the rule's own
+ * text, for a rule whose kernel text depends on the case; KARG as above.
+ */
+static void report_ktext(struct klp_checker *c, enum klp_rule rule,
+			 const char *loc, const char *sym, const char *ktext,
+			 const char *karg, const char *fmt, ...)
+	__attribute__((format(printf, 7, 8)));
+
+static void report_ktext(struct klp_checker *c, enum klp_rule rule,
+			 const char *loc, const char *sym, const char *ktext,
+			 const char *karg, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vreport(c, rule, loc, sym, ktext, karg, fmt, ap);
 	va_end(ap);
 }
 
@@ -401,11 +463,14 @@ void klp_check_reloc(struct klp_checker *c, size_t target,
 	loc.done = false;
 
 	if (!rt || !rt->supported) {
-		if (!rt)	/* "relocation type 255", not "... type type 255" */
-			snprintf(tname, sizeof(tname), "%u", type);
-		klp_report(c, RULE_RELOC_TYPE, lazy_where(&loc), elf_sym_name(ef, ELF64_R_SYM(r->r_info)),
-			   "relocation type %s is not supported by the kernel's apply_relocate_add() on %s",
-			   rt ? rt->name : tname, c->arch->name);
+		char num[16];
+
+		/* "relocation type 255", not "... type type 255" */
+		snprintf(num, sizeof(num), "%u", type);
+		report_ktext(c, RULE_RELOC_TYPE, lazy_where(&loc), elf_sym_name(ef, ELF64_R_SYM(r->r_info)),
+			     klp_arch_reloc_refusal(c->arch, type), num,
+			     "relocation type %s is not supported by the kernel's apply_relocate_add() on %s",
+			     rt ? rt->name : num, c->arch->name);
 	}
 	if (c->arch->e_machine == EM_RISCV &&
 	    (type == R_RISCV_PCREL_HI20 || type == R_RISCV_GOT_HI20))
@@ -536,6 +601,44 @@ static void check_like_vmlinux(struct klp_checker *c, const char *obj,
 		   obj);
 }
 
+/*
+ * Does a relocation of a section flagged SHF_RELA_LIVEPATCH use symbol
+ * SYMIDX?  klp_resolve_symbols() checks st_shndx and parses the name of
+ * those symbols only, and simplify_symbols() lets every SHN_LIVEPATCH
+ * symbol be: to the kernel, a klp symbol no klp relocation uses is
+ * nothing.  Found on first use: only a module with a broken klp symbol
+ * asks.  A flagged section this check cannot read (no SHT_RELA, a cut
+ * entry: reported on its own) may use any symbol.
+ */
+static bool used_by_klp_relocation(struct klp_checker *c, size_t symidx)
+{
+	struct elf_file *ef = c->ef;
+
+	if (!c->klp_used) {
+		c->klp_used = xcalloc(ef->nsyms, 1);
+		for (size_t i = 1; i < ef->nsecs; i++) {
+			const Elf64_Shdr *sh = ef->secs[i].sh;
+			struct elf_rela_view v;
+
+			if (!(sh->sh_flags & SHF_RELA_LIVEPATCH))
+				continue;
+			if (sh->sh_type != SHT_RELA ||
+			    sh->sh_size % sizeof(Elf64_Rela) ||
+			    !elf_sec_relas(ef, i, &v)) {
+				c->klp_used_all = true;
+				break;
+			}
+			for (size_t k = 0; k < v.n; k++) {
+				size_t symi = ELF64_R_SYM(v.rela[k].r_info);
+
+				if (symi < ef->nsyms && elf_rela_counts(&v, k))
+					c->klp_used[symi] = 1;
+			}
+		}
+	}
+	return c->klp_used_all || c->klp_used[symidx];
+}
+
 static void check_symbols(struct klp_checker *c)
 {
 	struct elf_file *ef = c->ef;
@@ -564,28 +667,60 @@ static void check_symbols(struct klp_checker *c)
 		}
 		if (sym->st_shndx == SHN_UNDEF) {
 			/* simplify_symbols() fails on it before livepatch
-			 * is asked.  */
-			if (is_klp_sym_name(name))
+			 * is asked, unless it is weak: then it stays 0, and
+			 * a klp relocation using it is livepatch's to
+			 * refuse.  */
+			if (!is_klp_sym_name(name))
+				continue;
+			if (ELF64_ST_BIND(sym->st_info) != STB_WEAK)
 				klp_report(c, RULE_SYM_UNDEF,
 					   klp_symtab_loc(loc, sizeof(loc), i), name,
 					   "a klp symbol name, but the symbol is SHN_UNDEF, not SHN_LIVEPATCH (0x%x), so the module loader looks it up",
 					   SHN_LIVEPATCH);
+			else if (used_by_klp_relocation(c, i))
+				report_ktext(c, RULE_SYM_UNDEF,
+					     klp_symtab_loc(loc, sizeof(loc), i), name,
+					     klp_rules[RULE_SYM_SHNDX].kernel, NULL,
+					     "a klp symbol name, but the symbol is a weak SHN_UNDEF, not SHN_LIVEPATCH (0x%x), so the module loader looks it up and, finding nothing, leaves it 0",
+					     SHN_LIVEPATCH);
+			else
+				report_ktext(c, RULE_SYM_UNUSED,
+					     klp_symtab_loc(loc, sizeof(loc), i), name,
+					     "none: no klp relocation uses it, and the module loader leaves a weak undefined symbol it cannot find 0",
+					     NULL,
+					     "a klp symbol name, but the symbol is a weak SHN_UNDEF, not SHN_LIVEPATCH (0x%x), and no klp relocation uses it",
+					     SHN_LIVEPATCH);
 			continue;
 		}
 		if (sym->st_shndx != SHN_LIVEPATCH) {
-			if (is_klp_sym_name(name))
+			if (!is_klp_sym_name(name))
+				continue;
+			if (used_by_klp_relocation(c, i))
 				klp_report(c, RULE_SYM_SHNDX,
 					   klp_symtab_loc(loc, sizeof(loc), i), name,
 					   "a klp symbol name, but its section index is %u, not SHN_LIVEPATCH (0x%x)",
 					   sym->st_shndx, SHN_LIVEPATCH);
+			else
+				report_ktext(c, RULE_SYM_UNUSED,
+					     klp_symtab_loc(loc, sizeof(loc), i), name,
+					     "none: no klp relocation uses it, so the kernel takes it for an ordinary symbol of its section",
+					     NULL,
+					     "a klp symbol name, but its section index is %u, not SHN_LIVEPATCH (0x%x), and no klp relocation uses it",
+					     sym->st_shndx, SHN_LIVEPATCH);
 			continue;
 		}
 		if (!parse_klp_sym(name, obj, &too_long)) {
 			c->sym_obj[i] = SYM_OBJ_BAD;
-			klp_report(c, RULE_SYM_NAME,
-				   klp_symtab_loc(loc, sizeof(loc), i), name,
-				   "an SHN_LIVEPATCH symbol must be named .klp.sym.<objname>.<symbol>,<sympos> (objname at most %d characters, symbol at most %d)",
-				   KLP_OBJNAME_MAX, KLP_SYMNAME_MAX);
+			if (used_by_klp_relocation(c, i))
+				klp_report(c, RULE_SYM_NAME,
+					   klp_symtab_loc(loc, sizeof(loc), i), name,
+					   "an SHN_LIVEPATCH symbol must be named .klp.sym.<objname>.<symbol>,<sympos> (objname at most %d characters, symbol at most %d)",
+					   KLP_OBJNAME_MAX, KLP_SYMNAME_MAX);
+			else
+				klp_report(c, RULE_SYM_UNUSED,
+					   klp_symtab_loc(loc, sizeof(loc), i), name,
+					   "an SHN_LIVEPATCH symbol must be named .klp.sym.<objname>.<symbol>,<sympos> (objname at most %d characters, symbol at most %d), and no klp relocation uses this one",
+					   KLP_OBJNAME_MAX, KLP_SYMNAME_MAX);
 			continue;
 		}
 		if (too_long) {
@@ -610,6 +745,60 @@ static void check_symbols(struct klp_checker *c)
 	}
 }
 
+/*
+ * Does simplify_symbols() get past SHN_UNDEF symbol SYMI, which is no klp
+ * symbol?  It skips symbol 0, lets a weak symbol or one it ignores
+ * (_GLOBAL_OFFSET_TABLE_ on x86, .TOC. that ppc64 made SHN_ABS) be,
+ * resolves an exported one, and fails the load on any other.  *KNOWN is
+ * false when only --symvers could tell whether something exports it.
+ */
+static bool loader_gets_past(const struct klp_checker *c, size_t symi,
+			     bool *known)
+{
+	const struct elf_file *ef = c->ef;
+	const char *name = elf_sym_name(ef, symi);
+
+	*known = true;
+	if (symi == 0 || ELF64_ST_BIND(ef->syms[symi].st_info) == STB_WEAK ||
+	    (ef->ehdr.e_machine == EM_X86_64 &&
+	     strcmp(name, "_GLOBAL_OFFSET_TABLE_") == 0) ||
+	    (ef->ehdr.e_machine == EM_PPC64 && strcmp(name, ".TOC.") == 0))
+		return true;
+	/* No EXPORT_SYMBOL() makes a name like these. */
+	if (strncmp(name, KLP_SYM_PREFIX, sizeof(KLP_SYM_PREFIX) - 1) == 0)
+		return false;
+	if (c->symvers)
+		return klp_symvers_has(c->symvers,
+				       undef_name(c, RULE_SYM_UNDEF, name));
+	*known = false;
+	return false;
+}
+
+/*
+ * What the kernel prints for a klp relocation against SHN_UNDEF symbol
+ * SYMI, which is no klp symbol: what simplify_symbols() lets through
+ * reaches klp_resolve_symbols(), which refuses it as no SHN_LIVEPATCH
+ * symbol; the rest stop the load in simplify_symbols().  Both texts when
+ * only --symvers could tell which.
+ */
+static const char *undef_reloc_text(struct klp_checker *c, size_t symi,
+				    char *buf, size_t len)
+{
+	/* As klp_resolve_symbols() and simplify_symbols() name it. */
+	const char *name = undef_name(c, RULE_SYM_UNDEF,
+				      elf_sym_name(c->ef, symi));
+	bool known, past = loader_gets_past(c, symi, &known);
+
+	if (known)
+		snprintf(buf, len, "%s %s %s",
+			 past ? "symbol" : "...: Unknown symbol", name,
+			 past ? "is not marked as a livepatch symbol" : "(err -2)");
+	else
+		snprintf(buf, len, "symbol %s is not marked as a livepatch symbol (or, if nothing exports it: ...: Unknown symbol %s (err -2))",
+			 name, name);
+	return buf;
+}
+
 /* "[IDX] NAME", formatted only for a report. */
 static const char *sec_loc(const struct elf_file *ef, size_t idx, char *buf,
 			   size_t len)
@@ -629,10 +818,16 @@ static void check_klp_section(struct klp_checker *c, size_t idx)
 	size_t objlen, target = sh->sh_info;
 	bool sec_vmlinux;
 
+	/* apply_relocations() tests SHF_RELA_LIVEPATCH before the type;
+	 * without it, only the type counts.  */
 	if (sh->sh_type != SHT_RELA) {
-		klp_report(c, RULE_SEC_TYPE, sec_loc(ef, idx, loc, sizeof(loc)), NULL,
-			   "a klp relocation section must be SHT_RELA (type is %u)",
-			   sh->sh_type);
+		report_ktext(c, RULE_SEC_TYPE, sec_loc(ef, idx, loc, sizeof(loc)), NULL,
+			     sh->sh_flags & SHF_RELA_LIVEPATCH ? NULL :
+			     sh->sh_type == SHT_REL ? klp_rules[RULE_REL].kernel :
+			     "none: with neither SHF_RELA_LIVEPATCH nor SHT_RELA, the kernel does not apply it",
+			     NULL,
+			     "a klp relocation section must be SHT_RELA (type is %u): readelf, libelf and this check do not read its entries as relocations, so none of them is checked",
+			     sh->sh_type);
 		return;
 	}
 	if (!(sh->sh_flags & SHF_RELA_LIVEPATCH) || !(sh->sh_flags & SHF_ALLOC))
@@ -641,18 +836,23 @@ static void check_klp_section(struct klp_checker *c, size_t idx)
 			   sh->sh_flags,
 			   !(sh->sh_flags & SHF_RELA_LIVEPATCH) ?
 			   "SHF_RELA_LIVEPATCH" : "SHF_ALLOC");
-	if (sh->sh_entsize != sizeof(Elf64_Rela) ||
-	    sh->sh_size % sizeof(Elf64_Rela)) {
+	/* The kernel reads sh_size / sizeof(Elf_Rela) entries; it never
+	 * reads sh_entsize or sh_link.  Other tools do: warnings, and the
+	 * entries are checked as the kernel reads them.  */
+	if (sh->sh_size % sizeof(Elf64_Rela)) {
+		klp_report(c, RULE_SEC_SIZE, sec_loc(ef, idx, loc, sizeof(loc)), NULL,
+			   "size 0x%" PRIx64 " is not a multiple of %zu (sizeof(Elf64_Rela)): its last entry is cut short",
+			   sh->sh_size, sizeof(Elf64_Rela));
+		return;
+	}
+	if (sh->sh_entsize != sizeof(Elf64_Rela))
 		klp_report(c, RULE_SEC_ENTSIZE, sec_loc(ef, idx, loc, sizeof(loc)), NULL,
-			   "entry size %" PRIu64 " or size 0x%" PRIx64 " does not fit Elf64_Rela",
-			   sh->sh_entsize, sh->sh_size);
-		return;
-	}
-	if (sh->sh_link != ef->symtab_idx || !ef->symtab_idx) {
+			   "entry size %" PRIu64 ", not %zu (sizeof(Elf64_Rela)): objtool and kpatch count entries as sh_size / sh_entsize, and readelf and eu-elflint complain; set it to %zu",
+			   sh->sh_entsize, sizeof(Elf64_Rela), sizeof(Elf64_Rela));
+	if (ef->symtab_idx && sh->sh_link != ef->symtab_idx)
 		klp_report(c, RULE_SEC_LINK, sec_loc(ef, idx, loc, sizeof(loc)), NULL,
-			   "sh_link %u is not the symbol table", sh->sh_link);
-		return;
-	}
+			   "sh_link %u is not the symbol table: readelf and libelf-based tools take the relocations' symbols from the section sh_link names; set it to %zu",
+			   sh->sh_link, ef->symtab_idx);
 	if (target == 0 || target >= ef->nsecs || target == idx ||
 	    !elf_sec_is_alloc(&ef->secs[target]) ||
 	    ef->secs[target].sh->sh_type == SHT_RELA ||
@@ -678,9 +878,19 @@ static void check_klp_section(struct klp_checker *c, size_t idx)
 	}
 	if (objlen > KLP_OBJNAME_MAX ||
 	    s->name[sizeof(KLP_RELA_PREFIX) - 1 + objlen] != '.') {
-		klp_report(c, RULE_SEC_OBJECT, sec_loc(ef, idx, loc, sizeof(loc)), NULL,
-			   "the kernel reads the object as the first %d characters up to a '.', and this name does not go on with '.' there: .klp.rela.<objname>.<section>",
-			   KLP_OBJNAME_MAX);
+		int klen = objlen > KLP_OBJNAME_MAX ? KLP_OBJNAME_MAX : (int)objlen;
+
+		snprintf(obj, sizeof(obj), "%.*s", klen,
+			 s->name + sizeof(KLP_RELA_PREFIX) - 1);
+		if (objlen > KLP_OBJNAME_MAX)
+			klp_report_karg(c, RULE_SEC_OBJECT, sec_loc(ef, idx, loc, sizeof(loc)),
+				   NULL, obj,
+				   "the object name is longer than the %d characters the kernel reads: .klp.rela.<objname>.<section>",
+				   KLP_OBJNAME_MAX);
+		else
+			klp_report_karg(c, RULE_SEC_OBJECT, sec_loc(ef, idx, loc, sizeof(loc)),
+				   NULL, obj,
+				   "no '.<section>' follows the object name, so the kernel takes all of it as the object: a klp relocation section is .klp.rela.<objname>.<section>, and where the '.' between the two is missing, its relocations go to the wrong object");
 		return;
 	}
 	memcpy(obj, s->name + sizeof(KLP_RELA_PREFIX) - 1, objlen);
@@ -716,11 +926,20 @@ static void check_klp_section(struct klp_checker *c, size_t idx)
 		/* Names only for reports: the symbols are 24 bytes each,
 		 * scattered, and most relocations pass.  */
 		if (c->sym_obj[symi] == SYM_OBJ_NONE) {
-			klp_report(c, ef->syms[symi].st_shndx == SHN_UNDEF ?
-				   RULE_SYM_UNDEF : RULE_SYM_SHNDX,
-				   klp_where(c, target, rela[i].r_offset, loc,
-					     sizeof(loc)), elf_sym_name(ef, symi),
-				   "a klp relocation must reference an SHN_LIVEPATCH symbol");
+			bool undef = ef->syms[symi].st_shndx == SHN_UNDEF;
+			char ktext[1536];
+
+			/* Symbol 0 is no symbol: no name to show. */
+			report_ktext(c, undef ? RULE_SYM_UNDEF : RULE_SYM_SHNDX,
+				     klp_where(c, target, rela[i].r_offset, loc,
+					       sizeof(loc)),
+				     symi ? elf_sym_name(ef, symi) : NULL,
+				     undef ? "%s" : NULL,
+				     undef ? undef_reloc_text(c, symi, ktext,
+							      sizeof(ktext))
+					   : NULL,
+				     "%sa klp relocation must reference an SHN_LIVEPATCH symbol",
+				     symi ? "" : "symbol index 0: ");
 			continue;
 		}
 		if (!sec_vmlinux && c->sym_obj[symi] == SYM_OBJ_VMLINUX) {

@@ -25,9 +25,10 @@ enum klp_rule {
 	RULE_LEFTOVER,		/* a klp_reloc.h name not converted */
 	RULE_SEC_TYPE,
 	RULE_SEC_FLAGS,
-	RULE_SEC_LINK,
+	RULE_SEC_LINK,		/* a warning: the kernel ignores sh_link */
 	RULE_SEC_TARGET,
-	RULE_SEC_ENTSIZE,
+	RULE_SEC_ENTSIZE,	/* a warning: the kernel ignores sh_entsize */
+	RULE_SEC_SIZE,		/* not a whole number of Elf64_Rela */
 	RULE_SEC_NAME,		/* sscanf of the object fails */
 	RULE_SEC_OBJECT,	/* the object the kernel reads is not meant */
 	RULE_OBJECT_NAME,	/* an object no module can be named */
@@ -35,6 +36,8 @@ enum klp_rule {
 	RULE_SYM_SHNDX,
 	RULE_SYM_UNDEF,
 	RULE_SYM_NAME,
+	RULE_SYM_UNUSED,	/* a warning: one of the three above, in a
+				 * symbol no klp relocation uses */
 	RULE_SYM_TOO_LONG,	/* parses, but kallsyms cuts it short */
 	RULE_SYM_INDEX,
 	RULE_VMLINUX_FROM_MODULE,
@@ -88,6 +91,10 @@ struct klp_checker {
 
 	unsigned char *kinds;		/* per target section, on first use */
 	unsigned char *sym_obj;		/* per symbol: SYM_OBJ_* */
+	unsigned char *klp_used;	/* per symbol: used by a klp relocation;
+					 * built on first use */
+	bool klp_used_all;		/* a klp section not read: count every
+					 * symbol as used */
 	struct func_ref *funcs;		/* built on first use */
 	size_t nfuncs;
 	char **like_vmlinux;		/* objects warned about */

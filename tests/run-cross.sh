@@ -123,6 +123,8 @@ EOF
 	refused mod.ko 2 \
 		"^$me: error: mod\\.ko: $(where mod.ko "$s" 1): symbol '$(re "$s")': .*not supported by the kernel" \
 		"^$me: error: mod\\.ko: $(where mod.ko "$s" 2): symbol '$(re "$s")': .*not supported by the kernel"
+	# arch/arm64/kernel/module.c's words, with the type in decimal
+	assert_grep "\\[relocation-type\\] \\(kernel: \"module \\.\\.\\.: unsupported RELA relocation: 311\"\\)\$" "$t.err"
 }
 run_test "cross_arch_refuses_type_the_kernel_cannot_apply[aarch64]" t_aarch64_got
 
@@ -180,7 +182,7 @@ t_ppc64_call_nop() {
 		save "$v.ko"
 		if [ "$v" = addi ]; then
 			run_tool 1 "$v.ko"
-			refused "$v.ko" 1 "^$me: error: addi\\.ko: $(where "$v.ko" "$s"): symbol '$(re "$s")': a call to a klp symbol must be followed by a nop, .* followed by 38630001 \\[ppc64-call-without-nop\\] \\(kernel: \"Expected nop after call, got 38630001\"\\)$"
+			refused "$v.ko" 1 "^$me: error: addi\\.ko: $(where "$v.ko" "$s"): symbol '$(re "$s")': a call to a klp symbol must be followed by a nop, .* followed by 38630001 \\[ppc64-call-without-nop\\] \\(kernel: \"\\.\\.\\.: Expected nop after call, got 38630001 at \\.\\.\\.\"\\)$"
 		else
 			run_tool 0 "$v.ko"
 			run_tool 0 --check "$v.ko"

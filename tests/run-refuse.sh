@@ -56,6 +56,15 @@ expect_symbol_refusals() {
 	refused mod.ko $# "${args[@]}"
 }
 
+# unknown_symbol_texts NAME...: each NAME's refusal ends with the kernel's
+# "Unknown symbol": left undefined, nothing exports it.
+unknown_symbol_texts() {
+	local n
+	for n in "$@"; do
+		assert_grep "symbol '$(re "$n")': .* \\(kernel: \"\\.\\.\\.: Unknown symbol $(re "$n") \\(err -2\\)\"\\)\$" "$t.err"
+	done
+}
+
 t_defined() {
 	# A defined symbol with an annotated name: the converter must not
 	# turn a definition into an SHN_LIVEPATCH reference.
@@ -80,12 +89,14 @@ EOF
 	save mod2.ko
 	run_tool 1 mod2.ko
 	refused mod2.ko 1 "is defined"
+	assert_grep "is defined .* \\[prefixed-symbol-defined\\] \\(kernel: \"none: the kernel takes it for an ordinary symbol of its section, and references to it use this definition\"\\)\$" "$t.err"
 }
 run_test refuses_annotated_symbol_that_is_defined t_defined
 
 t_cannot_parse() {
 	expect_symbol_refusals "cannot parse" \
 		.klp.sym.rela.vmlinux.foo .klp.sym.rela.vmlinux
+	unknown_symbol_texts .klp.sym.rela.vmlinux.foo .klp.sym.rela.vmlinux
 }
 run_test refuses_annotated_name_that_does_not_parse t_cannot_parse
 
@@ -130,6 +141,8 @@ run_test refuses_converted_name_longer_than_511 t_long_name
 t_position() {
 	expect_symbol_refusals "position.*not a decimal|not a decimal.*position" \
 		.klp.sym.rela.vmlinux.vmlinux.foo.0x1 .klp.sym.rela.vmlinux.vmlinux.bar.1a \
+		.klp.sym.rela.vmlinux.vmlinux.neg.-1 .klp.sym.rela.vmlinux.vmlinux.qux,x
+	unknown_symbol_texts .klp.sym.rela.vmlinux.vmlinux.foo.0x1 .klp.sym.rela.vmlinux.vmlinux.bar.1a \
 		.klp.sym.rela.vmlinux.vmlinux.neg.-1 .klp.sym.rela.vmlinux.vmlinux.qux,x
 }
 run_test refuses_position_that_is_not_decimal t_position
