@@ -584,12 +584,11 @@ static bool parse_klp_sym(const char *name, char *obj, bool *too_long)
 /*
  * A typo of vmlinux in an object name builds, converts and loads, and the
  * relocations wait for a module that never comes: warn, once per name.
+ * Callers ask klp_objname_like_vmlinux() first.
  */
 static void check_like_vmlinux(struct klp_checker *c, const char *obj,
 			       const char *loc, const char *sym)
 {
-	if (!klp_objname_like_vmlinux(obj, strlen(obj)))
-		return;
 	for (size_t i = 0; i < c->nlike_vmlinux; i++)
 		if (strcmp(c->like_vmlinux[i], obj) == 0)
 			return;
@@ -736,7 +735,7 @@ static void check_symbols(struct klp_checker *c)
 			klp_report(c, RULE_OBJECT_NAME,
 				   klp_symtab_loc(loc, sizeof(loc), i), name,
 				   "symbol object name '%s' %s", obj, why);
-		else
+		else if (klp_objname_like_vmlinux(obj, strlen(obj)))
 			check_like_vmlinux(c, obj,
 					   klp_symtab_loc(loc, sizeof(loc), i),
 					   name);
@@ -901,7 +900,11 @@ static void check_klp_section(struct klp_checker *c, size_t idx)
 			   "section object name '%s' %s", obj, why);
 		return;
 	}
-	check_like_vmlinux(c, obj, sec_loc(ef, idx, loc, sizeof(loc)), NULL);
+	/* The location is formatted only for a warning: 187,500 sections
+	 * on a big module.  */
+	if (klp_objname_like_vmlinux(obj, objlen))
+		check_like_vmlinux(c, obj, sec_loc(ef, idx, loc, sizeof(loc)),
+				   NULL);
 	if (!(ef->secs[target].sh->sh_flags & (SHF_WRITE | SHF_EXECINSTR)))
 		klp_report(c, RULE_RO_TARGET, sec_loc(ef, idx, loc, sizeof(loc)), NULL,
 			   "klp relocations into read-only section '%s'",

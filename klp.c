@@ -296,7 +296,8 @@ bool klp_objname_like_vmlinux(const char *obj, size_t len)
 	unsigned int d[KLP_OBJNAME_MAX + 1][V + 1];
 	char a[KLP_OBJNAME_MAX + 1];
 
-	if (len > V + 2 || len + 2 < V)
+	/* vmlinux itself, and names of another length: most calls */
+	if (len > V + 2 || len + 2 < V || (len == V && memcmp(obj, v, V) == 0))
 		return false;
 	for (size_t i = 0; i < len; i++)
 		a[i] = (char)(obj[i] >= 'A' && obj[i] <= 'Z' ? obj[i] - 'A' + 'a'
@@ -319,5 +320,5 @@ bool klp_objname_like_vmlinux(const char *obj, size_t len)
 			d[i][j] = best;
 		}
 	}
-	return d[len][V] <= 2 && !(len == V && memcmp(obj, v, V) == 0);
+	return d[len][V] <= 2;
 }
