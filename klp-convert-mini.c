@@ -217,10 +217,17 @@ static char *output_path(const char *input, const char *output, bool *same)
 	struct stat in_st, out_st;
 	char *real = realpath(dest, NULL);
 
-	/* A link to nothing: replacing the link would leave its target
-	 * missing, and writing through it is what cp(1) refuses too.  */
-	if (!real && lstat(dest, &out_st) == 0 && S_ISLNK(out_st.st_mode))
-		return NULL;
+	/* A link to nothing (or a loop): replacing the link would leave
+	 * its target missing, and writing through it is what cp(1) refuses
+	 * too.  errno says why.  */
+	if (!real) {
+		int err = errno;
+
+		if (lstat(dest, &out_st) == 0 && S_ISLNK(out_st.st_mode)) {
+			errno = err;
+			return NULL;
+		}
+	}
 
 	*same = !output ||
 		(stat(input, &in_st) == 0 && stat(dest, &out_st) == 0 &&
@@ -273,8 +280,8 @@ static int convert_file(const struct args *a, const struct klp_symvers *sv)
 		goto out;
 	out = output_path(a->input, a->output, &same);
 	if (!out) {
-		diag_error(&d, "output %s is a symbolic link to a file that does not exist: not writing through it",
-			   a->output);
+		diag_error(&d, "output %s is a symbolic link that cannot be followed (%s): not writing through it",
+			   a->output, strerror(errno));
 		goto out;
 	}
 

@@ -477,16 +477,21 @@ t_longest_name() {
 }
 run_test converts_file_whose_name_is_255_bytes t_longest_name
 
-# -o to a symbolic link whose target is missing: refused, as cp(1) does;
-# the link stays, and nothing is created at either name.
+# -o to a symbolic link whose target is missing, or to a loop: refused,
+# as cp(1) does; the link stays, and nothing is created at either name.
 t_dangling_output() {
 	fixture mod.ko
 	save mod.ko
 	ln -s missing-dir/new.ko dang.ko
 	run_tool 1 -o dang.ko mod.ko
 	assert_lines 1 "$t.err"
-	assert_grep "^$me: error: mod\\.ko: output dang\\.ko is a symbolic link to a file that does not exist: not writing through it$" "$t.err"
+	assert_grep "^$me: error: mod\\.ko: output dang\\.ko is a symbolic link that cannot be followed \\(No such file or directory\\): not writing through it$" "$t.err"
 	[ -L dang.ko ] || fail "dang.ko is no longer a symlink"
+	# A loop: the same, with its own reason.
+	ln -s loop.ko loop.ko
+	run_tool 1 -o loop.ko mod.ko
+	assert_grep "^$me: error: mod\\.ko: output loop\\.ko is a symbolic link that cannot be followed \\(Too many levels of symbolic links\\): not writing through it$" "$t.err"
+	[ -L loop.ko ] || fail "loop.ko is no longer a symlink"
 	[ ! -e missing-dir ] || fail "missing-dir created"
 	assert_unchanged mod.ko
 	assert_no_temp
