@@ -46,7 +46,7 @@ const struct klp_rule_info klp_rules[NR_RULES] = {
 	[RULE_SEC_LINK] = { "klp-section-link", DIAG_WARNING,
 		"none: the kernel never reads sh_link: it resolves every klp relocation against the module's .symtab" },
 	[RULE_SEC_TARGET] = { "klp-section-target", DIAG_ERROR,
-		"none: relocations for a non-allocated section are skipped" },
+		"none: only the module loader, for a vmlinux section, skips an unallocated or missing target; otherwise the relocations are written wherever sh_info points: another section, the patch's freed load image, or past the section table" },
 	[RULE_SEC_ENTSIZE] = { "klp-section-entsize", DIAG_WARNING,
 		"none: the kernel never reads sh_entsize (its loader keeps a layout offset there) and applies sh_size / 24 entries" },
 	[RULE_SEC_SIZE] = { "klp-section-size", DIAG_ERROR,
