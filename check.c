@@ -1072,7 +1072,8 @@ void klp_check_exports(struct klp_checker *c)
  */
 enum klp_modinfo klp_modinfo(struct elf_file *ef)
 {
-	bool ignored = false;
+	enum klp_modinfo read = MODINFO_NO;	/* what the loader reads */
+	bool found = false, ignored = false;
 
 	for (size_t i = 1; i < ef->nsecs; i++) {
 		const struct elf_sec *s = &ef->secs[i];
@@ -1085,13 +1086,17 @@ enum klp_modinfo klp_modinfo(struct elf_file *ef)
 			data = elf_sec_data(ef, i);
 		if (data.d_buf)
 			tag = klp_modinfo_livepatch(data.d_buf, data.d_size);
-		if (elf_sec_is_alloc(s))
-			return tag == KLP_TAG_Y ? MODINFO_LIVEPATCH :
+		if (elf_sec_is_alloc(s) && !found) {
+			found = true;
+			read = tag == KLP_TAG_Y ? MODINFO_LIVEPATCH :
 			       tag == KLP_TAG_OTHER ? MODINFO_OTHER_VALUE :
-			       ignored ? MODINFO_IGNORED : MODINFO_NO;
-		ignored = ignored || tag != KLP_TAG_NONE;
+						      MODINFO_NO;
+		} else {
+			/* only to say why, when the one read lacks it */
+			ignored = ignored || tag != KLP_TAG_NONE;
+		}
 	}
-	return ignored ? MODINFO_IGNORED : MODINFO_NO;
+	return read == MODINFO_NO && ignored ? MODINFO_IGNORED : read;
 }
 
 const char *klp_modinfo_fix(enum klp_modinfo m)

@@ -55,6 +55,20 @@ static void diag_vprint(FILE *out, const char *label, const char *file,
 	free(msg);
 }
 
+static void diag_print(FILE *out, const char *label, const char *file,
+		       const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static void diag_print(FILE *out, const char *label, const char *file,
+		       const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	diag_vprint(out, label, file, fmt, ap);
+	va_end(ap);
+}
+
 /* Hold an error back in D's capture. */
 static void diag_hold(struct diag *d, const char *fmt, va_list ap)
 	__attribute__((format(printf, 2, 0)));
@@ -62,16 +76,20 @@ static void diag_hold(struct diag *d, const char *fmt, va_list ap)
 static void diag_hold(struct diag *d, const char *fmt, va_list ap)
 {
 	struct diag_capture *c = d->capture;
-	char msg[2048];
+	char *msg;
 
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	if (vasprintf(&msg, fmt, ap) < 0)
+		INTERNAL_ERROR("out of memory");
 	if (c->n == c->cap) {
 		c->cap = c->cap ? 2 * c->cap : 64;
 		c->hash = xrealloc(c->hash, c->cap * sizeof(*c->hash));
 	}
+	c->hash[c->n] = diag_hash(msg);
 	if (c->n < DIAG_MAX_ERRORS)
-		c->text[c->n] = xstrdup(msg);
-	c->hash[c->n++] = diag_hash(msg);
+		c->text[c->n] = msg;
+	else
+		free(msg);
+	c->n++;
 	d->errors++;
 }
 
@@ -203,8 +221,8 @@ void diag_capture_release(struct diag *d, struct diag_capture *c)
 void diag_finish(struct diag *d)
 {
 	if (d->errors > DIAG_MAX_ERRORS && !d->json && !d->more_said)
-		fprintf(stderr, "%s: error: %s: %zu more errors not shown\n",
-			diag_progname, d->file, d->errors - DIAG_MAX_ERRORS);
+		diag_print(stderr, "error: ", d->file, "%zu more errors not shown",
+			   d->errors - DIAG_MAX_ERRORS);
 	d->more_said = true;
 }
 

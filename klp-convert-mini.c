@@ -192,14 +192,21 @@ static struct klp_symvers *load_symvers(const struct args *a)
 	for (size_t i = 0; i < a->nsymvers; i++) {
 		size_t bad_line;
 
+		struct diag d = { .file = a->symvers[i] };
+		char *where = NULL;
+
 		if (klp_symvers_load(sv, a->symvers[i], &bad_line) == 0)
 			continue;
-		if (bad_line)
-			fprintf(stderr, "%s: error: %s:%zu: not a Module.symvers line (0xCRC, a tab, the symbol, ...): give the Module.symvers of the kernel or of a module\n",
-				diag_progname, a->symvers[i], bad_line);
-		else
-			fprintf(stderr, "%s: error: %s: cannot read: %s\n",
-				diag_progname, a->symvers[i], strerror(errno));
+		if (bad_line) {
+			/* FILE:LINE, as compilers say it */
+			if (asprintf(&where, "%s:%zu", a->symvers[i], bad_line) < 0)
+				INTERNAL_ERROR("out of memory");
+			d.file = where;
+			diag_error(&d, "not a Module.symvers line (0xCRC, a tab, the symbol, ...): give the Module.symvers of the kernel or of a module");
+		} else {
+			diag_error(&d, "cannot read: %s", strerror(errno));
+		}
+		free(where);
 		klp_symvers_free(sv);
 		exit(EXIT_REFUSED);
 	}
@@ -211,6 +218,40 @@ static struct klp_symvers *load_symvers(const struct args *a)
  * points to, not the link, so resolve links of an existing destination.
  * *SAME tells whether the destination is the input itself.
  */
+/*
+ * realpath() fails on a path longer than PATH_MAX (ENAMETOOLONG), which
+ * open() and rename() take step by step through a relative name: follow
+ * DEST's links by hand then, as the kernel would (at most 40).
+ */
+static char *follow_links(const char *dest)
+{
+	char *path = xstrdup(dest);
+
+	for (int hops = 0; hops < 40; hops++) {
+		char target[PATH_MAX], *next;
+		struct stat st;
+		const char *slash;
+		size_t dirlen;
+		ssize_t n;
+
+		if (lstat(path, &st) != 0 || !S_ISLNK(st.st_mode))
+			break;
+		n = readlink(path, target, sizeof(target) - 1);
+		if (n < 0)
+			break;
+		target[n] = '\0';
+		/* a relative target is relative to the link's directory */
+		slash = strrchr(path, '/');
+		dirlen = target[0] == '/' || !slash ? 0 : (size_t)(slash - path) + 1;
+		next = xmalloc(dirlen + (size_t)n + 1);
+		memcpy(next, path, dirlen);
+		memcpy(next + dirlen, target, (size_t)n + 1);
+		free(path);
+		path = next;
+	}
+	return path;
+}
+
 static char *output_path(const char *input, const char *output, bool *same)
 {
 	const char *dest = output ? output : input;
@@ -220,7 +261,7 @@ static char *output_path(const char *input, const char *output, bool *same)
 	/* A link to nothing (or a loop): replacing the link would leave
 	 * its target missing, and writing through it is what cp(1) refuses
 	 * too.  errno says why.  */
-	if (!real) {
+	if (!real && (errno == ENOENT || errno == ELOOP)) {
 		int err = errno;
 
 		if (lstat(dest, &out_st) == 0 && S_ISLNK(out_st.st_mode)) {
@@ -234,7 +275,7 @@ static char *output_path(const char *input, const char *output, bool *same)
 		 in_st.st_dev == out_st.st_dev && in_st.st_ino == out_st.st_ino);
 	if (real)
 		return real;
-	return xstrdup(dest);
+	return follow_links(dest);
 }
 
 static bool verify_model(void *ef)
@@ -281,7 +322,7 @@ static int convert_file(const struct args *a, const struct klp_symvers *sv)
 	out = output_path(a->input, a->output, &same);
 	if (!out) {
 		diag_error(&d, "output %s is a symbolic link that cannot be followed (%s): not writing through it",
-			   a->output, strerror(errno));
+			   a->output ? a->output : a->input, strerror(errno));
 		goto out;
 	}
 

@@ -498,6 +498,30 @@ t_dangling_output() {
 }
 run_test refuses_output_through_a_dangling_symlink t_dangling_output
 
+# realpath() fails on a path longer than PATH_MAX (ENAMETOOLONG) though
+# open() on the relative name works: a symlink there is still written
+# through, not refused as if it dangled.
+t_deep_symlink() {
+	fixture mod.ko
+	local deep top=$PWD
+	deep=$(printf 'd%.0s' $(seq 250))
+	mkdir deep.root
+	# Step by step: a path that long is too long for any one syscall.
+	(
+		cd deep.root || exit 1
+		for _ in $(seq 17); do
+			mkdir "$deep" && cd "$deep" || exit 1
+		done
+		cp "$top/mod.ko" real.ko && ln -s real.ko link.ko || exit 1
+		"$KLP_CONVERT" link.ko || exit 2
+		[ -L link.ko ] || exit 3
+		! cmp -s "$top/mod.ko" real.ko || exit 4
+	) >"$t.out" 2>"$t.err" || fail "step $? failed: $(cat "$t.err")"
+	assert_empty "$t.err"
+	rm -rf deep.root
+}
+run_test symlink_output_deeper_than_path_max_is_written_through t_deep_symlink
+
 # A symbol name is any byte string: a newline or a tab in one must not
 # split a message or forge a line of its own (shown as \x0a, \x09).
 t_control_chars() {

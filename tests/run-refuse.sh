@@ -479,6 +479,16 @@ $me: error: mod.ko: the input has the problems above already, and conversion doe
 EOF
 	assert_unchanged mod.ko
 	assert_no_temp
+
+	# A file name with a newline: every line of it, the count and the
+	# verdict too, stays one line.
+	local nl
+	nl=$(printf 'n\nl.ko')
+	cp mod.ko "$nl"
+	run_tool 1 "$nl"
+	assert_lines 102 "$t.err"
+	assert_grep "^$me: error: n\\\\x0al\\.ko: 20 more errors not shown$" "$t.err"
+	rm -f "$nl"
 }
 run_test reports_problem_the_input_had_already_as_the_inputs t_inputs_own
 
