@@ -394,18 +394,6 @@ static const char *lazy_where(struct lazy_loc *l)
 	return l->buf;
 }
 
-/* The 32-bit word at OFF of the input, in the file's byte order. */
-static uint32_t input_word(const struct elf_file *ef, uint64_t off)
-{
-	const unsigned char *p = (const unsigned char *)ef->map + off;
-
-	if (ef->data_enc == ELFDATA2LSB)
-		return (uint32_t)p[0] | (uint32_t)p[1] << 8 |
-		       (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-	return (uint32_t)p[3] | (uint32_t)p[2] << 8 |
-	       (uint32_t)p[1] << 16 | (uint32_t)p[0] << 24;
-}
-
 /*
  * ppc64: a call (bl) to a klp symbol goes through a stub that changes r2,
  * and restore_r2() in arch/powerpc/kernel/module_64.c wants the word after
@@ -423,11 +411,12 @@ static void check_ppc64_call(struct klp_checker *c, const struct elf_sec *t,
 	if (elf_sec_is_new(ef, t) || t->sh->sh_type == SHT_NOBITS ||
 	    r->r_offset % 4 || r->r_offset + 4 > t->sh->sh_size)
 		return;
-	insn = input_word(ef, t->orig_offset + r->r_offset);
+	insn = (uint32_t)elf_raw_field(ef, t->orig_offset + r->r_offset, 4);
 	if ((insn & 0xfc000003) != 0x48000001)		/* not bl */
 		return;
 	next = r->r_offset + 8 <= t->sh->sh_size
-		? input_word(ef, t->orig_offset + r->r_offset + 4) : 0;
+		? (uint32_t)elf_raw_field(ef, t->orig_offset + r->r_offset + 4, 4)
+		: 0;
 	if (next == 0x60000000)				/* nop */
 		return;
 	snprintf(word, sizeof(word), "%08" PRIx32, next);

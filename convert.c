@@ -127,7 +127,7 @@ static uint32_t intern(struct intern *in, const char *s, size_t len)
 		for (size_t id = 0; id < in->count; id++) {
 			const char *n = in->names[id];
 
-			for (i = klp_hash(n, strlen(n)) & (cap - 1); slots[i];
+			for (i = hash_bytes(n, strlen(n)) & (cap - 1); slots[i];
 			     i = (i + 1) & (cap - 1))
 				;
 			slots[i] = (uint32_t)id + 1;
@@ -137,7 +137,7 @@ static uint32_t intern(struct intern *in, const char *s, size_t len)
 		in->cap = cap;
 		in->names = xrealloc(in->names, cap / 2 * sizeof(*in->names));
 	}
-	for (i = klp_hash(s, len) & (in->cap - 1); in->slots[i];
+	for (i = hash_bytes(s, len) & (in->cap - 1); in->slots[i];
 	     i = (i + 1) & (in->cap - 1)) {
 		const char *n = in->names[in->slots[i] - 1];
 

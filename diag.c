@@ -84,7 +84,7 @@ static void diag_hold(struct diag *d, const char *fmt, va_list ap)
 		c->cap = c->cap ? 2 * c->cap : 64;
 		c->hash = xrealloc(c->hash, c->cap * sizeof(*c->hash));
 	}
-	c->hash[c->n] = diag_hash(msg);
+	c->hash[c->n] = hash_bytes(msg, strlen(msg));
 	if (c->n < DIAG_MAX_ERRORS)
 		c->text[c->n] = msg;
 	else
@@ -194,12 +194,12 @@ void diag_json_begin(struct diag *d, enum diag_level level, const char *rule)
 }
 
 /* FNV-1a, 64 bits. */
-uint64_t diag_hash(const char *s)
+uint64_t hash_bytes(const char *s, size_t len)
 {
 	uint64_t h = 0xcbf29ce484222325ULL;
 
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 0x100000001b3ULL;
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ (unsigned char)s[i]) * 0x100000001b3ULL;
 	return h;
 }
 

@@ -58,9 +58,6 @@ void diag_json_string(FILE *f, const char *s);
 /* Start one JSON finding object (the caller adds fields and the '}'). */
 void diag_json_begin(struct diag *d, enum diag_level level, const char *rule);
 
-/* Hash of a message's text, as diag_capture keeps it. */
-uint64_t diag_hash(const char *s);
-
 /* Print the errors C held (D's capture no longer C; the cap applies),
  * and free them.  */
 void diag_capture_release(struct diag *d, struct diag_capture *c);
@@ -81,6 +78,9 @@ void diag_conclude(struct diag *d, const char *fmt, ...)
 void diag_fatal(const char *what, const char *srcfile, int line)
 	__attribute__((noreturn));
 #define INTERNAL_ERROR(what) diag_fatal((what), __FILE__, __LINE__)
+
+/* FNV-1a of LEN bytes at S: small hash tables, held messages. */
+uint64_t hash_bytes(const char *s, size_t len);
 
 void *xmalloc(size_t size);
 void *xcalloc(size_t n, size_t size);

@@ -544,7 +544,7 @@ static int load_symbols(struct elf_file *ef)
 }
 
 /* Read a field of the input in its byte order. */
-static uint64_t raw_field(const struct elf_file *ef, uint64_t off, size_t len)
+uint64_t elf_raw_field(const struct elf_file *ef, uint64_t off, size_t len)
 {
 	const unsigned char *p = (const unsigned char *)ef->map + off;
 	uint64_t v = 0;
@@ -569,8 +569,8 @@ static int check_header_table(struct elf_file *ef, size_t *count)
 			   ef->size);
 		return -1;
 	}
-	shoff = raw_field(ef, offsetof(Elf64_Ehdr, e_shoff), 8);
-	shnum = raw_field(ef, offsetof(Elf64_Ehdr, e_shnum), 2);
+	shoff = elf_raw_field(ef, offsetof(Elf64_Ehdr, e_shoff), 8);
+	shnum = elf_raw_field(ef, offsetof(Elf64_Ehdr, e_shnum), 2);
 	if (shoff == 0 || shoff >= ef->size) {
 		diag_error(ef->diag, "the section header table offset 0x%" PRIx64 " is not inside the file (size 0x%zx)",
 			   shoff, ef->size);
@@ -582,7 +582,7 @@ static int check_header_table(struct elf_file *ef, size_t *count)
 				   shoff);
 			return -1;
 		}
-		shnum = raw_field(ef, shoff + offsetof(Elf64_Shdr, sh_size), 8);
+		shnum = elf_raw_field(ef, shoff + offsetof(Elf64_Shdr, sh_size), 8);
 	}
 	if (shnum > (ef->size - shoff) / sizeof(Elf64_Shdr)) {
 		diag_error(ef->diag, "the section header table (%" PRIu64 " entries at offset 0x%" PRIx64 ") extends past the end of the file (size 0x%zx)",

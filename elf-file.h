@@ -117,6 +117,9 @@ struct elf_data elf_sec_data(struct elf_file *ef, size_t idx);
  * so threads may call it at once.  */
 const void *elf_sec_data_in_place(const struct elf_file *ef, size_t idx);
 
+/* LEN (at most 8) bytes of the input at OFF, in the file's byte order. */
+uint64_t elf_raw_field(const struct elf_file *ef, uint64_t off, size_t len);
+
 /*
  * The entries of a RELA section as the model will write them: of the N
  * entries at RELA (memory form), those for which elf_rela_counts() is

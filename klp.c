@@ -174,15 +174,6 @@ struct klp_symvers {
 	size_t cap, count;
 };
 
-uint64_t klp_hash(const char *s, size_t len)
-{
-	uint64_t h = 1469598103934665603ULL;	/* FNV-1a */
-
-	for (size_t i = 0; i < len; i++)
-		h = (h ^ (unsigned char)s[i]) * 1099511628211ULL;
-	return h;
-}
-
 struct klp_symvers *klp_symvers_new(void)
 {
 	struct klp_symvers *sv = xcalloc(1, sizeof(*sv));
@@ -207,7 +198,7 @@ static void symvers_insert(struct klp_symvers *sv, char *name)
 		sv->slots = bigger.slots;
 		sv->cap = bigger.cap;
 	}
-	for (i = klp_hash(name, strlen(name)) & (sv->cap - 1); sv->slots[i];
+	for (i = hash_bytes(name, strlen(name)) & (sv->cap - 1); sv->slots[i];
 	     i = (i + 1) & (sv->cap - 1)) {
 		if (strcmp(sv->slots[i], name) == 0) {
 			free(name);
@@ -270,7 +261,7 @@ int klp_symvers_load(struct klp_symvers *sv, const char *path, size_t *bad_line)
 
 bool klp_symvers_has(const struct klp_symvers *sv, const char *name)
 {
-	for (size_t i = klp_hash(name, strlen(name)) & (sv->cap - 1); sv->slots[i];
+	for (size_t i = hash_bytes(name, strlen(name)) & (sv->cap - 1); sv->slots[i];
 	     i = (i + 1) & (sv->cap - 1))
 		if (strcmp(sv->slots[i], name) == 0)
 			return true;

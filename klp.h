@@ -83,9 +83,6 @@ const char *klp_objname_problem(const char *obj, size_t len);
  * and klp relocations for an object that never loads are never applied. */
 bool klp_objname_like_vmlinux(const char *obj, size_t len);
 
-/* FNV-1a of LEN bytes at S, for the tool's small hash tables. */
-uint64_t klp_hash(const char *s, size_t len);
-
 /* The livepatch tag among the NUL-separated strings of .modinfo.  The
  * kernel's get_modinfo() takes the tag with any value (even "N").  */
 enum klp_livepatch_tag {
