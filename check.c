@@ -316,16 +316,7 @@ void klp_report_karg(struct klp_checker *c, enum klp_rule rule,
 	va_end(ap);
 }
 
-/*
- * The same, with KTEXT for the kernel's part instead of the rule's own
- * text, for a rule whose kernel text depends on the case; KARG as above.
- */
-static void report_ktext(struct klp_checker *c, enum klp_rule rule,
-			 const char *loc, const char *sym, const char *ktext,
-			 const char *karg, const char *fmt, ...)
-	__attribute__((format(printf, 7, 8)));
-
-static void report_ktext(struct klp_checker *c, enum klp_rule rule,
+void klp_report_ktext(struct klp_checker *c, enum klp_rule rule,
 			 const char *loc, const char *sym, const char *ktext,
 			 const char *karg, const char *fmt, ...)
 {
@@ -456,7 +447,7 @@ void klp_check_reloc(struct klp_checker *c, size_t target,
 
 		/* "relocation type 255", not "... type type 255" */
 		snprintf(num, sizeof(num), "%u", type);
-		report_ktext(c, RULE_RELOC_TYPE, lazy_where(&loc), elf_sym_name(ef, ELF64_R_SYM(r->r_info)),
+		klp_report_ktext(c, RULE_RELOC_TYPE, lazy_where(&loc), elf_sym_name(ef, ELF64_R_SYM(r->r_info)),
 			     klp_arch_reloc_refusal(c->arch, type), num,
 			     "relocation type %s is not supported by the kernel's apply_relocate_add() on %s",
 			     rt ? rt->name : num, c->arch->name);
@@ -589,16 +580,39 @@ static void check_like_vmlinux(struct klp_checker *c, const char *obj,
 		   obj);
 }
 
+/* klp_used bits: a klp relocation uses the symbol; one in a section the
+ * kernel may apply does.  */
+enum { KLP_USED = 1, KLP_USED_APPLIED = 2 };
+
 /*
- * Does a relocation of a section flagged SHF_RELA_LIVEPATCH use symbol
- * SYMIDX?  klp_resolve_symbols() checks st_shndx and parses the name of
- * those symbols only, and simplify_symbols() lets every SHN_LIVEPATCH
- * symbol be: to the kernel, a klp symbol no klp relocation uses is
- * nothing.  Found on first use: only a module with a broken klp symbol
- * asks.  A flagged section this check cannot read (no SHT_RELA, a cut
- * entry: reported on its own) may use any symbol.
+ * May the kernel apply klp relocation section NAME?  For each object that
+ * loads, klp_apply_section_relocs() reads the section's object with
+ * sscanf(".klp.rela.%55[^.]") and goes on only if it is that object's
+ * name: vmlinux or a module's, and no module is named otherwise.
  */
-static bool used_by_klp_relocation(struct klp_checker *c, size_t symidx)
+static bool klp_section_applied(const char *name)
+{
+	const char *obj = name + sizeof(KLP_RELA_PREFIX) - 1;
+	size_t len;
+
+	if (strncmp(name, KLP_RELA_PREFIX, sizeof(KLP_RELA_PREFIX) - 1) != 0)
+		return false;
+	len = strcspn(obj, ".");
+	if (len > KLP_OBJNAME_MAX)
+		len = KLP_OBJNAME_MAX;
+	return len > 0 && !klp_objname_problem(obj, len);
+}
+
+/*
+ * Which relocations of sections flagged SHF_RELA_LIVEPATCH use symbol
+ * SYMIDX (KLP_USED_* bits)?  klp_resolve_symbols() checks st_shndx and
+ * parses the name of those symbols only, and simplify_symbols() lets
+ * every SHN_LIVEPATCH symbol be: to the kernel, a klp symbol no klp
+ * relocation uses is nothing.  Found on first use: only a module with a
+ * broken klp symbol asks.  A flagged section this check cannot read (no
+ * SHT_RELA, a cut entry: reported on its own) may use any symbol.
+ */
+static unsigned int klp_uses(struct klp_checker *c, size_t symidx)
 {
 	struct elf_file *ef = c->ef;
 
@@ -607,6 +621,7 @@ static bool used_by_klp_relocation(struct klp_checker *c, size_t symidx)
 		for (size_t i = 1; i < ef->nsecs; i++) {
 			const Elf64_Shdr *sh = ef->secs[i].sh;
 			struct elf_rela_view v;
+			unsigned char use;
 
 			if (!(sh->sh_flags & SHF_RELA_LIVEPATCH))
 				continue;
@@ -616,15 +631,23 @@ static bool used_by_klp_relocation(struct klp_checker *c, size_t symidx)
 				c->klp_used_all = true;
 				break;
 			}
+			use = KLP_USED | (klp_section_applied(ef->secs[i].name) ?
+					  KLP_USED_APPLIED : 0);
 			for (size_t k = 0; k < v.n; k++) {
 				size_t symi = ELF64_R_SYM(v.rela[k].r_info);
 
 				if (symi < ef->nsyms && elf_rela_counts(&v, k))
-					c->klp_used[symi] = 1;
+					c->klp_used[symi] |= use;
 			}
 		}
 	}
-	return c->klp_used_all || c->klp_used[symidx];
+	return c->klp_used_all ? KLP_USED | KLP_USED_APPLIED
+			       : c->klp_used[symidx];
+}
+
+static bool used_by_klp_relocation(struct klp_checker *c, size_t symidx)
+{
+	return klp_uses(c, symidx) & KLP_USED;
 }
 
 static void check_symbols(struct klp_checker *c)
@@ -666,13 +689,13 @@ static void check_symbols(struct klp_checker *c)
 					   "a klp symbol name, but the symbol is SHN_UNDEF, not SHN_LIVEPATCH (0x%x), so the module loader looks it up",
 					   SHN_LIVEPATCH);
 			else if (used_by_klp_relocation(c, i))
-				report_ktext(c, RULE_SYM_UNDEF,
+				klp_report_ktext(c, RULE_SYM_UNDEF,
 					     klp_symtab_loc(loc, sizeof(loc), i), name,
 					     klp_rules[RULE_SYM_SHNDX].kernel, NULL,
 					     "a klp symbol name, but the symbol is a weak SHN_UNDEF, not SHN_LIVEPATCH (0x%x), so the module loader looks it up and, finding nothing, leaves it 0",
 					     SHN_LIVEPATCH);
 			else
-				report_ktext(c, RULE_SYM_UNUSED,
+				klp_report_ktext(c, RULE_SYM_UNUSED,
 					     klp_symtab_loc(loc, sizeof(loc), i), name,
 					     "none: no klp relocation uses it, and the module loader leaves a weak undefined symbol it cannot find 0",
 					     NULL,
@@ -689,7 +712,7 @@ static void check_symbols(struct klp_checker *c)
 					   "a klp symbol name, but its section index is %u, not SHN_LIVEPATCH (0x%x)",
 					   sym->st_shndx, SHN_LIVEPATCH);
 			else
-				report_ktext(c, RULE_SYM_UNUSED,
+				klp_report_ktext(c, RULE_SYM_UNUSED,
 					     klp_symtab_loc(loc, sizeof(loc), i), name,
 					     "none: no klp relocation uses it, so the kernel takes it for an ordinary symbol of its section",
 					     NULL,
@@ -720,11 +743,23 @@ static void check_symbols(struct klp_checker *c)
 			continue;
 		}
 		why = klp_objname_problem(obj, strlen(obj));
-		if (why)
-			klp_report(c, RULE_OBJECT_NAME,
-				   klp_symtab_loc(loc, sizeof(loc), i), name,
-				   "symbol object name '%s' %s", obj, why);
-		else if (klp_objname_like_vmlinux(obj, strlen(obj)))
+		if (why) {
+			/* A klp relocation the kernel applies makes
+			 * klp_find_object_symbol() look the symbol up in
+			 * that object, in vain: the load fails.  Others
+			 * never look it up.  */
+			bool applied = klp_uses(c, i) & KLP_USED_APPLIED;
+			const char *s = name + sizeof(KLP_SYM_PREFIX) +
+					strlen(obj);	/* past "<obj>." */
+			char bare[KLP_SYMNAME_MAX + 1];
+
+			snprintf(bare, sizeof(bare), "%.*s",
+				 (int)strcspn(s, ","), s);
+			klp_report_ktext(c, RULE_OBJECT_NAME,
+				klp_symtab_loc(loc, sizeof(loc), i), name,
+				applied ? KLP_TEXT_NOT_FOUND : NULL, bare,
+				"symbol object name '%s' %s", obj, why);
+		} else if (klp_objname_like_vmlinux(obj, strlen(obj)))
 			check_like_vmlinux(c, obj,
 					   klp_symtab_loc(loc, sizeof(loc), i),
 					   name);
@@ -809,7 +844,7 @@ static void check_klp_section(struct klp_checker *c, size_t idx)
 	/* apply_relocations() tests SHF_RELA_LIVEPATCH before the type;
 	 * without it, only the type counts.  */
 	if (sh->sh_type != SHT_RELA) {
-		report_ktext(c, RULE_SEC_TYPE, sec_loc(ef, idx, loc, sizeof(loc)), NULL,
+		klp_report_ktext(c, RULE_SEC_TYPE, sec_loc(ef, idx, loc, sizeof(loc)), NULL,
 			     sh->sh_flags & SHF_RELA_LIVEPATCH ? NULL :
 			     sh->sh_type == SHT_REL ? klp_rules[RULE_REL].kernel :
 			     "none: with neither SHF_RELA_LIVEPATCH nor SHT_RELA, the kernel does not apply it",
@@ -922,7 +957,7 @@ static void check_klp_section(struct klp_checker *c, size_t idx)
 			char ktext[1536];
 
 			/* Symbol 0 is no symbol: no name to show. */
-			report_ktext(c, undef ? RULE_SYM_UNDEF : RULE_SYM_SHNDX,
+			klp_report_ktext(c, undef ? RULE_SYM_UNDEF : RULE_SYM_SHNDX,
 				     klp_where(c, target, rela[i].r_offset, loc,
 					       sizeof(loc)),
 				     symi ? elf_sym_name(ef, symi) : NULL,

@@ -91,10 +91,10 @@ struct klp_checker {
 
 	unsigned char *kinds;		/* per target section, on first use */
 	unsigned char *sym_obj;		/* per symbol: SYM_OBJ_* */
-	unsigned char *klp_used;	/* per symbol: used by a klp relocation;
-					 * built on first use */
+	unsigned char *klp_used;	/* per symbol: KLP_USED_* bits, built
+					 * on first use */
 	bool klp_used_all;		/* a klp section not read: count every
-					 * symbol as used */
+					 * symbol as used, and applied */
 	struct func_ref *funcs;		/* built on first use */
 	size_t nfuncs;
 	char **like_vmlinux;		/* objects warned about */
@@ -147,6 +147,17 @@ void klp_report_karg(struct klp_checker *c, enum klp_rule rule,
 		     const char *loc, const char *sym, const char *karg,
 		     const char *fmt, ...)
 	__attribute__((format(printf, 6, 7)));
+
+/* The same, with KTEXT (NULL: the rule's own) for the kernel's part, for a
+ * rule whose kernel text depends on the case.  */
+void klp_report_ktext(struct klp_checker *c, enum klp_rule rule,
+		      const char *loc, const char *sym, const char *ktext,
+		      const char *karg, const char *fmt, ...)
+	__attribute__((format(printf, 7, 8)));
+
+/* What the kernel prints when a klp relocation it applies uses a klp
+ * symbol of object names no module has: KARG is the bare symbol.  */
+#define KLP_TEXT_NOT_FOUND	"symbol '%s' not found in symbol table"
 
 /*
  * The rules for one klp relocation R into section TARGET, carried by

@@ -219,6 +219,37 @@ static void report_too_long(struct plan *p, size_t symidx,
 	free(converted);
 }
 
+/*
+ * A klp_reloc.h name whose object names no module (WHY says which).  Its
+ * relocations would go to .klp.rela.<lp_obj>.*: never applied when lp_obj
+ * is the bad one.  Else klp_resolve_symbols() reads
+ * .klp.sym.<sym_obj>.<sym>,<pos> and finds <sym> nowhere, or, when sym_obj
+ * is longer than its %55[^.], cannot parse the name.
+ */
+static void report_bad_object(struct plan *p, size_t symidx,
+			      const struct klp_name *kn, const char *why)
+{
+	const char *ktext = NULL, *pos = kn->sym.s + kn->sym.len + 1;
+	char karg[KLP_SYMNAME_MAX + 1], loc[64];
+
+	if (klp_objname_problem(kn->lp_obj.s, kn->lp_obj.len)) {
+		karg[0] = '\0';
+	} else if (kn->sym_obj.len > KLP_OBJNAME_MAX) {
+		ktext = klp_rules[RULE_SYM_NAME].kernel;
+		snprintf(karg, sizeof(karg), KLP_SYM_PREFIX "%.*s.%.*s,%lu",
+			 (int)kn->sym_obj.len, kn->sym_obj.s,
+			 (int)kn->sym.len, kn->sym.s, strtoul(pos, NULL, 10));
+	} else {
+		ktext = KLP_TEXT_NOT_FOUND;
+		snprintf(karg, sizeof(karg), "%.*s", (int)kn->sym.len,
+			 kn->sym.s);
+	}
+	klp_report_ktext(&p->chk, RULE_OBJECT_NAME,
+			 klp_symtab_loc(loc, sizeof(loc), symidx),
+			 elf_sym_name(p->ef, symidx), ktext, ktext ? karg : NULL,
+			 "%s", why);
+}
+
 static void find_prefixed_symbols(struct plan *p)
 {
 	struct elf_file *ef = p->ef;
@@ -245,9 +276,7 @@ static void find_prefixed_symbols(struct plan *p)
 		case KLP_NAME_OK:
 			break;
 		case KLP_NAME_BAD_OBJECT:
-			klp_report(&p->chk, RULE_OBJECT_NAME,
-				   klp_symtab_loc(loc, sizeof(loc), i), name, "%s",
-				   why);
+			report_bad_object(p, i, &kn, why);
 			continue;
 		case KLP_NAME_TOO_LONG:
 			report_too_long(p, i, &kn, why);

@@ -1420,7 +1420,42 @@ t_agree_dash() {
 klp-object-name
 EOF2
 	compare "rules of the converter's refusal" "$t.conv" <<<"klp-object-name"
+	assert_grep "symbol '\.klp\.sym\.klp-target\.counter,0': .* \(kernel: \"none: no loaded object has this name, so its relocations are never applied\"\)\$" "$t.err"
 }
 run_test "converter_and_check_agree[object-name-with-dash]" t_agree_dash
+
+# The same symbol, used by a section the kernel applies (its own object
+# name is right): klp_resolve_symbols() looks 'counter' up in object
+# 'klp-target', which no module is, and the load fails (the kernel suite
+# shows the message).  Through the section renamed as well (above), the
+# kernel never looks.
+t_objname_applied() {
+	lp in.ko
+	elfpoke in.ko sym "$(symidx in.ko .klp.sym.rela.klp_target.klp_target.counter.0)" \
+		name .klp.sym.rela.klp_target.klp-target.counter.0
+	refuses in.ko
+	good bad.ko
+	elfpoke bad.ko sym "$(symidx bad.ko .klp.sym.klp_target.counter,0)" \
+		name .klp.sym.klp-target.counter,0
+	check 1 bad.ko
+	found <<EOF
+bad.ko|error|klp-object-name|.symtab entry $(symidx bad.ko .klp.sym.klp-target.counter,0)|.klp.sym.klp-target.counter,0|symbol 'counter' not found in symbol table
+bad.ko|errors=1|warnings=0
+EOF
+	agree klp-object-name
+	assert_grep "\\[klp-object-name\\] \\(kernel: \"symbol 'counter' not found in symbol table\"\\)\$" "$t.conv.err"
+}
+run_test "converter_and_check_agree[object-name-of-an-applied-relocation]" t_objname_applied
+
+# The relocation object is the bad one: nothing is ever applied.
+t_objname_never_applied() {
+	lp in.ko
+	elfpoke in.ko sym "$(symidx in.ko .klp.sym.rela.klp_target.klp_target.counter.0)" \
+		name .klp.sym.rela.klp-target.klp_target.counter.0
+	refuses in.ko
+	compare "rules of the converter's refusal" "$t.conv" <<<"klp-object-name"
+	assert_grep "relocation object name 'klp-target' contains '-'.* \\[klp-object-name\\] \\(kernel: \"none: no loaded object has this name, so its relocations are never applied\"\\)\$" "$t.conv.err"
+}
+run_test converter_says_a_bad_relocation_object_is_never_applied t_objname_never_applied
 
 end_suite

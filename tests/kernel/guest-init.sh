@@ -168,6 +168,12 @@ unpatch klp_dot_patch
 run rmmod klp_dot_target
 end dotted
 
+# --- a klp symbol of an object no module is: the patch is refused ----------
+begin objname
+run insmod /klp/klp_objname.ko
+show $LP/klp_cmdline/enabled
+end objname
+
 begin final
 echo "uptime at the end: $(cut -d' ' -f1 /proc/uptime)s"
 show /proc/sys/kernel/tainted

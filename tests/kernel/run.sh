@@ -57,6 +57,15 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# elfpoke (tests/helpers) makes the hand-broken module of one scenario.
+elfpoke=$work/elfpoke
+# shellcheck disable=SC2046 # pkg-config prints a list of flags
+if ! "${CC:-cc}" -std=gnu11 -O1 -o "$elfpoke" "$KLP_TOPDIR/tests/helpers/elfpoke.c" \
+	$(pkg-config --cflags --libs libelf 2>/dev/null || echo -lelf) >"$work/elfpoke.log" 2>&1; then
+	fail "kernel suite helper" "cannot build tests/helpers/elfpoke.c: $(head -n 3 "$work/elfpoke.log")"
+	exit 1
+fi
+
 # ---- console helpers ------------------------------------------------------
 
 # section LOG NAME: the console lines of scenario NAME.
@@ -218,6 +227,43 @@ is_converted() {
 		readelf -SW "$1" | grep -q '\.klp\.rela\.'
 }
 
+# ck_objname KTEXT TEXT: the misspelled object's patch is refused with the
+# message --check predicted (KTEXT, from the host).
+ck_objname() {
+	local ktext=$1 text=$2
+	[[ -n $ktext ]] || { echo "no kernel text from --check on the host"; return 1; }
+	expect_lines "$text" "\$ insmod /klp/klp_objname.ko" \
+		"/sys/kernel/livepatch/klp_cmdline/enabled: (absent)" &&
+		expect_grep "$text" '^rc=[1-9]' &&
+		if ! grep -qF "livepatch: $ktext" <<<"$text"; then
+			echo "no kernel line 'livepatch: $ktext'"
+			return 1
+		fi
+}
+ck_objname_for() { ck_objname "$1" "$2"; }
+
+# objname_case DIR: DIR/klp/klp_objname.ko is klp_cmdline.ko with its klp
+# symbol's object misspelled 'vm-linux' (no module is so named) and used
+# by .klp.rela.vmlinux..text, which the kernel applies.  --check must
+# refuse it as klp-object-name; its kernel text goes to DIR/objname.ktext
+# for the guest's scenario to match.
+objname_case() {
+	local dir=$1 ko=$1/klp/klp_objname.ko sym=.klp.sym.vmlinux.saved_command_line,0 idx rc=0
+	cp "$dir/klp/klp_cmdline.ko" "$ko"
+	idx=$(readelf -sW "$ko" | awk -v n="$sym" '$NF == n { sub(":", "", $1); print $1 }')
+	if [[ -z $idx ]] || ! "$elfpoke" "$ko" sym "$idx" name .klp.sym.vm-linux.saved_command_line,0; then
+		fail "$k: --check predicts the kernel's message for a misspelled symbol object" "cannot make $ko (no $sym?)"
+		return
+	fi
+	"$KLP_CONVERT" --check "$ko" >"$dir/objname.out" 2>&1 || rc=$?
+	sed -n 's/^.*\[klp-object-name\] (kernel: "\(.*\)")$/\1/p' "$dir/objname.out" >"$dir/objname.ktext"
+	if [[ $rc -ne 1 || $(wc -l <"$dir/objname.out") -ne 1 || ! -s $dir/objname.ktext ]]; then
+		fail "$k: --check predicts the kernel's message for a misspelled symbol object" "exit $rc, want 1 and one klp-object-name error, no other line: $(head -n 2 "$dir/objname.out")"
+	else
+		pass "$k: --check refuses a misspelled symbol object (klp-object-name), the guest must say: $(cat "$dir/objname.ktext")"
+	fi
+}
+
 # ---- build: the samples, as a user builds them ----------------------------
 
 # The livepatch sample directories, and the targets they need.
@@ -269,6 +315,7 @@ build_kernel() {
 	klp_log "$k: samples built in $(klp_since "$t0")s"
 	pass "$k: every sample builds and converts through klp-convert-mini.mk"
 	cp "${kos[@]}" "$dir/klp/"
+	objname_case "$dir"
 
 	# The conversion left no prefixed symbol and made klp relocation sections.
 	local bad=()
@@ -495,6 +542,8 @@ judge() {
 		ck_position_ambiguous
 	check "$k" "$log" dotted "dotted name: static local hits.0 resolved" \
 		ck_dotted
+	check "$k" "$log" objname "misspelled symbol object: the patch is refused with the message --check predicted" \
+		ck_objname_for "$(cat "$work/$series/objname.ktext" 2>/dev/null)"
 }
 
 # ck_boot needs the release: curry it.
