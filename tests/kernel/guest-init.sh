@@ -168,11 +168,21 @@ unpatch klp_dot_patch
 run rmmod klp_dot_target
 end dotted
 
-# --- a klp symbol of an object no module is: the patch is refused ----------
-begin objname
-run insmod /klp/klp_objname.ko
-show $LP/klp_cmdline/enabled
-end objname
+# --- --check's predictions: each hand-broken module is refused ------------
+# (mod_*: a module-specific patch, its target loaded first)
+for ko in /klp/predict_*.ko; do
+	[ -e "$ko" ] || continue
+	n=${ko#/klp/predict_}
+	n=${n%.ko}
+	begin "predict-$n"
+	case $n in mod_*) run insmod /klp/klp_target.ko ;; esac
+	run insmod "$ko"
+	end "predict-$n"
+	# One the kernel took after all must not spoil the next case.
+	unpatch klp_cmdline >/dev/null 2>&1
+	unpatch klp_target_patch >/dev/null 2>&1
+	rmmod klp_target 2>/dev/null
+done
 
 begin final
 echo "uptime at the end: $(cut -d' ' -f1 /proc/uptime)s"

@@ -227,41 +227,71 @@ is_converted() {
 		readelf -SW "$1" | grep -q '\.klp\.rela\.'
 }
 
-# ck_objname KTEXT TEXT: the misspelled object's patch is refused with the
-# message --check predicted (KTEXT, from the host).
-ck_objname() {
-	local ktext=$1 text=$2
-	[[ -n $ktext ]] || { echo "no kernel text from --check on the host"; return 1; }
-	expect_lines "$text" "\$ insmod /klp/klp_objname.ko" \
-		"/sys/kernel/livepatch/klp_cmdline/enabled: (absent)" &&
-		expect_grep "$text" '^rc=[1-9]' &&
-		if ! grep -qF "livepatch: $ktext" <<<"$text"; then
-			echo "no kernel line 'livepatch: $ktext'"
-			return 1
-		fi
-}
-ck_objname_for() { ck_objname "$1" "$2"; }
+# ---- --check's predictions against the kernel's own words -----------------
+#
+# Hand-broken copies of the converted samples, each breaking one rule whose
+# kernel text is a message the kernel prints.  On the host, --check must
+# refuse each with that rule alone and a single kernel text, in which "..."
+# stands for what it cannot know (the module's name).  In the guest, loading
+# the module (after its target, for the module-specific cases named mod_*)
+# must fail with that very message.
 
-# objname_case DIR: DIR/klp/klp_objname.ko is klp_cmdline.ko with its klp
-# symbol's object misspelled 'vm-linux' (no module is so named) and used
-# by .klp.rela.vmlinux..text, which the kernel applies.  --check must
-# refuse it as klp-object-name; its kernel text goes to DIR/objname.ktext
-# for the guest's scenario to match.
-objname_case() {
-	local dir=$1 ko=$1/klp/klp_objname.ko sym=.klp.sym.vmlinux.saved_command_line,0 idx rc=0
-	cp "$dir/klp/klp_cmdline.ko" "$ko"
-	idx=$(readelf -sW "$ko" | awk -v n="$sym" '$NF == n { sub(":", "", $1); print $1 }')
-	if [[ -z $idx ]] || ! "$elfpoke" "$ko" sym "$idx" name .klp.sym.vm-linux.saved_command_line,0; then
-		fail "$k: --check predicts the kernel's message for a misspelled symbol object" "cannot make $ko (no $sym?)"
+# The cases: NAME RULE KO OPS, OPS being elfpoke operations in which
+# @SYM@ is the index of KO's first klp symbol and @SYMNAME@ its name with
+# its object replaced by what follows it in the operand.
+predict_cases=(
+	"objname klp-object-name klp_cmdline.ko sym @SYM@ name @SYMNAME@vm-linux"
+	"symname klp-symbol-name klp_cmdline.ko sym @SYM@ name .klp.sym.vmlinux.saved_command_line"
+	"shndx klp-symbol-shndx klp_cmdline.ko sym @SYM@ shndx 0xfff1"
+	"undef klp-symbol-undefined klp_cmdline.ko sym @SYM@ shndx 0"
+	"secname klp-section-name klp_cmdline.ko shdr .klp.rela.vmlinux..text name .klp.rela..text"
+	"reltype relocation-type klp_cmdline.ko rela .klp.rela.vmlinux..text 0 type 9"
+	"mod_vmlinux vmlinux-from-module-section klp_target_patch.ko sym @SYM@ name @SYMNAME@vmlinux"
+)
+
+# ktext_ere TEXT: an ERE for the kernel line TEXT, "..." matching anything.
+ktext_ere() {
+	sed -e 's/[][\.*^$+?(){}|/]/\\&/g' -e 's/\\\.\\\.\\\./.*/g' <<<"$1"
+}
+
+# predict_case DIR NAME RULE KO OPS...: make DIR/klp/predict_NAME.ko from
+# KO and check --check's verdict; the kernel text goes to
+# DIR/predict_NAME.ktext for judge.
+predict_case() {
+	local dir=$1 name=$2 rule=$3 base=$4 ko out rc=0 idx sym op ops=()
+	shift 4
+	ko=$dir/klp/predict_$name.ko out=$dir/predict_$name.out
+	cp "$dir/klp/$base" "$ko"
+	read -r idx sym < <(readelf -sW "$ko" | awk '$NF ~ /^\.klp\.sym\./ { sub(":", "", $1); print $1, $NF; exit }')
+	for op in "$@"; do
+		op=${op//@SYM@/$idx}
+		# .klp.sym.<obj>.<rest>: the object replaced
+		[[ $op == @SYMNAME@* ]] && op=.klp.sym.${op#@SYMNAME@}.$(cut -d. -f5- <<<"$sym")
+		ops+=("$op")
+	done
+	rm -f "$dir/predict_$name.ktext"
+	if [[ -z $idx ]] || ! "$elfpoke" "$ko" "${ops[@]}" >"$out" 2>&1; then
+		fail "$k: --check: $name" "cannot make $ko: $(head -n 2 "$out")"
 		return
 	fi
-	"$KLP_CONVERT" --check "$ko" >"$dir/objname.out" 2>&1 || rc=$?
-	sed -n 's/^.*\[klp-object-name\] (kernel: "\(.*\)")$/\1/p' "$dir/objname.out" >"$dir/objname.ktext"
-	if [[ $rc -ne 1 || $(wc -l <"$dir/objname.out") -ne 1 || ! -s $dir/objname.ktext ]]; then
-		fail "$k: --check predicts the kernel's message for a misspelled symbol object" "exit $rc, want 1 and one klp-object-name error, no other line: $(head -n 2 "$dir/objname.out")"
-	else
-		pass "$k: --check refuses a misspelled symbol object (klp-object-name), the guest must say: $(cat "$dir/objname.ktext")"
+	"$KLP_CONVERT" --check "$ko" >"$out" 2>&1 || rc=$?
+	# Each finding (the symbol, each relocation using it) names RULE and
+	# the same kernel line: the load stops at the first.
+	if [[ $rc -ne 1 || ! -s $out ]] || grep -vqF "[$rule] (kernel: \"" "$out" ||
+		[[ $(sed 's/^.* (kernel: "\(.*\)")$/\1/' "$out" | sort -u | wc -l) -ne 1 ]]; then
+		fail "$k: --check: $name" "exit $rc, want 1 and $rule errors with one kernel text, nothing else: $(head -n 3 "$out")"
+		return
 	fi
+	sed -n '1s/^.* (kernel: "\(.*\)")$/\1/p' "$out" >"$dir/predict_$name.ktext"
+	pass "$k: --check: $name: $rule, the kernel will say \"$(cat "$dir/predict_$name.ktext")\""
+}
+
+# ck_predict NAME KTEXT TEXT: the guest refused predict_NAME.ko with KTEXT.
+ck_predict() {
+	local name=$1 ktext=$2 text=$3
+	[[ -n $ktext ]] || { echo "no kernel text from --check on the host"; return 1; }
+	expect_lines "$text" "\$ insmod /klp/predict_$name.ko" &&
+		expect_grep "$text" '^rc=[1-9]' "^dmesg: \\[[ 0-9.]*\\] (.*)?$(ktext_ere "$ktext")\$"
 }
 
 # ---- build: the samples, as a user builds them ----------------------------
@@ -315,7 +345,11 @@ build_kernel() {
 	klp_log "$k: samples built in $(klp_since "$t0")s"
 	pass "$k: every sample builds and converts through klp-convert-mini.mk"
 	cp "${kos[@]}" "$dir/klp/"
-	objname_case "$dir"
+	local c
+	for c in "${predict_cases[@]}"; do
+		# shellcheck disable=SC2086 # a case is a list of words
+		predict_case "$dir" $c
+	done
 
 	# The conversion left no prefixed symbol and made klp relocation sections.
 	local bad=()
@@ -542,8 +576,13 @@ judge() {
 		ck_position_ambiguous
 	check "$k" "$log" dotted "dotted name: static local hits.0 resolved" \
 		ck_dotted
-	check "$k" "$log" objname "misspelled symbol object: the patch is refused with the message --check predicted" \
-		ck_objname_for "$(cat "$work/$series/objname.ktext" 2>/dev/null)"
+	local c name
+	for c in "${predict_cases[@]}"; do
+		name=${c%% *}
+		[[ -s $work/$series/predict_$name.ktext ]] || continue
+		check "$k" "$log" "predict-$name" "--check's $name prediction: the kernel refuses the module with that message" \
+			ck_predict "$name" "$(cat "$work/$series/predict_$name.ktext")"
+	done
 }
 
 # ck_boot needs the release: curry it.
