@@ -1281,6 +1281,32 @@ static void set_section_counts(struct elf_file *ef, uint64_t shoff)
 }
 
 /*
+ * The relocations of the N at RELA (file form) whose bit in BITS is WANT,
+ * in order.  One at a time, straight into the buffer: where relocations
+ * move, the runs of entries kept together are a few entries long, and a
+ * call per run cost more than the copying.
+ */
+static void out_relas(struct out *o, const char *rela, const uint64_t *bits,
+		      unsigned int want, uint64_t n)
+{
+	for (uint64_t w = 0; w * 64 < n && !o->failed; w++) {
+		uint64_t word = want ? bits[w] : ~bits[w];
+
+		if (n - w * 64 < 64)
+			word &= (1ULL << (n - w * 64)) - 1;
+		if (o->len + 64 * sizeof(Elf64_Rela) > OUT_BUF_SIZE)
+			out_flush(o);
+		for (; word; word &= word - 1) {
+			uint64_t i = w * 64 + (uint64_t)__builtin_ctzll(word);
+
+			memcpy(o->buf + o->len, rela + i * sizeof(Elf64_Rela),
+			       sizeof(Elf64_Rela));
+			o->len += sizeof(Elf64_Rela);
+		}
+	}
+}
+
+/*
  * A changed section's contents: BUF or the edited input data; or, for a
  * section that only loses entries, the input's own bytes of the entries
  * it keeps; or, for a section made from another's entries, those (both
@@ -1303,8 +1329,12 @@ static void out_section(struct out *o, const struct elf_file *ef,
 		out_xlate(o, sec_contents(ef, s), s->sh->sh_size, s->type);
 		return;
 	}
-	/* Runs of written entries, found a bitmap word at a time. */
 	n = src->orig_size / entsize;
+	if (entsize == sizeof(Elf64_Rela)) {
+		out_relas(o, o->in_map + src->orig_offset, bits, want, n);
+		return;
+	}
+	/* Runs of written entries, found a bitmap word at a time. */
 	for (uint64_t w = 0; w * 64 < n; w++) {
 		uint64_t word = want ? bits[w] : ~bits[w];
 
