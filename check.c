@@ -562,9 +562,39 @@ static bool parse_klp_sym(const char *name, char *obj, bool *too_long)
 }
 
 /*
+ * klp_objname_problem() of object name OBJ (LEN bytes, at most
+ * KLP_OBJNAME_MAX), and in *LIKE_VMLINUX klp_objname_like_vmlinux(),
+ * remembered: a module names a handful of objects, in up to hundreds of
+ * thousands of klp sections and symbols.
+ */
+static const char *objname_verdict(struct klp_checker *c, const char *obj,
+				   size_t len, bool *like_vmlinux)
+{
+	const size_t cap = sizeof(c->objnames) / sizeof(c->objnames[0]);
+	struct klp_objname_memo m = { .len = len };
+
+	for (size_t i = 0; i < c->nobjnames; i++) {
+		const struct klp_objname_memo *seen = &c->objnames[i];
+
+		if (seen->len == len && memcmp(seen->name, obj, len) == 0) {
+			*like_vmlinux = seen->like_vmlinux;
+			return seen->problem;
+		}
+	}
+	m.problem = klp_objname_problem(obj, len);
+	m.like_vmlinux = !m.problem && klp_objname_like_vmlinux(obj, len);
+	if (c->nobjnames < cap && len <= sizeof(m.name)) {
+		memcpy(m.name, obj, len);
+		c->objnames[c->nobjnames++] = m;
+	}
+	*like_vmlinux = m.like_vmlinux;
+	return m.problem;
+}
+
+/*
  * A typo of vmlinux in an object name builds, converts and loads, and the
  * relocations wait for a module that never comes: warn, once per name.
- * Callers ask klp_objname_like_vmlinux() first.
+ * Callers ask objname_verdict() first.
  */
 static void check_like_vmlinux(struct klp_checker *c, const char *obj,
 			       const char *loc, const char *sym)
@@ -660,7 +690,7 @@ static void check_symbols(struct klp_checker *c)
 		const char *name = elf_sym_name(ef, i);
 		char obj[KLP_OBJNAME_MAX + 1], loc[64];
 		const char *why;
-		bool too_long;
+		bool too_long, like;
 
 		if (sym->st_shndx != SHN_LIVEPATCH && name[0] != '.')
 			continue;	/* the common case: nothing klp */
@@ -742,7 +772,7 @@ static void check_symbols(struct klp_checker *c)
 				   strlen(name), KLP_SYMNAME_MAX);
 			continue;
 		}
-		why = klp_objname_problem(obj, strlen(obj));
+		why = objname_verdict(c, obj, strlen(obj), &like);
 		if (why) {
 			/* A klp relocation the kernel applies makes
 			 * klp_find_object_symbol() look the symbol up in
@@ -759,7 +789,7 @@ static void check_symbols(struct klp_checker *c)
 				klp_symtab_loc(loc, sizeof(loc), i), name,
 				applied ? KLP_TEXT_NOT_FOUND : NULL, bare,
 				"symbol object name '%s' %s", obj, why);
-		} else if (klp_objname_like_vmlinux(obj, strlen(obj)))
+		} else if (like)
 			check_like_vmlinux(c, obj,
 					   klp_symtab_loc(loc, sizeof(loc), i),
 					   name);
@@ -839,7 +869,7 @@ static void check_klp_section(struct klp_checker *c, size_t idx)
 	struct elf_rela_view v;
 	const char *why;
 	size_t objlen, target = sh->sh_info;
-	bool sec_vmlinux;
+	bool sec_vmlinux, like;
 
 	/* apply_relocations() tests SHF_RELA_LIVEPATCH before the type;
 	 * without it, only the type counts.  */
@@ -918,7 +948,7 @@ static void check_klp_section(struct klp_checker *c, size_t idx)
 	}
 	memcpy(obj, s->name + sizeof(KLP_RELA_PREFIX) - 1, objlen);
 	obj[objlen] = '\0';
-	why = klp_objname_problem(obj, objlen);
+	why = objname_verdict(c, obj, objlen, &like);
 	if (why) {
 		klp_report(c, RULE_OBJECT_NAME, sec_loc(ef, idx, loc, sizeof(loc)), NULL,
 			   "section object name '%s' %s", obj, why);
@@ -926,7 +956,7 @@ static void check_klp_section(struct klp_checker *c, size_t idx)
 	}
 	/* The location is formatted only for a warning: 187,500 sections
 	 * on a big module.  */
-	if (klp_objname_like_vmlinux(obj, objlen))
+	if (like)
 		check_like_vmlinux(c, obj, sec_loc(ef, idx, loc, sizeof(loc)),
 				   NULL);
 	if (!(ef->secs[target].sh->sh_flags & (SHF_WRITE | SHF_EXECINSTR)))

@@ -99,6 +99,15 @@ struct klp_checker {
 	size_t nfuncs;
 	char **like_vmlinux;		/* objects warned about */
 	size_t nlike_vmlinux;
+	/* What klp_objname_problem() and klp_objname_like_vmlinux() said
+	 * of the first object names asked about.  */
+	struct klp_objname_memo {
+		char name[KLP_OBJNAME_MAX];
+		size_t len;
+		const char *problem;
+		bool like_vmlinux;
+	} objnames[16];
+	size_t nobjnames;
 };
 
 /* c->arch is NULL where the kernel has no livepatch (and for big-endian
