@@ -251,6 +251,7 @@ predict_cases=(
 	"rel rel-relocations klp_cmdline.ko rela2rel .rela.text"
 	"unconverted prefixed-symbol-left klp_cmdline.unconverted.ko"
 	"nonzero nonzero-location klp_cmdline.ko raw @LOC@ 01"
+	"unexported symbol-not-exported klp_unannotated.ko"
 )
 
 # ktext_ere TEXT: an ERE for the kernel line TEXT, "..." matching anything.
@@ -273,7 +274,7 @@ klp_loc() {
 # KO and check --check's verdict; the kernel text goes to
 # DIR/predict_NAME.ktext for judge.
 predict_case() {
-	local dir=$1 name=$2 rule=$3 base=$4 ko out rc=0 idx sym op ops=()
+	local dir=$1 name=$2 rule=$3 base=$4 ko out rc=0 idx sym op ops=() opts=()
 	shift 4
 	ko=$dir/klp/predict_$name.ko out=$dir/predict_$name.out
 	cp "$dir/klp/$base" "$ko"
@@ -290,7 +291,11 @@ predict_case() {
 		fail "$k: --check: $name" "cannot make $ko: $(head -n 2 "$out")"
 		return
 	fi
-	"$KLP_CONVERT" --check "$ko" >"$out" 2>&1 || rc=$?
+	# symbol-not-exported needs to know what the kernel exports.
+	if [[ $rule == symbol-not-exported ]]; then
+		opts=(--symvers "$KLP_KDIR/Module.symvers")
+	fi
+	"$KLP_CONVERT" --check "${opts[@]}" "$ko" >"$out" 2>&1 || rc=$?
 	# Each finding (the symbol, each relocation using it) names RULE and
 	# the same kernel line: the load stops at the first.
 	if [[ $rc -ne 1 || ! -s $out ]] || grep -vqF "[$rule] (kernel: \"" "$out" ||
@@ -369,11 +374,6 @@ build_kernel() {
 	klp_log "$k: samples built in $(klp_since "$t0")s"
 	pass "$k: every sample builds and converts through klp-convert-mini.mk"
 	cp "${kos[@]}" "$dir/klp/"
-	local c
-	for c in "${predict_cases[@]}"; do
-		# shellcheck disable=SC2086 # a case is a list of words
-		predict_case "$dir" $c
-	done
 
 	# The conversion left no prefixed symbol and made klp relocation sections.
 	local bad=()
@@ -546,6 +546,12 @@ build_kernel() {
 		return
 	fi
 	cp "$src/klp-unannotated/klp_unannotated.ko" "$dir/klp/"
+
+	local c
+	for c in "${predict_cases[@]}"; do
+		# shellcheck disable=SC2086 # a case is a list of words
+		predict_case "$dir" $c
+	done
 
 	klp_make_initramfs "$dir/initramfs.cpio.gz" "$here/guest-init.sh" "$dir"/klp/*.ko
 	klp_log "$k: booting $KLP_KREL"
