@@ -561,6 +561,14 @@ static bool parse_klp_sym(const char *name, char *obj, bool *too_long)
 	return *p >= '0' && *p <= '9';
 }
 
+bool klp_sym_name_parses(const char *name)
+{
+	char obj[KLP_OBJNAME_MAX + 1];
+	bool too_long;
+
+	return parse_klp_sym(name, obj, &too_long);
+}
+
 /*
  * klp_objname_problem() of object name OBJ (LEN bytes, at most
  * KLP_OBJNAME_MAX), and in *LIKE_VMLINUX klp_objname_like_vmlinux(),

@@ -164,6 +164,9 @@ void klp_report_ktext(struct klp_checker *c, enum klp_rule rule,
 		      const char *karg, const char *fmt, ...)
 	__attribute__((format(printf, 7, 8)));
 
+/* Does the kernel's sscanf(".klp.sym.%55[^.].%511[^,],%lu") read NAME? */
+bool klp_sym_name_parses(const char *name);
+
 /* What the kernel prints when a klp relocation it applies uses a klp
  * symbol of object names no module has: KARG is the bare symbol.  */
 #define KLP_TEXT_NOT_FOUND	"symbol '%s' not found in symbol table"

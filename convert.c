@@ -222,32 +222,43 @@ static void report_too_long(struct plan *p, size_t symidx,
 /*
  * A klp_reloc.h name whose object names no module (WHY says which).  Its
  * relocations would go to .klp.rela.<lp_obj>.*: never applied when lp_obj
- * is the bad one.  Else klp_resolve_symbols() reads
- * .klp.sym.<sym_obj>.<sym>,<pos> and finds <sym> nowhere, or, when sym_obj
- * is longer than its %55[^.], cannot parse the name.
+ * is the bad one.  Else klp_resolve_symbols() reads the symbol,
+ * .klp.sym.<sym_obj>.<sym>,<pos>, and either cannot parse it (an empty or
+ * over-long sym_obj, a ',' in sym, a position that is no number) or looks
+ * <sym> up in sym_obj and finds nothing.
  */
 static void report_bad_object(struct plan *p, size_t symidx,
 			      const struct klp_name *kn, const char *why)
 {
-	const char *ktext = NULL, *pos = kn->sym.s + kn->sym.len + 1;
-	char karg[KLP_SYMNAME_MAX + 1], loc[64];
+	const char *pos = kn->sym.s + kn->sym.len + 1;	/* after the separator */
+	const char *ktext = NULL, *karg = NULL;
+	char loc[64], *converted = NULL, *bare = NULL;
 
-	if (klp_objname_problem(kn->lp_obj.s, kn->lp_obj.len)) {
-		karg[0] = '\0';
-	} else if (kn->sym_obj.len > KLP_OBJNAME_MAX) {
-		ktext = klp_rules[RULE_SYM_NAME].kernel;
-		snprintf(karg, sizeof(karg), KLP_SYM_PREFIX "%.*s.%.*s,%lu",
-			 (int)kn->sym_obj.len, kn->sym_obj.s,
-			 (int)kn->sym.len, kn->sym.s, strtoul(pos, NULL, 10));
-	} else {
-		ktext = KLP_TEXT_NOT_FOUND;
-		snprintf(karg, sizeof(karg), "%.*s", (int)kn->sym.len,
-			 kn->sym.s);
+	if (!klp_objname_problem(kn->lp_obj.s, kn->lp_obj.len)) {
+		/* As the converter would write it: the position in decimal. */
+		if (*pos && strspn(pos, "0123456789") == strlen(pos))
+			converted = xasprintf(KLP_SYM_PREFIX "%.*s.%.*s,%lu",
+					      (int)kn->sym_obj.len, kn->sym_obj.s,
+					      (int)kn->sym.len, kn->sym.s,
+					      strtoul(pos, NULL, 10));
+		else
+			converted = xasprintf(KLP_SYM_PREFIX "%.*s.%.*s,%s",
+					      (int)kn->sym_obj.len, kn->sym_obj.s,
+					      (int)kn->sym.len, kn->sym.s, pos);
+		if (klp_sym_name_parses(converted)) {
+			bare = xasprintf("%.*s", (int)kn->sym.len, kn->sym.s);
+			ktext = KLP_TEXT_NOT_FOUND;
+			karg = bare;
+		} else {
+			ktext = klp_rules[RULE_SYM_NAME].kernel;
+			karg = converted;
+		}
 	}
 	klp_report_ktext(&p->chk, RULE_OBJECT_NAME,
 			 klp_symtab_loc(loc, sizeof(loc), symidx),
-			 elf_sym_name(p->ef, symidx), ktext, ktext ? karg : NULL,
-			 "%s", why);
+			 elf_sym_name(p->ef, symidx), ktext, karg, "%s", why);
+	free(converted);
+	free(bare);
 }
 
 static void find_prefixed_symbols(struct plan *p)

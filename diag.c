@@ -278,6 +278,20 @@ char *xstrdup(const char *s)
 	return p;
 }
 
+char *xasprintf(const char *fmt, ...)
+{
+	va_list ap;
+	char *p;
+	int n;
+
+	va_start(ap, fmt);
+	n = vasprintf(&p, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		INTERNAL_ERROR("out of memory");
+	return p;
+}
+
 /* ------------------------------------------------------------------ */
 /* Big arrays                                                         */
 /* ------------------------------------------------------------------ */

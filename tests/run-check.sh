@@ -1447,6 +1447,30 @@ EOF
 }
 run_test "converter_and_check_agree[object-name-of-an-applied-relocation]" t_objname_applied
 
+# The same, where the symbol the converter would write does not even
+# parse with the kernel's sscanf(): an empty symbol object, a ',' in the
+# symbol, a position that is no number.  The kernel refuses the name
+# before it looks anything up.
+t_objname_unparsable() {
+	local n=0 name ktext
+	lp in.ko
+	while IFS='|' read -r name ktext; do
+		n=$((n + 1))
+		cp in.ko "v$n.ko"
+		elfpoke "v$n.ko" sym "$(symidx "v$n.ko" .klp.sym.rela.klp_target.klp_target.counter.0)" name "$name"
+		refuses "v$n.ko"
+		compare "rules of the refusal of $name" "$t.conv" <<<"klp-object-name"
+		assert_grep "\\[klp-object-name\\] \\(kernel: \"$(re "$ktext")\"\\)\$" "$t.conv.err"
+	done <<'EOF'
+.klp.sym.rela.klp_target..counter.0|symbol .klp.sym..counter,0 has an incorrectly formatted name
+.klp.sym.rela.klp_target.klp-target.a,b,0|symbol .klp.sym.klp-target.a,b,0 has an incorrectly formatted name
+.klp.sym.rela.klp_target.klp-target.counter.x|symbol .klp.sym.klp-target.counter,x has an incorrectly formatted name
+.klp.sym.rela.klp_target.klp-target.counter.007|symbol 'counter' not found in symbol table
+EOF
+	[ "$n" = 4 ] || fail "ran $n of 4 cases"
+}
+run_test converter_says_the_kernel_cannot_parse_what_a_bad_object_would_make t_objname_unparsable
+
 # The relocation object is the bad one: nothing is ever applied.
 t_objname_never_applied() {
 	lp in.ko
