@@ -317,8 +317,8 @@ void klp_report_karg(struct klp_checker *c, enum klp_rule rule,
 }
 
 void klp_report_ktext(struct klp_checker *c, enum klp_rule rule,
-			 const char *loc, const char *sym, const char *ktext,
-			 const char *karg, const char *fmt, ...)
+		      const char *loc, const char *sym, const char *ktext,
+		      const char *karg, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -448,9 +448,9 @@ void klp_check_reloc(struct klp_checker *c, size_t target,
 		/* "relocation type 255", not "... type type 255" */
 		snprintf(num, sizeof(num), "%u", type);
 		klp_report_ktext(c, RULE_RELOC_TYPE, lazy_where(&loc), elf_sym_name(ef, ELF64_R_SYM(r->r_info)),
-			     klp_arch_reloc_refusal(c->arch, type), num,
-			     "relocation type %s is not supported by the kernel's apply_relocate_add() on %s",
-			     rt ? rt->name : num, c->arch->name);
+				 klp_arch_reloc_refusal(c->arch, type), num,
+				 "relocation type %s is not supported by the kernel's apply_relocate_add() on %s",
+				 rt ? rt->name : num, c->arch->name);
 	}
 	if (c->arch->e_machine == EM_RISCV &&
 	    (type == R_RISCV_PCREL_HI20 || type == R_RISCV_GOT_HI20))
@@ -728,17 +728,17 @@ static void check_symbols(struct klp_checker *c)
 					   SHN_LIVEPATCH);
 			else if (used_by_klp_relocation(c, i))
 				klp_report_ktext(c, RULE_SYM_UNDEF,
-					     klp_symtab_loc(loc, sizeof(loc), i), name,
-					     klp_rules[RULE_SYM_SHNDX].kernel, NULL,
-					     "a klp symbol name, but the symbol is a weak SHN_UNDEF, not SHN_LIVEPATCH (0x%x), so the module loader looks it up and, finding nothing, leaves it 0",
-					     SHN_LIVEPATCH);
+						 klp_symtab_loc(loc, sizeof(loc), i), name,
+						 klp_rules[RULE_SYM_SHNDX].kernel, NULL,
+						 "a klp symbol name, but the symbol is a weak SHN_UNDEF, not SHN_LIVEPATCH (0x%x), so the module loader looks it up and, finding nothing, leaves it 0",
+						 SHN_LIVEPATCH);
 			else
 				klp_report_ktext(c, RULE_SYM_UNUSED,
-					     klp_symtab_loc(loc, sizeof(loc), i), name,
-					     "none: no klp relocation uses it, and the module loader leaves a weak undefined symbol it cannot find 0",
-					     NULL,
-					     "a klp symbol name, but the symbol is a weak SHN_UNDEF, not SHN_LIVEPATCH (0x%x), and no klp relocation uses it",
-					     SHN_LIVEPATCH);
+						 klp_symtab_loc(loc, sizeof(loc), i), name,
+						 "none: no klp relocation uses it, and the module loader leaves a weak undefined symbol it cannot find 0",
+						 NULL,
+						 "a klp symbol name, but the symbol is a weak SHN_UNDEF, not SHN_LIVEPATCH (0x%x), and no klp relocation uses it",
+						 SHN_LIVEPATCH);
 			continue;
 		}
 		if (sym->st_shndx != SHN_LIVEPATCH) {
@@ -751,11 +751,11 @@ static void check_symbols(struct klp_checker *c)
 					   sym->st_shndx, SHN_LIVEPATCH);
 			else
 				klp_report_ktext(c, RULE_SYM_UNUSED,
-					     klp_symtab_loc(loc, sizeof(loc), i), name,
-					     "none: no klp relocation uses it, so the kernel takes it for an ordinary symbol of its section",
-					     NULL,
-					     "a klp symbol name, but its section index is %u, not SHN_LIVEPATCH (0x%x), and no klp relocation uses it",
-					     sym->st_shndx, SHN_LIVEPATCH);
+						 klp_symtab_loc(loc, sizeof(loc), i), name,
+						 "none: no klp relocation uses it, so the kernel takes it for an ordinary symbol of its section",
+						 NULL,
+						 "a klp symbol name, but its section index is %u, not SHN_LIVEPATCH (0x%x), and no klp relocation uses it",
+						 sym->st_shndx, SHN_LIVEPATCH);
 			continue;
 		}
 		if (!parse_klp_sym(name, obj, &too_long)) {
@@ -883,12 +883,12 @@ static void check_klp_section(struct klp_checker *c, size_t idx)
 	 * without it, only the type counts.  */
 	if (sh->sh_type != SHT_RELA) {
 		klp_report_ktext(c, RULE_SEC_TYPE, sec_loc(ef, idx, loc, sizeof(loc)), NULL,
-			     sh->sh_flags & SHF_RELA_LIVEPATCH ? NULL :
-			     sh->sh_type == SHT_REL ? klp_rules[RULE_REL].kernel :
-			     "none: with neither SHF_RELA_LIVEPATCH nor SHT_RELA, the kernel does not apply it",
-			     NULL,
-			     "a klp relocation section must be SHT_RELA (type is %u): readelf, libelf and this check do not read its entries as relocations, so none of them is checked",
-			     sh->sh_type);
+				 sh->sh_flags & SHF_RELA_LIVEPATCH ? NULL :
+				 sh->sh_type == SHT_REL ? klp_rules[RULE_REL].kernel :
+				 "none: with neither SHF_RELA_LIVEPATCH nor SHT_RELA, the kernel does not apply it",
+				 NULL,
+				 "a klp relocation section must be SHT_RELA (type is %u): readelf, libelf and this check do not read its entries as relocations, so none of them is checked",
+				 sh->sh_type);
 		return;
 	}
 	if (!(sh->sh_flags & SHF_RELA_LIVEPATCH) || !(sh->sh_flags & SHF_ALLOC))
@@ -996,15 +996,15 @@ static void check_klp_section(struct klp_checker *c, size_t idx)
 
 			/* Symbol 0 is no symbol: no name to show. */
 			klp_report_ktext(c, undef ? RULE_SYM_UNDEF : RULE_SYM_SHNDX,
-				     klp_where(c, target, rela[i].r_offset, loc,
-					       sizeof(loc)),
-				     symi ? elf_sym_name(ef, symi) : NULL,
-				     undef ? "%s" : NULL,
-				     undef ? undef_reloc_text(c, symi, ktext,
-							      sizeof(ktext))
-					   : NULL,
-				     "%sa klp relocation must reference an SHN_LIVEPATCH symbol",
-				     symi ? "" : "symbol index 0: ");
+					 klp_where(c, target, rela[i].r_offset, loc,
+						   sizeof(loc)),
+					 symi ? elf_sym_name(ef, symi) : NULL,
+					 undef ? "%s" : NULL,
+					 undef ? undef_reloc_text(c, symi, ktext,
+								  sizeof(ktext))
+					       : NULL,
+					 "%sa klp relocation must reference an SHN_LIVEPATCH symbol",
+					 symi ? "" : "symbol index 0: ");
 			continue;
 		}
 		if (!sec_vmlinux && c->sym_obj[symi] == SYM_OBJ_VMLINUX) {
