@@ -305,17 +305,6 @@ void klp_report(struct klp_checker *c, enum klp_rule rule, const char *loc,
 	va_end(ap);
 }
 
-void klp_report_karg(struct klp_checker *c, enum klp_rule rule,
-		     const char *loc, const char *sym, const char *karg,
-		     const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vreport(c, rule, loc, sym, NULL, karg, fmt, ap);
-	va_end(ap);
-}
-
 void klp_report_ktext(struct klp_checker *c, enum klp_rule rule,
 		      const char *loc, const char *sym, const char *ktext,
 		      const char *karg, const char *fmt, ...)
@@ -411,10 +400,10 @@ static void check_ppc64_call(struct klp_checker *c, const struct elf_sec *t,
 	if (next == 0x60000000)				/* nop */
 		return;
 	snprintf(word, sizeof(word), "%08" PRIx32, next);
-	klp_report_karg(c, RULE_PPC64_CALL_NOP, lazy_where(loc),
-			elf_sym_name(ef, ELF64_R_SYM(r->r_info)), word,
-			"a call to a klp symbol must be followed by a nop, which the kernel turns into the reload of r2 (the TOC pointer) after the call; this one is followed by %s",
-			r->r_offset + 8 <= t->sh->sh_size ? word : "the end of the section");
+	klp_report_ktext(c, RULE_PPC64_CALL_NOP, lazy_where(loc),
+			 elf_sym_name(ef, ELF64_R_SYM(r->r_info)), NULL, word,
+			 "a call to a klp symbol must be followed by a nop, which the kernel turns into the reload of r2 (the TOC pointer) after the call; this one is followed by %s",
+			 r->r_offset + 8 <= t->sh->sh_size ? word : "the end of the section");
 }
 
 void klp_check_reloc(struct klp_checker *c, size_t target,
@@ -475,7 +464,7 @@ void klp_check_reloc(struct klp_checker *c, size_t target,
 			char num[16];
 
 			snprintf(num, sizeof(num), "%u", type);
-			klp_report_karg(c, RULE_NONZERO, lazy_where(&loc), elf_sym_name(ef, ELF64_R_SYM(r->r_info)),
+			klp_report_ktext(c, RULE_NONZERO, lazy_where(&loc), elf_sym_name(ef, ELF64_R_SYM(r->r_info)), NULL,
 				    num, "the relocated location holds a nonzero value, so the kernel would refuse %s; relocations with an addend must leave zeros there",
 				    klp_reloc_type_name(c->arch, type, tname,
 							sizeof(tname)));
@@ -623,6 +612,20 @@ static void check_like_vmlinux(struct klp_checker *c, const char *obj,
 enum { KLP_USED = 1, KLP_USED_APPLIED = 2 };
 
 /*
+ * The length of the object in klp relocation section name NAME,
+ * .klp.rela.<objname>.<section>: the text up to the next '.', uncut; 0
+ * without the prefix, where the kernel's sscanf(".klp.rela.%55[^.]")
+ * matches nothing either.  Parsed by hand: this runs once per section,
+ * for every conversion.
+ */
+static size_t klp_section_objlen(const char *name)
+{
+	if (strncmp(name, KLP_RELA_PREFIX, sizeof(KLP_RELA_PREFIX) - 1) != 0)
+		return 0;
+	return strcspn(name + sizeof(KLP_RELA_PREFIX) - 1, ".");
+}
+
+/*
  * May the kernel apply klp relocation section NAME?  For each object that
  * loads, klp_apply_section_relocs() reads the section's object with
  * sscanf(".klp.rela.%55[^.]") and goes on only if it is that object's
@@ -630,15 +633,12 @@ enum { KLP_USED = 1, KLP_USED_APPLIED = 2 };
  */
 static bool klp_section_applied(const char *name)
 {
-	const char *obj = name + sizeof(KLP_RELA_PREFIX) - 1;
-	size_t len;
+	size_t len = klp_section_objlen(name);
 
-	if (strncmp(name, KLP_RELA_PREFIX, sizeof(KLP_RELA_PREFIX) - 1) != 0)
-		return false;
-	len = strcspn(obj, ".");
 	if (len > KLP_OBJNAME_MAX)
 		len = KLP_OBJNAME_MAX;
-	return len > 0 && !klp_objname_problem(obj, len);
+	return len > 0 &&
+	       !klp_objname_problem(name + sizeof(KLP_RELA_PREFIX) - 1, len);
 }
 
 /*
@@ -926,14 +926,11 @@ static void check_klp_section(struct klp_checker *c, size_t idx)
 	/* klp_apply_section_relocs() takes the object with
 	 * sscanf(".klp.rela.%55[^.]"): one to 55 characters up to a '.'.
 	 * The name must also go on with that '.', or the object the kernel
-	 * reads is not the one meant.  Parsed by hand: this runs once per
-	 * section, for every conversion.  */
-	objlen = strncmp(s->name, KLP_RELA_PREFIX,
-			 sizeof(KLP_RELA_PREFIX) - 1) == 0 ?
-		 strcspn(s->name + sizeof(KLP_RELA_PREFIX) - 1, ".") : 0;
+	 * reads is not the one meant.  */
+	objlen = klp_section_objlen(s->name);
 	if (objlen == 0) {	/* the kernel's sscanf() matches nothing */
-		klp_report_karg(c, RULE_SEC_NAME, sec_loc(ef, idx, loc, sizeof(loc)),
-			    NULL, s->name,
+		klp_report_ktext(c, RULE_SEC_NAME, sec_loc(ef, idx, loc, sizeof(loc)),
+			    NULL, NULL, s->name,
 			    "the name must be .klp.rela.<objname>.<section>");
 		return;
 	}
@@ -944,13 +941,13 @@ static void check_klp_section(struct klp_checker *c, size_t idx)
 		snprintf(obj, sizeof(obj), "%.*s", klen,
 			 s->name + sizeof(KLP_RELA_PREFIX) - 1);
 		if (objlen > KLP_OBJNAME_MAX)
-			klp_report_karg(c, RULE_SEC_OBJECT, sec_loc(ef, idx, loc, sizeof(loc)),
-				   NULL, obj,
+			klp_report_ktext(c, RULE_SEC_OBJECT, sec_loc(ef, idx, loc, sizeof(loc)),
+				   NULL, NULL, obj,
 				   "the object name is longer than the %d characters the kernel reads: .klp.rela.<objname>.<section>",
 				   KLP_OBJNAME_MAX);
 		else
-			klp_report_karg(c, RULE_SEC_OBJECT, sec_loc(ef, idx, loc, sizeof(loc)),
-				   NULL, obj,
+			klp_report_ktext(c, RULE_SEC_OBJECT, sec_loc(ef, idx, loc, sizeof(loc)),
+				   NULL, NULL, obj,
 				   "no '.<section>' follows the object name, so the kernel takes all of it as the object: a klp relocation section is .klp.rela.<objname>.<section>, and where the '.' between the two is missing, its relocations go to the wrong object");
 		return;
 	}
@@ -1016,9 +1013,9 @@ static void check_klp_section(struct klp_checker *c, size_t idx)
 			name += sizeof(KLP_SYM_PREFIX KLP_VMLINUX ".") - 1;
 			snprintf(bare, sizeof(bare), "%.*s",
 				 (int)strcspn(name, ","), name);
-			klp_report_karg(c, RULE_VMLINUX_FROM_MODULE,
+			klp_report_ktext(c, RULE_VMLINUX_FROM_MODULE,
 				   klp_where(c, target, rela[i].r_offset, loc,
-					     sizeof(loc)), elf_sym_name(ef, symi),
+					     sizeof(loc)), elf_sym_name(ef, symi), NULL,
 				   bare,
 				   "module-specific section for '%s' references a vmlinux symbol; use a .klp.rela.vmlinux.* section for it",
 				   obj);

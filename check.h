@@ -150,15 +150,12 @@ void klp_report(struct klp_checker *c, enum klp_rule rule, const char *loc,
 		const char *sym, const char *fmt, ...)
 	__attribute__((format(printf, 5, 6)));
 
-/* The same, with KARG in the kernel's message where the symbol would go:
- * the kernel does not always name a symbol the way the file does.  */
-void klp_report_karg(struct klp_checker *c, enum klp_rule rule,
-		     const char *loc, const char *sym, const char *karg,
-		     const char *fmt, ...)
-	__attribute__((format(printf, 6, 7)));
-
-/* The same, with KTEXT (NULL: the rule's own) for the kernel's part, for a
- * rule whose kernel text depends on the case.  */
+/*
+ * The same, with KTEXT (NULL: the rule's own) for the kernel's part, for a
+ * rule whose kernel text depends on the case, and KARG (NULL: SYM) in the
+ * kernel's message where the symbol would go: the kernel does not always
+ * name a symbol the way the file does.
+ */
 void klp_report_ktext(struct klp_checker *c, enum klp_rule rule,
 		      const char *loc, const char *sym, const char *ktext,
 		      const char *karg, const char *fmt, ...)

@@ -212,10 +212,10 @@ static void report_too_long(struct plan *p, size_t symidx,
 		 kn->sym.s, kn->sympos);
 	/* The kernel's %511[^,] reads a symbol that long; a longer one
 	 * fails its sscanf().  */
-	klp_report_karg(&p->chk, kn->sym.len <= KLP_SYMNAME_MAX
+	klp_report_ktext(&p->chk, kn->sym.len <= KLP_SYMNAME_MAX
 				 ? RULE_SYM_TOO_LONG : RULE_SYM_NAME,
-			klp_symtab_loc(loc, sizeof(loc), symidx), name,
-			converted, "%s", why);
+			 klp_symtab_loc(loc, sizeof(loc), symidx), name, NULL,
+			 converted, "%s", why);
 	free(converted);
 }
 
@@ -304,8 +304,8 @@ static void find_prefixed_symbols(struct plan *p)
 			 * sscanf read between the object and the comma).  */
 			snprintf(new_name, sizeof(new_name), "%.*s",
 				 (int)kn.sym.len, kn.sym.s);
-			klp_report_karg(&p->chk, RULE_VMLINUX_FROM_MODULE,
-				   klp_symtab_loc(loc, sizeof(loc), i), name,
+			klp_report_ktext(&p->chk, RULE_VMLINUX_FROM_MODULE,
+				   klp_symtab_loc(loc, sizeof(loc), i), name, NULL,
 				   new_name,
 				   "a module-specific klp relocation section (.klp.rela.%.*s.*) may not reference a vmlinux symbol; use KLP_RELOC_SYMBOL(vmlinux, %.*s, %lu)",
 				   (int)kn.lp_obj.len, kn.lp_obj.s,
