@@ -30,7 +30,6 @@
 #include "convert.h"
 
 #include <inttypes.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -831,7 +830,7 @@ static bool scan_in_parallel(struct plan *p, unsigned int threads)
 	struct elf_file *ef = p->ef;
 	struct scan_part part[2];
 	size_t total = 0, half = 0, mid = p->orig_nsecs;
-	pthread_t thread;
+	struct xthread thread;
 	bool threaded, ok;
 
 	if (threads == 1 || !ef->native)
@@ -868,10 +867,10 @@ static bool scan_in_parallel(struct plan *p, unsigned int threads)
 	part_init(&part[1], p, mid, p->orig_nsecs, NULL);
 	/* Shared lookups the rules build on first use, built here. */
 	klp_special_sections_prepare(p->chk.arch);
-	threaded = pthread_create(&thread, NULL, part_scan, &part[1]) == 0;
+	threaded = xthread_start(&thread, part_scan, &part[1]);
 	part_scan(&part[0]);
-	if (threaded && pthread_join(thread, NULL) != 0)
-		INTERNAL_ERROR("cannot wait for the scan thread");
+	if (threaded)
+		xthread_join(&thread);
 	if (!threaded)
 		part_scan(&part[1]);
 

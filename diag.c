@@ -2,7 +2,7 @@
 /*
  * diag.c - messages and allocation helpers.
  */
-#define _GNU_SOURCE	/* mremap() */
+#define _GNU_SOURCE	/* mremap(), CPU affinity */
 #include "diag.h"
 
 #include <stdarg.h>
@@ -397,4 +397,55 @@ void xbig_free(void *p, size_t size)
 		munmap(p, big_len(size));
 	else
 		free(p);
+}
+
+/* ------------------------------------------------------------------ */
+/* Helper threads                                                     */
+/* ------------------------------------------------------------------ */
+
+static void *xthread_run(void *arg)
+{
+	struct xthread *t = arg;
+
+	/* Only a hint where to start: failing to widen it again leaves
+	 * the thread on the other CPUs, which is still correct.  */
+	if (t->spread)
+		(void)sched_setaffinity(0, sizeof(t->allowed), &t->allowed);
+	return t->fn(t->arg);
+}
+
+bool xthread_start(struct xthread *t, void *(*fn)(void *arg), void *arg)
+{
+	pthread_attr_t attr;
+	cpu_set_t others;
+	int cpu = sched_getcpu();
+	bool started;
+
+	t->fn = fn;
+	t->arg = arg;
+	t->spread = false;
+	if (pthread_attr_init(&attr) != 0)
+		return false;
+	if (cpu >= 0 && cpu < CPU_SETSIZE &&
+	    sched_getaffinity(0, sizeof(t->allowed), &t->allowed) == 0) {
+		others = t->allowed;
+		CPU_CLR(cpu, &others);
+		t->spread = CPU_COUNT(&others) > 0 &&
+			    pthread_attr_setaffinity_np(&attr, sizeof(others),
+							&others) == 0;
+	}
+	started = pthread_create(&t->id, &attr, xthread_run, t) == 0;
+	if (!started && t->spread) {
+		/* The hint itself may be refused (a cpuset changed). */
+		t->spread = false;
+		started = pthread_create(&t->id, NULL, xthread_run, t) == 0;
+	}
+	pthread_attr_destroy(&attr);
+	return started;
+}
+
+void xthread_join(struct xthread *t)
+{
+	if (pthread_join(t->id, NULL) != 0)
+		INTERNAL_ERROR("cannot wait for a helper thread");
 }

@@ -25,7 +25,6 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
-#include <pthread.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1528,22 +1527,21 @@ static bool emit_verified(struct elf_file *ef, struct out *o, uint64_t tail,
 			  bool (*verify)(void *), void *arg)
 {
 	struct emit_job job = { .ef = ef, .o = o, .tail = tail };
-	pthread_t writer;
+	struct xthread writer;
 	bool ok;
 
 	if (!verify) {
 		emit(ef, o, tail);
 		return true;
 	}
-	if (pthread_create(&writer, NULL, emit_thread, &job) != 0) {
+	if (!xthread_start(&writer, emit_thread, &job)) {
 		ok = verify(arg);
 		if (ok)
 			emit(ef, o, tail);
 		return ok;
 	}
 	ok = verify(arg);
-	if (pthread_join(writer, NULL) != 0)
-		INTERNAL_ERROR("cannot wait for the writer thread");
+	xthread_join(&writer);
 	return ok;
 }
 

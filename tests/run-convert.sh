@@ -850,4 +850,43 @@ EOF
 }
 run_test scan_on_two_threads_plans_exactly_as_the_serial_scan t_parallel_scan
 
+# Helper threads (the second scan thread, the writer beside the result
+# check) start on another CPU than their creator's and then take back the
+# process's whole CPU mask (diag.c: xthread_start).  A module big enough
+# for both helpers is converted with every CPU the suite may use and
+# under taskset with one: the same output, the check clean, and the
+# hint seen in the system calls: each helper widens its mask back once
+# when there was another CPU to start on, and no call at all when there
+# was none.
+t_helper_threads() {
+	local cpus first n
+	"$CC" -O2 -o gen "$top/bench/gen-klp-object.c" ||
+		fail "cannot build the generator"
+	# 66,000 relocation entries: past the parallel scan's 65,536.
+	./gen -F 33000 -R 2 -K 50 -O 3 -o all.o -q || fail "generator failed"
+	cp all.o one.o
+	cpus=$(taskset -cp $$ | sed 's/.*: //')
+	first=${cpus%%[,-]*}
+	n=$(nproc)
+
+	strace -f -qq -e trace=sched_setaffinity -o all.trace \
+		"$KLP_CONVERT" -q all.o || fail "conversion failed (all CPUs)"
+	taskset -c "$first" strace -f -qq -e trace=sched_setaffinity \
+		-o one.trace "$KLP_CONVERT" -q one.o ||
+		fail "conversion failed (CPU $first alone)"
+	cmp all.o one.o || fail "outputs differ"
+	"$KLP_CONVERT" --check -q one.o || fail "--check refuses the output"
+
+	# "PID sched_setaffinity(0, 128, [0 1]) = 0": one per helper.
+	grep -c '^[0-9]* *sched_setaffinity(0, ' all.trace >all.count || true
+	grep -c '^[0-9]* *sched_setaffinity(0, ' one.trace >one.count || true
+	if [ "$n" -ge 2 ]; then
+		echo 2 | compare "helpers widening their mask, $n CPUs" all.count
+	else
+		echo 0 | compare "helpers widening their mask, 1 CPU" all.count
+	fi
+	echo 0 | compare "helpers widening their mask, CPU $first alone" one.count
+}
+run_test helper_threads_start_elsewhere_and_convert_alike_on_one_cpu t_helper_threads
+
 end_suite
