@@ -851,15 +851,16 @@ EOF
 run_test scan_on_two_threads_plans_exactly_as_the_serial_scan t_parallel_scan
 
 # Helper threads (the second scan thread, the writer beside the result
-# check) start on another CPU than their creator's and then take back the
-# process's whole CPU mask (diag.c: xthread_start).  A module big enough
-# for both helpers is converted with every CPU the suite may use and
-# under taskset with one: the same output, the check clean, and the
-# hint seen in the system calls: each helper widens its mask back once
-# when there was another CPU to start on, and no call at all when there
-# was none.
+# check, the second half of a big array's first touch) start on another
+# CPU than their creator's and then take back the process's whole CPU
+# mask (diag.c: xthread_start).  A module big enough for the scan and
+# writer helpers is converted with every CPU the suite may use and under
+# taskset with one: the same output, the check clean, and the hint seen
+# in the system calls: when there was another CPU to start on, every
+# thread created widens its mask back once; when there was none, no
+# thread calls sched_setaffinity at all.
 t_helper_threads() {
-	local cpus first n
+	local cpus first n trace
 	"$CC" -O2 -o gen "$top/bench/gen-klp-object.c" ||
 		fail "cannot build the generator"
 	# 66,000 relocation entries: past the parallel scan's 65,536.
@@ -868,28 +869,37 @@ t_helper_threads() {
 	cpus=$(taskset -cp $$ | sed 's/.*: //')
 	first=${cpus%%[,-]*}
 	n=$(nproc)
+	trace="strace -f -qq -e trace=sched_setaffinity,clone,clone3"
 
 	# LeakSanitizer cannot run under ptrace: the sanitizer rerun keeps
 	# the rest of its checks here.
+	# shellcheck disable=SC2086 # $trace is a command line
 	ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 \
-		strace -f -qq -e trace=sched_setaffinity -o all.trace \
-		"$KLP_CONVERT" -q all.o || fail "conversion failed (all CPUs)"
+		$trace -o all.trace "$KLP_CONVERT" -q all.o ||
+		fail "conversion failed (all CPUs)"
+	# shellcheck disable=SC2086 # $trace is a command line
 	ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 \
-		taskset -c "$first" strace -f -qq -e trace=sched_setaffinity \
-		-o one.trace "$KLP_CONVERT" -q one.o ||
+		taskset -c "$first" $trace -o one.trace "$KLP_CONVERT" -q one.o ||
 		fail "conversion failed (CPU $first alone)"
 	cmp all.o one.o || fail "outputs differ"
 	"$KLP_CONVERT" --check -q one.o || fail "--check refuses the output"
 
-	# "PID sched_setaffinity(0, 128, [0 1]) = 0": one per helper.
-	grep -c '^[0-9]* *sched_setaffinity(0, ' all.trace >all.count || true
-	grep -c '^[0-9]* *sched_setaffinity(0, ' one.trace >one.count || true
+	# "PID clone3({flags=...}, 88) = TID" per thread created, and
+	# "PID sched_setaffinity(0, 128, [0 1]) = 0" per mask widened.
+	for f in all one; do
+		grep -c '^[0-9]* *clone3*(' "$f.trace" >"$f.threads" || true
+		grep -c '^[0-9]* *sched_setaffinity(0, ' "$f.trace" \
+			>"$f.widened" || true
+		[ "$(cat "$f.threads")" -ge 2 ] ||
+			fail "$f CPUs: $(cat "$f.threads") threads, not the scan's and the writer's"
+	done
 	if [ "$n" -ge 2 ]; then
-		echo 2 | compare "helpers widening their mask, $n CPUs" all.count
+		compare "masks widened, $n CPUs (one per thread)" all.widened \
+			<all.threads
 	else
-		echo 0 | compare "helpers widening their mask, 1 CPU" all.count
+		echo 0 | compare "masks widened, 1 CPU" all.widened
 	fi
-	echo 0 | compare "helpers widening their mask, CPU $first alone" one.count
+	echo 0 | compare "masks widened, CPU $first alone" one.widened
 }
 run_test helper_threads_start_elsewhere_and_convert_alike_on_one_cpu t_helper_threads
 
