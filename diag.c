@@ -374,11 +374,11 @@ static void *populate_thread(void *arg)
  * Fault in bytes FROM to TO of mapped array P in one call: callers are
  * about to fill them, and a page at a time through the fault handler
  * costs more (huge, right after objcopy: 265 -> 233 ms; back to back:
- * 268 -> 254).  From 4 MiB on, a helper thread faults in the second
- * half, split on a huge page boundary: fresh pages cost the huge bench
- * module's main thread 27 to 36 ms in nine such calls, 22 to 24 ms split
- * (and the whole run 216 -> 196, 205 -> 202 and 221 -> 207 ms in three
- * interleaved A/B comparisons).
+ * 268 -> 254).  From 4 MiB on, and when another CPU may take it, a
+ * helper thread faults in the second half, split on the huge page
+ * boundary nearest the middle (so each half holds at least 1 MiB):
+ * fresh pages cost the huge bench module's main thread 27 to 36 ms in
+ * nine such calls, 22 to 24 ms split.
  */
 static void big_prefault(char *p, size_t from, size_t to)
 {
@@ -386,11 +386,14 @@ static void big_prefault(char *p, size_t from, size_t to)
 	if (to <= from)
 		return;
 	if (to - from >= PREFAULT_SPLIT) {
-		size_t mid = (from + (to - from) / 2) & ~(size_t)(BIG_PAGE - 1);
+		uintptr_t half = (uintptr_t)p + from + (to - from) / 2;
+		size_t mid = (size_t)(((half + BIG_PAGE / 2) &
+				       ~(uintptr_t)(BIG_PAGE - 1)) -
+				      (uintptr_t)p);
 		struct populate_job job = { .p = p + mid, .len = to - mid };
 		struct xthread helper;
 
-		if (xthread_start(&helper, populate_thread, &job)) {
+		if (xthread_start_elsewhere(&helper, populate_thread, &job)) {
 			populate(p + from, mid - from);
 			xthread_join(&helper);
 			return;
@@ -451,12 +454,14 @@ static void *xthread_run(void *arg)
 	return t->fn(t->arg);
 }
 
-bool xthread_start(struct xthread *t, void *(*fn)(void *arg), void *arg)
+/* ELSEWHERE: no thread at all unless it can start on another CPU. */
+static bool thread_start(struct xthread *t, void *(*fn)(void *arg), void *arg,
+			 bool elsewhere)
 {
 	pthread_attr_t attr;
 	cpu_set_t others;
 	int cpu = sched_getcpu();
-	bool started;
+	bool started = false;
 
 	t->fn = fn;
 	t->arg = arg;
@@ -471,14 +476,26 @@ bool xthread_start(struct xthread *t, void *(*fn)(void *arg), void *arg)
 			    pthread_attr_setaffinity_np(&attr, sizeof(others),
 							&others) == 0;
 	}
-	started = pthread_create(&t->id, &attr, xthread_run, t) == 0;
-	if (!started && t->spread) {
+	if (t->spread || !elsewhere)
+		started = pthread_create(&t->id, &attr, xthread_run, t) == 0;
+	if (!started && t->spread && !elsewhere) {
 		/* The hint itself may be refused (a cpuset changed). */
 		t->spread = false;
 		started = pthread_create(&t->id, NULL, xthread_run, t) == 0;
 	}
 	pthread_attr_destroy(&attr);
 	return started;
+}
+
+bool xthread_start(struct xthread *t, void *(*fn)(void *arg), void *arg)
+{
+	return thread_start(t, fn, arg, false);
+}
+
+bool xthread_start_elsewhere(struct xthread *t, void *(*fn)(void *arg),
+			     void *arg)
+{
+	return thread_start(t, fn, arg, true);
 }
 
 void xthread_join(struct xthread *t)

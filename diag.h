@@ -122,6 +122,10 @@ struct xthread {
 };
 
 bool xthread_start(struct xthread *t, void *(*fn)(void *arg), void *arg);
+/* The same, but false unless another CPU may take the thread: for work
+ * worth splitting only when both halves run at once.  */
+bool xthread_start_elsewhere(struct xthread *t, void *(*fn)(void *arg),
+			     void *arg);
 void xthread_join(struct xthread *t);
 
 #endif /* KLP_DIAG_H */

@@ -856,50 +856,72 @@ run_test scan_on_two_threads_plans_exactly_as_the_serial_scan t_parallel_scan
 # mask (diag.c: xthread_start).  A module big enough for the scan and
 # writer helpers is converted with every CPU the suite may use and under
 # taskset with one: the same output, the check clean, and the hint seen
-# in the system calls: when there was another CPU to start on, every
-# thread created widens its mask back once; when there was none, no
-# thread calls sched_setaffinity at all.
+# in the successful system calls.  With another CPU to start on, every
+# thread created gets a starting mask from its creator that is not the
+# process's, then widens its own to the process's, once each; with none,
+# no sched_setaffinity at all.
 t_helper_threads() {
-	local cpus first n trace
+	local list first item full n f
+	local -a cpus=() trace
 	"$CC" -O2 -o gen "$top/bench/gen-klp-object.c" ||
 		fail "cannot build the generator"
 	# 66,000 relocation entries: past the parallel scan's 65,536.
 	./gen -F 33000 -R 2 -K 50 -O 3 -o all.o -q || fail "generator failed"
 	cp all.o one.o
-	cpus=$(taskset -cp $$ | sed 's/.*: //')
-	first=${cpus%%[,-]*}
-	n=$(nproc)
-	trace="strace -f -qq -e trace=sched_setaffinity,clone,clone3"
+	# The CPUs this suite may use ("0-3,6"), one by one; strace prints
+	# a mask as "[0 1 2 3 6]".
+	list=$(taskset -cp $$ | sed 's/.*: //')
+	IFS=, read -ra items <<<"$list"
+	for item in "${items[@]}"; do
+		# shellcheck disable=SC2207 # numbers, one per line
+		cpus+=($(seq "${item%-*}" "${item#*-}"))
+	done
+	n=${#cpus[@]}
+	first=${cpus[0]}
+	full="[${cpus[*]}]"
+	# shellcheck disable=SC2054 # strace's list of calls
+	trace=(timeout -k 5 "${KLP_TEST_TIMEOUT:-60}" strace -f -qq -z
+	       -e trace=sched_setaffinity,clone,clone3)
 
 	# LeakSanitizer cannot run under ptrace: the sanitizer rerun keeps
 	# the rest of its checks here.
-	# shellcheck disable=SC2086 # $trace is a command line
 	ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 \
-		$trace -o all.trace "$KLP_CONVERT" -q all.o ||
+		"${trace[@]}" -o all.trace "$KLP_CONVERT" -q all.o ||
 		fail "conversion failed (all CPUs)"
-	# shellcheck disable=SC2086 # $trace is a command line
 	ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 \
-		taskset -c "$first" $trace -o one.trace "$KLP_CONVERT" -q one.o ||
-		fail "conversion failed (CPU $first alone)"
+		taskset -c "$first" "${trace[@]}" -o one.trace \
+		"$KLP_CONVERT" -q one.o || fail "conversion failed (CPU $first alone)"
 	cmp all.o one.o || fail "outputs differ"
 	"$KLP_CONVERT" --check -q one.o || fail "--check refuses the output"
 
-	# "PID clone3({flags=...}, 88) = TID" per thread created, and
-	# "PID sched_setaffinity(0, 128, [0 1]) = 0" per mask widened.
+	# "PID clone3({...}, 88) = TID" per thread created, "PID
+	# sched_setaffinity(TID, 128, [1]) = 0" per starting mask set by
+	# the creator, "PID sched_setaffinity(0, 128, [0 1]) = 0" per mask
+	# widened by the thread itself.
 	for f in all one; do
 		grep -c '^[0-9]* *clone3*(' "$f.trace" >"$f.threads" || true
-		grep -c '^[0-9]* *sched_setaffinity(0, ' "$f.trace" \
-			>"$f.widened" || true
 		[ "$(cat "$f.threads")" -ge 2 ] ||
-			fail "$f CPUs: $(cat "$f.threads") threads, not the scan's and the writer's"
+			fail "$f: $(cat "$f.threads") threads, not the scan's and the writer's"
+		sed -n 's/^[0-9]* *sched_setaffinity([1-9][0-9]*, [0-9]*, \(\[[^]]*\]\)).*/\1/p' \
+			"$f.trace" >"$f.starting"
+		sed -n 's/^[0-9]* *sched_setaffinity(0, [0-9]*, \(\[[^]]*\]\)).*/\1/p' \
+			"$f.trace" >"$f.widened"
 	done
 	if [ "$n" -ge 2 ]; then
-		compare "masks widened, $n CPUs (one per thread)" all.widened \
-			<all.threads
+		wc -l <all.starting | compare "starting masks (one per thread)" all.threads
+		wc -l <all.widened | compare "widened masks (one per thread)" all.threads
+		! grep -qxF "$full" all.starting ||
+			fail "a thread started with the whole mask $full"
+		sort -u all.widened >all.widened.once
+		echo "$full" | compare "the widened mask" all.widened.once
 	else
-		echo 0 | compare "masks widened, 1 CPU" all.widened
+		: >all.none
+		compare "sched_setaffinity calls, 1 CPU" all.none <all.starting
+		compare "sched_setaffinity calls, 1 CPU" all.none <all.widened
 	fi
-	echo 0 | compare "masks widened, CPU $first alone" one.widened
+	: >one.none
+	compare "starting masks, CPU $first alone" one.none <one.starting
+	compare "widened masks, CPU $first alone" one.none <one.widened
 }
 run_test helper_threads_start_elsewhere_and_convert_alike_on_one_cpu t_helper_threads
 
