@@ -195,20 +195,34 @@ static bool is_prefixed_sym(const struct elf_file *ef, size_t i)
 }
 
 /*
+ * The name the converter would write for KN, whatever klp_parse_name()
+ * said of it: .klp.sym.<sym_obj_name>.<sym_name>,<sympos>, the position in
+ * decimal when it is a number, else as the annotation wrote it.
+ */
+static char *converted_name(const struct klp_name *kn)
+{
+	const char *pos = kn->sym.s + kn->sym.len + 1;	/* after the separator */
+
+	if (*pos && strspn(pos, "0123456789") == strlen(pos))
+		return xasprintf(KLP_SYM_PREFIX "%.*s.%.*s,%lu",
+				 (int)kn->sym_obj.len, kn->sym_obj.s,
+				 (int)kn->sym.len, kn->sym.s,
+				 strtoul(pos, NULL, 10));
+	return xasprintf(KLP_SYM_PREFIX "%.*s.%.*s,%s",
+			 (int)kn->sym_obj.len, kn->sym_obj.s,
+			 (int)kn->sym.len, kn->sym.s, pos);
+}
+
+/*
  * A name whose converted form is too long for the kernel, which would
- * print the converted name:
- * .klp.sym.<sym_obj_name>.<sym_name>,<sympos>, shorter than NAME.
+ * print the converted name.
  */
 static void report_too_long(struct plan *p, size_t symidx,
 			    const struct klp_name *kn, const char *why)
 {
 	const char *name = elf_sym_name(p->ef, symidx);
-	size_t len = strlen(name) + 1;
-	char *converted = xmalloc(len), loc[64];
+	char *converted = converted_name(kn), loc[64];
 
-	snprintf(converted, len, KLP_SYM_PREFIX "%.*s.%.*s,%lu",
-		 (int)kn->sym_obj.len, kn->sym_obj.s, (int)kn->sym.len,
-		 kn->sym.s, kn->sympos);
 	/* The kernel's %511[^,] reads a symbol that long; a longer one
 	 * fails its sscanf().  */
 	klp_report_ktext(&p->chk, kn->sym.len <= KLP_SYMNAME_MAX
@@ -229,21 +243,11 @@ static void report_too_long(struct plan *p, size_t symidx,
 static void report_bad_object(struct plan *p, size_t symidx,
 			      const struct klp_name *kn, const char *why)
 {
-	const char *pos = kn->sym.s + kn->sym.len + 1;	/* after the separator */
 	const char *ktext = NULL, *karg = NULL;
 	char loc[64], *converted = NULL, *bare = NULL;
 
 	if (!klp_objname_problem(kn->lp_obj.s, kn->lp_obj.len)) {
-		/* As the converter would write it: the position in decimal. */
-		if (*pos && strspn(pos, "0123456789") == strlen(pos))
-			converted = xasprintf(KLP_SYM_PREFIX "%.*s.%.*s,%lu",
-					      (int)kn->sym_obj.len, kn->sym_obj.s,
-					      (int)kn->sym.len, kn->sym.s,
-					      strtoul(pos, NULL, 10));
-		else
-			converted = xasprintf(KLP_SYM_PREFIX "%.*s.%.*s,%s",
-					      (int)kn->sym_obj.len, kn->sym_obj.s,
-					      (int)kn->sym.len, kn->sym.s, pos);
+		converted = converted_name(kn);
 		if (klp_sym_name_parses(converted)) {
 			bare = xasprintf("%.*s", (int)kn->sym.len, kn->sym.s);
 			ktext = KLP_TEXT_NOT_FOUND;
@@ -871,7 +875,7 @@ static bool scan_in_parallel(struct plan *p, unsigned int threads)
 	part_scan(&part[0]);
 	if (threaded)
 		xthread_join(&thread);
-	if (!threaded)
+	else
 		part_scan(&part[1]);
 
 	ok = !part[0].bail && !part[1].bail;
