@@ -1503,6 +1503,22 @@ static int commit_temp(struct diag *d, int fd, const char *out_path,
 	return ret;
 }
 
+/*
+ * Reserve the output's SIZE bytes on disk before writing them: a hint,
+ * any error (a file system without fallocate, no space) is left to the
+ * writes to meet.  On ext4, writing into blocks allocated in one extent
+ * skips the delayed-allocation bookkeeping done for every 4 KiB block
+ * written: writing the huge bench module's 111 MB output took 59 ms
+ * without and 47 to 50 with it, a 1.2 MB one 2.0 and 1.7 to 1.8 ms
+ * (medians of 15 and 30 interleaved runs).  KEEP_SIZE: the file grows
+ * only by what is written, as before.
+ */
+static void preallocate(int fd, uint64_t size)
+{
+	if (size > 0)
+		(void)fallocate(fd, FALLOC_FL_KEEP_SIZE, 0, (off_t)size);
+}
+
 struct emit_job {
 	const struct elf_file *ef;
 	struct out *o;
@@ -1566,6 +1582,7 @@ int elf_write(struct elf_file *ef, const char *out_path, const struct stat *st,
 	o.fd = open_temp(ef->diag, out_path);
 	if (o.fd < 0)
 		return -1;
+	preallocate(o.fd, end);
 	o.buf = xmalloc(OUT_BUF_SIZE);
 	ok = emit_verified(ef, &o, tail, verify, arg);
 	free(o.buf);
