@@ -446,7 +446,15 @@ static uint64_t write_tail(const struct input *in, const struct conv *c)
 {
 	const Elf64_Shdr *sh = in->sh;
 	size_t total = in->nsecs + c->newsh.len / sizeof(Elf64_Shdr);
-	uint64_t str_off, shstr_off, shoff;
+	uint64_t str_off, shstr_off, shoff, len;
+
+	/* The tail's blocks, allocated before it is written (see
+	 * start_output()).  */
+	len = sh[in->symidx].sh_size + (in->xidx ? sh[in->xidx].sh_size : 0) +
+	      sh[in->stridx].sh_size + c->newstr.len +
+	      sh[in->shstrndx].sh_size + c->newshstr.len;
+	len += -(out_pos + len) % 8 + total * sizeof(Elf64_Shdr);
+	(void)fallocate(w.fd, FALLOC_FL_KEEP_SIZE, (off_t)out_pos, (off_t)len);
 
 	for (size_t i = 0, name = sh[in->stridx].sh_size; i < in->nsyms; i++) {
 		Elf64_Sym *s = (Elf64_Sym *)(void *)room(sizeof(*s));
@@ -496,7 +504,15 @@ static uint64_t write_tail(const struct input *in, const struct conv *c)
 
 /* ---- the output file ---- */
 
-static pthread_t start_output(const char *out_path)
+/*
+ * The temporary output, and its writer thread.  The body's blocks (the
+ * input's, up to BODY, every section keeping its offset) are allocated
+ * at once with one fallocate(2), as klp-convert-mini allocates its whole
+ * output: on ext4, writing into them is cheaper than paying the delayed
+ * allocation bookkeeping block by block.  A hint: errors are left to
+ * write(2).
+ */
+static pthread_t start_output(const char *out_path, uint64_t body)
 {
 	pthread_t thread;
 
@@ -509,6 +525,7 @@ static pthread_t start_output(const char *out_path)
 		die("cannot create a temporary file next to %s: %s", out_path,
 		    strerror(errno));
 	}
+	(void)fallocate(w.fd, FALLOC_FL_KEEP_SIZE, 0, (off_t)body);
 	for (size_t k = 0; k < NCHUNKS; k++)
 		chunk[k] = xmalloc(CHUNK);
 	if (pthread_create(&thread, NULL, writer, NULL) != 0)
@@ -552,7 +569,7 @@ int main(int argc, char **argv)
 	in_path = argv[1];
 	read_input(&in);
 	find_klp_symbols(&in, &c);
-	thread = start_output(argv[2]);
+	thread = start_output(argv[2], in.sh[in.symidx].sh_offset);
 	write_body(&in, &c);
 	finish_output(thread, &in, &c, write_tail(&in, &c), argv[2]);
 	return 0;
