@@ -11,8 +11,10 @@
 #
 # The suite runs as root, which ignores permissions, so "not writable" is
 # tested as the user nobody (setpriv(1)) and with read-only mounts; "disk
-# full" with a tiny tmpfs and with `ulimit -f`.  Tests that need mount(2)
-# or setpriv skip when they cannot have them.
+# full" with a tiny tmpfs, a full ext4 image and `ulimit -f`.  On ext4 the
+# tool allocates its output's blocks in one fallocate(2) call, elsewhere
+# not: strace(1) shows which.  Tests that need mount(2) or setpriv skip
+# when they cannot have them.
 
 here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source-path=SCRIPTDIR source=malformed/subr.sh
@@ -291,6 +293,110 @@ rc=0
 	"${runner[@]}" "$tool" -o out.ko in.ko) >"$workdir/last.out" 2>"$workdir/last.err" || rc=$?
 refused file_size_limit_to_output 'File too large|cannot write' "$d/in.ko" "$d" &&
 	pass file_size_limit_to_output
+
+# --- ext4: the output's blocks allocated before it is written -------------------
+
+# mount_ext4 DIR SIZE: a fresh ext4 file system (4 KiB blocks) in an
+# image file, loop mounted and remembered for cleanup.  No blocks
+# reserved for root: the suite runs as root, and "full" must mean full.
+mount_ext4() {
+	truncate -s "$2" "$1.img" &&
+		mkfs.ext4 -q -F -m 0 -b 4096 "$1.img" >"$1.mkfs" 2>&1 &&
+		mkdir -p "$1" && mount -o loop "$1.img" "$1" 2>/dev/null &&
+		mounts+=("$1")
+}
+
+# run_traced DIR TRACE ARGS...: run_tool, with the fallocate(2) calls of
+# the tool (and its threads) in TRACE.  LeakSanitizer cannot run under
+# ptrace: the sanitizer rerun keeps its other checks.
+run_traced() {
+	local dir=$1 trace=$2
+	shift 2
+	out_file=$workdir/last.out
+	err_file=$workdir/last.err
+	rc=0
+	(cd "$dir" && ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 \
+		exec timeout -k 5 "$tool_timeout" strace -f -qq \
+		-e trace=fallocate -o "$trace" "$tool" "$@") \
+		>"$out_file" 2>"$err_file" || rc=$?
+}
+
+# fallocated NAME TRACE WANT: TRACE holds WANT's lines, with strace's
+# thread ids and the file descriptor taken out ("123 fallocate(3, ...)"
+# reads "fallocate(FD, ...)").
+fallocated() {
+	local got
+	got=$(sed 's/^[0-9]* *fallocate([0-9]*,/fallocate(FD,/' "$2")
+	[ "$got" = "$3" ] && return 0
+	fail "$1" "fallocate calls: '${got:-none}', expected '${3:-none}'" "$2"
+	return 1
+}
+
+ext4=$workdir/ext4
+tmpfs=$workdir/tmpfs
+if ! command -v strace >/dev/null; then
+	skip output_blocks_allocated_at_once_on_ext4 "no strace (scripts/install-deps.sh test installs it)"
+	skip output_blocks_not_allocated_ahead_on_tmpfs "no strace"
+elif mount_ext4 "$ext4" 16M; then
+	# One fallocate of exactly the output's size, KEEP_SIZE: the file
+	# ends up holding exactly its own blocks, nothing past its end.
+	cp "$good" "$ext4/in.ko"
+	saved=$good
+	run_traced "$ext4" "$workdir/ext4.trace" -o out.ko in.ko
+	if converted_ok output_blocks_allocated_at_once_on_ext4 "$ext4/out.ko"; then
+		size=$(stat -c %s "$ext4/out.ko")
+		blocks=$(( $(stat -c %b "$ext4/out.ko") * $(stat -c %B "$ext4/out.ko") ))
+		if ! fallocated output_blocks_allocated_at_once_on_ext4 "$workdir/ext4.trace" \
+			"fallocate(FD, FALLOC_FL_KEEP_SIZE, 0, $size) = 0"; then
+			:
+		elif [ "$blocks" != $(( (size + 4095) / 4096 * 4096 )) ]; then
+			fail output_blocks_allocated_at_once_on_ext4 "$blocks bytes of blocks for a $size-byte file"
+		elif ! "$tool" --check -q "$ext4/out.ko" >"$workdir/ext4.check" 2>&1; then
+			fail output_blocks_allocated_at_once_on_ext4 "--check refuses the output" "$workdir/ext4.check"
+		else
+			pass output_blocks_allocated_at_once_on_ext4
+		fi
+	fi
+	# Elsewhere (tmpfs zeroes what it allocates) nothing is allocated
+	# ahead, and the output is the same.
+	if mount_tmpfs "$tmpfs" size=4m; then
+		cp "$good" "$tmpfs/in.ko"
+		run_traced "$tmpfs" "$workdir/tmpfs.trace" -o out.ko in.ko
+		if converted_ok output_blocks_not_allocated_ahead_on_tmpfs "$tmpfs/out.ko" &&
+			fallocated output_blocks_not_allocated_ahead_on_tmpfs "$workdir/tmpfs.trace" ""; then
+			if cmp -s "$tmpfs/out.ko" "$ext4/out.ko"; then
+				pass output_blocks_not_allocated_ahead_on_tmpfs
+			else
+				fail output_blocks_not_allocated_ahead_on_tmpfs "the output differs from the one written on ext4"
+			fi
+		fi
+	else
+		skip output_blocks_not_allocated_ahead_on_tmpfs "cannot mount a tmpfs (not permitted here)"
+	fi
+
+	# A full ext4: the allocation fails, the writes then fail as they
+	# would have, and the refusal is the usual one.
+	cp "$good" "$ext4/full.ko"
+	cp "$good" "$workdir/ext4full.saved"
+	saved=$workdir/ext4full.saved
+	rm -f "$ext4/out.ko"
+	dd if=/dev/zero of="$ext4/filler" bs=64k 2>/dev/null
+	dd if=/dev/zero of="$ext4/filler2" bs=1k 2>/dev/null
+	before=$workdir/ext4full.list
+	listing "$ext4" >"$before"
+	run_traced "$ext4" "$workdir/ext4full.trace" full.ko
+	if refused disk_full_on_ext4_in_place 'No space left|cannot write' "$ext4/full.ko" "$ext4"; then
+		if grep -q '= -1 ENOSPC' "$workdir/ext4full.trace"; then
+			pass disk_full_on_ext4_in_place
+		else
+			fail disk_full_on_ext4_in_place "no fallocate refused for want of space" "$workdir/ext4full.trace"
+		fi
+	fi
+else
+	skip output_blocks_allocated_at_once_on_ext4 "cannot mount an ext4 image (not permitted here)"
+	skip output_blocks_not_allocated_ahead_on_tmpfs "cannot mount an ext4 image to compare with"
+	skip disk_full_on_ext4_in_place "cannot mount an ext4 image (not permitted here)"
+fi
 
 # --- where the output goes ---------------------------------------------------------
 
