@@ -38,7 +38,10 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <unistd.h>
+
+#include <linux/magic.h>
 
 #define SHN_LIVEPATCH		0xff20
 #define SHF_RELA_LIVEPATCH	0x00100000
@@ -90,6 +93,7 @@ static struct {
 	size_t head, tail;	/* ranges queued, ranges written */
 	int fd, err;
 	bool done;
+	bool ext4;		/* the output is on ext2/3/4 */
 } w = { .mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER };
 
 static void *writer(void *arg)
@@ -454,7 +458,9 @@ static uint64_t write_tail(const struct input *in, const struct conv *c)
 	      sh[in->stridx].sh_size + c->newstr.len +
 	      sh[in->shstrndx].sh_size + c->newshstr.len;
 	len += -(out_pos + len) % 8 + total * sizeof(Elf64_Shdr);
-	(void)fallocate(w.fd, FALLOC_FL_KEEP_SIZE, (off_t)out_pos, (off_t)len);
+	if (w.ext4)
+		(void)fallocate(w.fd, FALLOC_FL_KEEP_SIZE, (off_t)out_pos,
+				(off_t)len);
 
 	for (size_t i = 0, name = sh[in->stridx].sh_size; i < in->nsyms; i++) {
 		Elf64_Sym *s = (Elf64_Sym *)(void *)room(sizeof(*s));
@@ -505,15 +511,16 @@ static uint64_t write_tail(const struct input *in, const struct conv *c)
 /* ---- the output file ---- */
 
 /*
- * The temporary output, and its writer thread.  The body's blocks (the
- * input's, up to BODY, every section keeping its offset) are allocated
- * at once with one fallocate(2), as klp-convert-mini allocates its whole
- * output: on ext4, writing into them is cheaper than paying the delayed
- * allocation bookkeeping block by block.  A hint: errors are left to
- * write(2).
+ * The temporary output, and its writer thread.  On ext4 the body's
+ * blocks (the input's, up to BODY, every section keeping its offset) are
+ * allocated at once with one fallocate(2), as klp-convert-mini allocates
+ * its whole output there: writing into them is cheaper than paying the
+ * delayed allocation bookkeeping block by block.  A hint: errors are
+ * left to write(2).
  */
 static pthread_t start_output(const char *out_path, uint64_t body)
 {
+	struct statfs fs;
 	pthread_t thread;
 
 	tmp_path = xmalloc(strlen(out_path) + 8);
@@ -525,7 +532,9 @@ static pthread_t start_output(const char *out_path, uint64_t body)
 		die("cannot create a temporary file next to %s: %s", out_path,
 		    strerror(errno));
 	}
-	(void)fallocate(w.fd, FALLOC_FL_KEEP_SIZE, 0, (off_t)body);
+	w.ext4 = fstatfs(w.fd, &fs) == 0 && fs.f_type == EXT4_SUPER_MAGIC;
+	if (w.ext4)
+		(void)fallocate(w.fd, FALLOC_FL_KEEP_SIZE, 0, (off_t)body);
 	for (size_t k = 0; k < NCHUNKS; k++)
 		chunk[k] = xmalloc(CHUNK);
 	if (pthread_create(&thread, NULL, writer, NULL) != 0)
