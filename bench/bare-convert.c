@@ -93,7 +93,7 @@ static struct {
 	size_t head, tail;	/* ranges queued, ranges written */
 	int fd, err;
 	bool done;
-	bool ext4;		/* the output is on ext2/3/4 */
+	bool prealloc;		/* the output is on ext4 or btrfs */
 } w = { .mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER };
 
 static void *writer(void *arg)
@@ -458,7 +458,7 @@ static uint64_t write_tail(const struct input *in, const struct conv *c)
 	      sh[in->stridx].sh_size + c->newstr.len +
 	      sh[in->shstrndx].sh_size + c->newshstr.len;
 	len += -(out_pos + len) % 8 + total * sizeof(Elf64_Shdr);
-	if (w.ext4)
+	if (w.prealloc)
 		(void)fallocate(w.fd, FALLOC_FL_KEEP_SIZE, (off_t)out_pos,
 				(off_t)len);
 
@@ -511,12 +511,11 @@ static uint64_t write_tail(const struct input *in, const struct conv *c)
 /* ---- the output file ---- */
 
 /*
- * The temporary output, and its writer thread.  On ext4 the body's
- * blocks (the input's, up to BODY, every section keeping its offset) are
- * allocated at once with one fallocate(2), as klp-convert-mini allocates
- * its whole output there: writing into them is cheaper than paying the
- * delayed allocation bookkeeping block by block.  A hint: errors are
- * left to write(2).
+ * The temporary output, and its writer thread.  On ext4 and btrfs the
+ * body's blocks (the input's, up to BODY, every section keeping its
+ * offset) are allocated at once with one fallocate(2), as
+ * klp-convert-mini allocates its whole output there: writing into them
+ * is cheaper.  A hint: errors are left to write(2).
  */
 static pthread_t start_output(const char *out_path, uint64_t body)
 {
@@ -532,8 +531,10 @@ static pthread_t start_output(const char *out_path, uint64_t body)
 		die("cannot create a temporary file next to %s: %s", out_path,
 		    strerror(errno));
 	}
-	w.ext4 = fstatfs(w.fd, &fs) == 0 && fs.f_type == EXT4_SUPER_MAGIC;
-	if (w.ext4)
+	w.prealloc = fstatfs(w.fd, &fs) == 0 &&
+		     (fs.f_type == EXT4_SUPER_MAGIC ||
+		      fs.f_type == BTRFS_SUPER_MAGIC);
+	if (w.prealloc)
 		(void)fallocate(w.fd, FALLOC_FL_KEEP_SIZE, 0, (off_t)body);
 	for (size_t k = 0; k < NCHUNKS; k++)
 		chunk[k] = xmalloc(CHUNK);

@@ -161,7 +161,7 @@ fi
 echo "cp:      $(cp --version | head -n1)"
 echo "objcopy: $(objcopy --version | head -n1)"
 [ "$refs_only" = 1 ] ||
-	echo "floor:   bench/write-floor: map the input, write the tool's output size from it in 128 KiB writes (blocks allocated ahead on ext4)"
+	echo "floor:   bench/write-floor: map the input, write the tool's output size from it in 128 KiB writes (blocks allocated ahead on ext4 and btrfs)"
 [ "$refs_only" = 1 ] ||
 	echo "bare:    bench/bare-convert: the same conversion, no checks, no model, two threads (its output checked by klp-verify)"
 have_check=0

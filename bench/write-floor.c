@@ -8,10 +8,9 @@
  * Maps INPUT read-only and writes SIZE bytes of it (from its start again
  * when SIZE is larger) to OUTPUT, created afresh, straight from the
  * mapping in 128 KiB write(2) calls, so every input page is faulted in
- * once and every output page is written once.  On ext4 its blocks are
- * allocated first with one fallocate(2) (FALLOC_FL_KEEP_SIZE), as
- * klp-convert-mini does there: writing is then cheaper than paying the
- * delayed allocation bookkeeping block by block.  No parsing, no working
+ * once and every output page is written once.  On ext4 and btrfs its
+ * blocks are allocated first with one fallocate(2) (KEEP_SIZE), as
+ * klp-convert-mini does there: writing is then cheaper.  No parsing, no working
  * memory, no temporary file.  cp copies inside the kernel and only as many
  * bytes as the input has; a converter's output is bigger and almost all
  * of it is written from user space (moved relocations, symbols, names,
@@ -84,9 +83,10 @@ int main(int argc, char **argv)
 	out = open(out_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (out < 0)
 		return fail("cannot create", out_path);
-	/* As in the tool: on ext4 only, and a hint (errors are left to
-	 * write(2)).  */
-	if (fstatfs(out, &fs) == 0 && fs.f_type == EXT4_SUPER_MAGIC)
+	/* As in the tool: on ext4 and btrfs only, and a hint (errors are
+	 * left to write(2)).  */
+	if (fstatfs(out, &fs) == 0 && (fs.f_type == EXT4_SUPER_MAGIC ||
+				       fs.f_type == BTRFS_SUPER_MAGIC))
 		(void)fallocate(out, FALLOC_FL_KEEP_SIZE, 0, (off_t)want);
 	while (done < want) {
 		uint64_t at = done % (uint64_t)st.st_size;

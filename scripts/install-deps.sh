@@ -9,7 +9,7 @@ set -euo pipefail
 
 declare -A pkgs=(
 	[build]="gcc make pkg-config libelf-dev"
-	[test]="binutils elfutils clang lld libclang-rt-14-dev valgrind shellcheck strace e2fsprogs"
+	[test]="binutils elfutils clang lld libclang-rt-14-dev valgrind shellcheck strace e2fsprogs btrfs-progs xfsprogs"
 	[cross]="gcc-aarch64-linux-gnu gcc-s390x-linux-gnu gcc-powerpc64le-linux-gnu gcc-riscv64-linux-gnu"
 	[kernel]="qemu-system-x86 busybox-static cpio kmod dwarves xz-utils zstd gcc-12 make libelf-dev"
 	[bench]="time binutils elfutils"
