@@ -24,12 +24,15 @@ KLP_CFLAGS	:= -std=gnu11 -pthread $(WARNINGS) $(LIBELF_CFLAGS) \
 		   -DKLP_CONVERT_VERSION='"$(VERSION)"' -MMD -MP
 SAN_FLAGS	:= -fsanitize=address,undefined -fno-sanitize-recover=all \
 		   -fno-omit-frame-pointer
+TSAN_FLAGS	:= -fsanitize=thread
 
 PROG		:= klp-convert-mini
 PROG_SAN	:= build/san/$(PROG)
+PROG_TSAN	:= build/tsan/$(PROG)
 SRCS		:= klp-convert-mini.c convert.c check.c klp.c arch.c elf-file.c diag.c
 OBJS		:= $(SRCS:%.c=build/%.o)
 OBJS_SAN	:= $(SRCS:%.c=build/san/%.o)
+OBJS_TSAN	:= $(SRCS:%.c=build/tsan/%.o)
 
 # SANITIZE=1: the tool itself is built with ASan+UBSan.
 ifeq ($(SANITIZE),1)
@@ -56,15 +59,23 @@ $(PROG_SAN): $(OBJS_SAN)
 build/san/%.o: %.c | build/san
 	$(CC) $(CPPFLAGS) $(KLP_CFLAGS) $(CFLAGS) $(SAN_FLAGS) -c -o $@ $<
 
-build build/san:
+# ThreadSanitizer: the helper threads share the model (tests/run-convert.sh).
+$(PROG_TSAN): $(OBJS_TSAN)
+	$(CC) $(LDFLAGS) $(TSAN_FLAGS) -pthread -o $@ $^ $(LIBELF_LIBS)
+
+build/tsan/%.o: %.c | build/tsan
+	$(CC) $(CPPFLAGS) $(KLP_CFLAGS) $(CFLAGS) $(TSAN_FLAGS) -c -o $@ $<
+
+build build/san build/tsan:
 	mkdir -p $@
 
--include $(OBJS:.o=.d) $(OBJS_SAN:.o=.d)
+-include $(OBJS:.o=.d) $(OBJS_SAN:.o=.d) $(OBJS_TSAN:.o=.d)
 
 # Test environment: the scripts find everything through these.
 TEST_ENV	= LC_ALL=C KLP_TOPDIR=$(CURDIR) \
 		  KLP_CONVERT=$(CURDIR)/$(PROG) \
-		  KLP_CONVERT_SAN=$(CURDIR)/$(PROG_SAN)
+		  KLP_CONVERT_SAN=$(CURDIR)/$(PROG_SAN) \
+		  KLP_CONVERT_TSAN=$(CURDIR)/$(PROG_TSAN)
 # VALGRIND=1: every tool run of the offline suites under memcheck, and
 # no ASan rerun (the two do not mix).
 ifeq ($(VALGRIND),1)
@@ -75,7 +86,7 @@ endif
 # ASan+UBSan build, then the kernel suite (qemu, Debian's 6.1 and 6.12).
 # KLP_SKIP_KERNEL=1 skips the kernel suite, and says so in the count.
 check: deps-test
-	$(MAKE) $(PROG) $(PROG_SAN)
+	$(MAKE) $(PROG) $(PROG_SAN) $(PROG_TSAN)
 	$(TEST_ENV) tests/check.sh
 
 # The fragment is told where klp_reloc.h went (INCLUDEDIR, never DESTDIR:
