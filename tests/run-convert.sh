@@ -925,7 +925,27 @@ t_helper_threads() {
 }
 run_test helper_threads_start_elsewhere_and_convert_alike_on_one_cpu t_helper_threads
 
-# The same module under ThreadSanitizer: the second scan thread, the
+# A module under 2 MiB (the bench's medium one, 1 MB) is converted by one
+# thread: the result check, then the write.  A writer beside the check
+# costs it more CPU time than it saves wall time.
+t_small_one_thread() {
+	"$CC" -O2 -o gen "$top/bench/gen-klp-object.c" ||
+		fail "cannot build the generator"
+	./gen -F 1000 -R 20 -K 2000 -O 8 -o mod.o -q || fail "generator failed"
+	[ "$(stat -c %s mod.o)" -lt $((2 << 20)) ] || fail "the module is 2 MiB or more"
+	# LeakSanitizer cannot run under ptrace (the sanitizer rerun).
+	ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 \
+		timeout -k 5 "${KLP_TEST_TIMEOUT:-60}" strace -f -qq \
+		-e trace=clone,clone3 -o mod.trace "$KLP_CONVERT" -q mod.o ||
+		fail "conversion failed"
+	"$KLP_CONVERT" --check -q mod.o || fail "--check refuses the output"
+	: >none
+	grep '^[0-9]* *clone3*(' mod.trace >threads || true
+	compare "threads started" threads <none
+}
+run_test small_module_converts_on_one_thread t_small_one_thread
+
+# The module of the test before last, under ThreadSanitizer: the second scan thread, the
 # writer (which also lays the file out) beside the result check, and the
 # helpers that fault in big arrays all share the model.  No report, and
 # the bytes of the plain build.
