@@ -22,6 +22,10 @@ WARNINGS	+= -Werror
 endif
 KLP_CFLAGS	:= -std=gnu11 -pthread $(WARNINGS) $(LIBELF_CFLAGS) \
 		   -DKLP_CONVERT_VERSION='"$(VERSION)"' -MMD -MP
+# The ThreadSanitizer build takes these, never SANITIZE=1's ASan flags
+# (the two sanitizers do not mix).
+TSAN_CFLAGS	:= $(KLP_CFLAGS)
+TSAN_LDFLAGS	:= $(LDFLAGS)
 SAN_FLAGS	:= -fsanitize=address,undefined -fno-sanitize-recover=all \
 		   -fno-omit-frame-pointer
 TSAN_FLAGS	:= -fsanitize=thread
@@ -61,10 +65,10 @@ build/san/%.o: %.c | build/san
 
 # ThreadSanitizer: the helper threads share the model (tests/run-convert.sh).
 $(PROG_TSAN): $(OBJS_TSAN)
-	$(CC) $(LDFLAGS) $(TSAN_FLAGS) -pthread -o $@ $^ $(LIBELF_LIBS)
+	$(CC) $(TSAN_LDFLAGS) $(TSAN_FLAGS) -pthread -o $@ $^ $(LIBELF_LIBS)
 
 build/tsan/%.o: %.c | build/tsan
-	$(CC) $(CPPFLAGS) $(KLP_CFLAGS) $(CFLAGS) $(TSAN_FLAGS) -c -o $@ $<
+	$(CC) $(CPPFLAGS) $(TSAN_CFLAGS) $(CFLAGS) $(TSAN_FLAGS) -c -o $@ $<
 
 build build/san build/tsan:
 	mkdir -p $@

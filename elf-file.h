@@ -48,6 +48,8 @@ struct elf_sec {
 	uint64_t orig_offset;	/* where the input had it */
 	uint64_t orig_size;	/* 0 for SHT_NOBITS and new sections */
 	uint32_t from;
+	/* Separate members, never bitfields: the result check may set
+	 * TRANSLATED while the writer thread reads the others.  */
 	unsigned char type;	/* Elf_Type: how to translate buf */
 	bool dirty;		/* contents changed (in place, buf or bits) */
 	bool translated;	/* input contents are in elf_file.translated */
@@ -225,10 +227,12 @@ void elf_sec_set_buf(struct elf_file *ef, size_t idx, void *buf, size_t size,
  * Write the model to OUT_PATH atomically: a temporary file in the same
  * directory, then rename(2).  The new file gets the owner (when allowed)
  * and the permission bits of ST, the input's.  VERIFY (may be NULL) runs
- * on the calling thread while another writes, and must only read the
- * model (loading section data included); the file is renamed into place
- * only if it returns true.  On failure nothing is left behind and -1 is
- * returned after reporting.
+ * on the calling thread: from 2 MiB of input while another thread lays
+ * the file out and writes it, below that before the write.  It must
+ * only read the model (loading section data included), and never a
+ * section's sh_offset or the header's e_shoff, which the layout sets
+ * meanwhile; the file is renamed into place only if it returns true.
+ * On failure nothing is left behind and -1 is returned after reporting.
  */
 int elf_write(struct elf_file *ef, const char *out_path, const struct stat *st,
 	      bool (*verify)(void *arg), void *arg);

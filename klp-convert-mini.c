@@ -6,7 +6,8 @@
  * Pipeline, one function each:
  *	parse_args -> load_symvers -> elf_open -> klp_convert (plan, check,
  *	rewrite the model) -> elf_write (temporary file, written while
- *	klp_convert_verify checks the model; rename) -> elf_close
+ *	klp_convert_verify checks the model, or after it below 2 MiB;
+ *	rename) -> elf_close
  */
 #define _GNU_SOURCE
 #include <argp.h>

@@ -861,7 +861,7 @@ run_test scan_on_two_threads_plans_exactly_as_the_serial_scan t_parallel_scan
 # process's, then widens its own to the process's, once each; with none,
 # no sched_setaffinity at all.
 t_helper_threads() {
-	local list first item full n f
+	local list first item full n f main
 	local -a cpus=() trace
 	"$CC" -O2 -o gen "$top/bench/gen-klp-object.c" ||
 		fail "cannot build the generator"
@@ -881,7 +881,7 @@ t_helper_threads() {
 	full="[${cpus[*]}]"
 	# shellcheck disable=SC2054 # strace's list of calls
 	trace=(timeout -k 5 "${KLP_TEST_TIMEOUT:-60}" strace -f -qq -z
-	       -e trace=sched_setaffinity,clone,clone3)
+	       -e trace=sched_setaffinity,clone,clone3,pwrite64)
 
 	# LeakSanitizer cannot run under ptrace: the sanitizer rerun keeps
 	# the rest of its checks here.
@@ -906,6 +906,12 @@ t_helper_threads() {
 			"$f.trace" >"$f.starting"
 		sed -n 's/^[0-9]* *sched_setaffinity(0, [0-9]*, \(\[[^]]*\]\)).*/\1/p' \
 			"$f.trace" >"$f.widened"
+		# The output is written by a thread (beside the result
+		# check), never by the main one, which starts them all.
+		main=$(sed -n 's/^\([0-9]*\) *clone3*(.*/\1/p' "$f.trace" | head -n1)
+		grep -q '^[0-9]* *pwrite64(' "$f.trace" || fail "$f: no pwrite64"
+		! grep -q "^$main *pwrite64(" "$f.trace" ||
+			fail "$f: the main thread ($main) wrote the output"
 	done
 	if [ "$n" -ge 2 ]; then
 		wc -l <all.starting | compare "starting masks (one per thread)" all.threads
@@ -945,10 +951,10 @@ t_small_one_thread() {
 }
 run_test small_module_converts_on_one_thread t_small_one_thread
 
-# The module of the test before last, under ThreadSanitizer: the second scan thread, the
-# writer (which also lays the file out) beside the result check, and the
-# helpers that fault in big arrays all share the model.  No report, and
-# the bytes of the plain build.
+# t_helper_threads' module under ThreadSanitizer: the second scan
+# thread, the writer (which also lays the file out) beside the result
+# check, and the helpers that fault in big arrays all share the model.
+# No report, and the bytes of the plain build.
 t_no_data_races() {
 	local rc=0
 	[ -n "${KLP_CONVERT_TSAN:-}" ] ||

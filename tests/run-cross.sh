@@ -191,4 +191,37 @@ t_ppc64_call_nop() {
 }
 run_test ppc64_call_to_klp_symbol_needs_a_nop_after_it t_ppc64_call_nop
 
+# From 2 MiB of input the writer runs on a thread of its own beside the
+# result check, and translates what it writes to the file's byte order.
+# The s390x sample, padded past 2 MiB with a non-allocated section, must
+# convert exactly as predicted there too, and under ThreadSanitizer
+# (when make check gives its build) with no report and the same bytes.
+t_big_endian_writer_thread() {
+	local cross=s390x-linux-gnu- rc=0
+	need_cross "$cross"
+	sample sample.c
+	CROSS=$cross build_ko mod.ko sample.c -- -fPIC -fno-asynchronous-unwind-tables
+	head -c $((3 << 20)) /dev/zero >pad.bin
+	"${cross}objcopy" --add-section .comment.pad=pad.bin \
+		--set-section-flags .comment.pad=readonly mod.ko big.ko ||
+		fail "cannot pad the module"
+	[ "$(stat -c %s big.ko)" -ge $((2 << 20)) ] || fail "the padded module is under 2 MiB"
+	save big.ko
+	cp big.ko tsan.ko
+	run_tool 0 big.ko
+	assert_converted "$t.save/big.ko" big.ko
+	run_tool 0 --check big.ko
+	[ -n "${KLP_CONVERT_TSAN:-}" ] || return 0
+	TSAN_OPTIONS=halt_on_error=1:exitcode=66 \
+		timeout -k 5 "${KLP_TEST_TIMEOUT:-120}" \
+		setarch "$(uname -m)" -R "$KLP_CONVERT_TSAN" -q tsan.ko \
+		2>tsan.err || rc=$?
+	if [ "$rc" != 0 ] || grep -q ThreadSanitizer tsan.err; then
+		head -n 40 tsan.err
+		fail "ThreadSanitizer run: exit $rc"
+	fi
+	cmp big.ko tsan.ko || fail "the ThreadSanitizer build wrote other bytes"
+}
+run_test big_endian_module_converts_as_predicted_with_the_writer_thread t_big_endian_writer_thread
+
 end_suite

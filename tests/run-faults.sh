@@ -311,8 +311,9 @@ mount_image() {
 }
 
 # run_traced DIR TRACE ARGS...: run_tool, with the fallocate(2) calls of
-# the tool (and its threads) in TRACE.  LeakSanitizer cannot run under
-# ptrace: the sanitizer rerun keeps its other checks.
+# the tool (and its threads) in TRACE.  Never under valgrind, whose own
+# calls strace would show too.  LeakSanitizer cannot run under ptrace:
+# the sanitizer rerun keeps its other checks.
 run_traced() {
 	local dir=$1 trace=$2
 	shift 2
@@ -336,13 +337,13 @@ fallocated() {
 	return 1
 }
 
-# allocation_test NAME FS AHEAD: convert good.ko on a fresh FS (tmpfs or
-# an image).  AHEAD=1: one fallocate(KEEP_SIZE) of exactly the output's
-# size, and the file holds exactly its own blocks, nothing past its end;
-# AHEAD=0: no fallocate.  Either way the output passes --check and has
-# the bytes of the first one written ($workdir/alloc.ref).
+# allocation_test NAME FS AHEAD: convert $alloc_in on a fresh FS (tmpfs
+# or an image).  AHEAD=1: one fallocate(KEEP_SIZE) of exactly the
+# output's size, and the file holds exactly its own blocks, nothing past
+# its end; AHEAD=0: no fallocate.  Either way the output passes --check
+# and has the bytes of the first one written ($workdir/alloc.ref).
 allocation_test() {
-	local name=$1 fs=$2 ahead=$3 mp=$workdir/alloc-$2 size blocks want=
+	local name=$1 fs=$2 ahead=$3 mp=$workdir/alloc-$2 size blocks bs want=
 	if [ "$fs" = tmpfs ]; then
 		mount_tmpfs "$mp" size=4m || {
 			skip "$name" "cannot mount a tmpfs (not permitted here)"
@@ -352,15 +353,16 @@ allocation_test() {
 		skip "$name" "cannot make and mount a $fs image (mkfs.$fs: scripts/install-deps.sh test; or not permitted here)"
 		return
 	fi
-	cp "$good" "$mp/in.ko"
-	saved=$good
+	cp "$alloc_in" "$mp/in.ko"
+	saved=$alloc_in
 	run_traced "$mp" "$workdir/alloc-$fs.trace" -o out.ko in.ko
 	converted_ok "$name" "$mp/out.ko" || return
 	size=$(stat -c %s "$mp/out.ko")
 	blocks=$(( $(stat -c %b "$mp/out.ko") * $(stat -c %B "$mp/out.ko") ))
+	bs=$(stat -f -c %S "$mp")
 	[ "$ahead" = 0 ] || want="fallocate(FD, FALLOC_FL_KEEP_SIZE, 0, $size) = 0"
 	fallocated "$name" "$workdir/alloc-$fs.trace" "$want" || return
-	if [ "$ahead" = 1 ] && [ "$blocks" != $(( (size + 4095) / 4096 * 4096 )) ]; then
+	if [ "$ahead" = 1 ] && [ "$blocks" != $(( (size + bs - 1) / bs * bs )) ]; then
 		fail "$name" "$blocks bytes of blocks for a $size-byte file"
 	elif ! "$tool" --check -q "$mp/out.ko" >"$workdir/alloc-$fs.check" 2>&1; then
 		fail "$name" "--check refuses the output" "$workdir/alloc-$fs.check"
@@ -373,18 +375,31 @@ allocation_test() {
 	fi
 }
 
-if ! command -v strace >/dev/null; then
-	for name in ext4 btrfs xfs tmpfs; do
-		skip "output_blocks_allocation_on_$name" "no strace (scripts/install-deps.sh test installs it)"
-	done
-else
-	# Where the writes were measured to cost less with it (see
-	# preallocate() in elf-file.c), and where not.
-	allocation_test output_blocks_allocated_at_once_on_ext4 ext4 1
-	allocation_test output_blocks_allocated_at_once_on_btrfs btrfs 1
-	allocation_test output_blocks_not_allocated_ahead_on_xfs xfs 0
-	allocation_test output_blocks_not_allocated_ahead_on_tmpfs tmpfs 0
+# Where the writes were measured to cost less with it (see preallocate()
+# in elf-file.c), and where not: NAME FS AHEAD.  The input is the bench's
+# 1 MB module (a 1.2 MB output, some 300 blocks), or good.ko without the
+# generator.
+allocation_cases=(
+	"output_blocks_allocated_at_once_on_ext4 ext4 1"
+	"output_blocks_allocated_at_once_on_btrfs btrfs 1"
+	"output_blocks_not_allocated_ahead_on_xfs xfs 0"
+	"output_blocks_not_allocated_ahead_on_tmpfs tmpfs 0"
+)
+alloc_in=$workdir/alloc-in.ko
+allocgen=$workdir/alloc-gen
+if ! { [ -f "$top/bench/gen-klp-object.c" ] &&
+	"$CC" -O2 -o "$allocgen" "$top/bench/gen-klp-object.c" 2>/dev/null &&
+	"$allocgen" -F 1000 -R 20 -K 2000 -O 8 -o "$alloc_in" -q; }; then
+	cp "$good" "$alloc_in"
 fi
+for c in "${allocation_cases[@]}"; do
+	read -r name fs ahead <<<"$c"
+	if command -v strace >/dev/null; then
+		allocation_test "$name" "$fs" "$ahead"
+	else
+		skip "$name" "no strace (scripts/install-deps.sh test installs it)"
+	fi
+done
 
 # A full ext4: the allocation fails, the writes then fail as they would
 # have, and the refusal is the usual one.
@@ -395,8 +410,12 @@ elif mount_image ext4 "$full" 16M; then
 	cp "$good" "$full/in.ko"
 	cp "$good" "$workdir/ext4full.saved"
 	saved=$workdir/ext4full.saved
+	# Filled, flushed (delayed allocation keeps a reserve until then),
+	# and filled again.
 	dd if=/dev/zero of="$full/filler" bs=64k 2>/dev/null
 	dd if=/dev/zero of="$full/filler2" bs=1k 2>/dev/null
+	sync -f "$full/filler2"
+	dd if=/dev/zero of="$full/filler3" bs=1k 2>/dev/null
 	before=$workdir/ext4full.list
 	listing "$full" >"$before"
 	run_traced "$full" "$workdir/ext4full.trace" in.ko
@@ -409,6 +428,26 @@ elif mount_image ext4 "$full" 16M; then
 	fi
 else
 	skip disk_full_on_ext4_in_place "cannot make and mount an ext4 image (mkfs.ext4: scripts/install-deps.sh test; or not permitted here)"
+fi
+
+# From 2 MiB of input a thread writes beside the result check: its write
+# failing for want of space is reported after the join, the same way.
+wfull=$workdir/writerfull
+if [ ! -x "$allocgen" ] ||
+	! "$allocgen" -F 2500 -R 20 -K 2500 -O 8 -o "$workdir/wfull.ko" -q; then
+	skip disk_full_while_the_writer_thread_writes "no bench/gen-klp-object.c to make a module of 2 MiB"
+elif [ "$(stat -c %s "$workdir/wfull.ko")" -lt $((2 << 20)) ]; then
+	fail disk_full_while_the_writer_thread_writes "the generated module is under 2 MiB"
+elif mount_tmpfs "$wfull" size=3m; then
+	cp "$workdir/wfull.ko" "$wfull/in.ko"
+	saved=$workdir/wfull.ko
+	before=$workdir/wfull.list
+	listing "$wfull" >"$before"
+	run_tool "$wfull" in.ko
+	refused disk_full_while_the_writer_thread_writes 'No space left|cannot write' "$wfull/in.ko" "$wfull" &&
+		pass disk_full_while_the_writer_thread_writes
+else
+	skip disk_full_while_the_writer_thread_writes "cannot mount a tmpfs (not permitted here)"
 fi
 
 # --- where the output goes ---------------------------------------------------------
