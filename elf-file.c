@@ -1582,19 +1582,15 @@ static bool emit_verified(struct emit_job *job, bool (*verify)(void *),
 	struct xthread writer;
 	bool ok;
 
-	if (!verify) {
-		lay_out_and_emit(job);
-		return true;
-	}
-	if (job->ef->size < WRITER_THREAD_MIN ||
-	    !xthread_start(&writer, emit_thread, job)) {
+	if (verify && job->ef->size >= WRITER_THREAD_MIN &&
+	    xthread_start(&writer, emit_thread, job)) {
 		ok = verify(arg);
-		if (ok)
-			lay_out_and_emit(job);
+		xthread_join(&writer);
 		return ok;
 	}
-	ok = verify(arg);
-	xthread_join(&writer);
+	ok = !verify || verify(arg);
+	if (ok)
+		lay_out_and_emit(job);
 	return ok;
 }
 

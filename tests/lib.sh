@@ -169,6 +169,25 @@ run_tool() {
 	[ "$rc" = "$want" ] || fail "klp-convert-mini $*: exit $rc, expected $want"
 }
 
+# tsan_converts_alike WANT OUT ARGS...: the ThreadSanitizer build
+# ($KLP_CONVERT_TSAN) run with ARGS exits 0 with no report, and leaves
+# OUT byte-identical to WANT.  setarch -R: without address space
+# randomization, which leaves ThreadSanitizer no room for its shadow
+# memory on some kernels.
+tsan_converts_alike() {
+	local want=$1 out=$2 rc=0
+	shift 2
+	TSAN_OPTIONS=halt_on_error=1:exitcode=66 \
+		timeout -k 5 "${KLP_TEST_TIMEOUT:-120}" \
+		setarch "$(uname -m)" -R "$KLP_CONVERT_TSAN" "$@" 2>tsan.err ||
+		rc=$?
+	if [ "$rc" != 0 ] || grep -q ThreadSanitizer tsan.err; then
+		head -n 40 tsan.err
+		fail "ThreadSanitizer run: exit $rc"
+	fi
+	cmp "$want" "$out" || fail "the ThreadSanitizer build wrote other bytes"
+}
+
 # --- assertions -------------------------------------------------------------
 
 # compare WHAT FILE: FILE must equal standard input (the expectation).

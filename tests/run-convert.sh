@@ -956,7 +956,6 @@ run_test small_module_converts_on_one_thread t_small_one_thread
 # check, and the helpers that fault in big arrays all share the model.
 # No report, and the bytes of the plain build.
 t_no_data_races() {
-	local rc=0
 	[ -n "${KLP_CONVERT_TSAN:-}" ] ||
 		skip "no ThreadSanitizer build given (KLP_CONVERT_TSAN; make check builds and sets it)"
 	"$CC" -O2 -o gen "$top/bench/gen-klp-object.c" ||
@@ -965,17 +964,7 @@ t_no_data_races() {
 	# the parallel scan's 65,536 and the two-thread fault-in's 4 MiB.
 	./gen -F 33000 -R 2 -K 50 -O 3 -o in.o -q || fail "generator failed"
 	"$KLP_CONVERT" -q -o plain.o in.o || fail "conversion failed"
-	# setarch -R: without address space randomization, which leaves
-	# ThreadSanitizer no room for its shadow memory on some kernels.
-	TSAN_OPTIONS=halt_on_error=1:exitcode=66 \
-		timeout -k 5 "${KLP_TEST_TIMEOUT:-120}" \
-		setarch "$(uname -m)" -R "$KLP_CONVERT_TSAN" -q -o tsan.o in.o \
-		2>tsan.err || rc=$?
-	if [ "$rc" != 0 ] || grep -q ThreadSanitizer tsan.err; then
-		head -n 40 tsan.err
-		fail "ThreadSanitizer run: exit $rc"
-	fi
-	cmp plain.o tsan.o || fail "the ThreadSanitizer build wrote other bytes"
+	tsan_converts_alike plain.o tsan.o -q -o tsan.o in.o
 }
 run_test helper_threads_share_the_model_without_data_races t_no_data_races
 
