@@ -320,39 +320,30 @@ void klp_report_ktext(struct klp_checker *c, enum klp_rule rule,
 /* Relocation rules                                                   */
 /* ------------------------------------------------------------------ */
 
-/* What the module loader does with a section, by its name. */
-enum target_kind {
-	TARGET_UNKNOWN,
-	TARGET_PLAIN,
-	TARGET_LOST,		/* SHF_ALLOC cleared before relocating */
-	TARGET_INIT,		/* freed after the module's init */
-	TARGET_SPECIAL,		/* processed while the livepatch loads */
-};
-
-static enum target_kind target_kind(struct klp_checker *c, size_t target)
+enum klp_target_kind klp_target_kind(const struct klp_arch *arch,
+				     const char *name)
 {
-	const char *name = c->ef->secs[target].name;
-	enum target_kind k;
-
-	if (!c->kinds)
-		c->kinds = xcalloc(c->ef->nsecs, sizeof(*c->kinds));
-	if (c->kinds[target] != TARGET_UNKNOWN)
-		return c->kinds[target];
 	/* kernel/module/main.c clears SHF_ALLOC of these */
 	if (strcmp(name, ".data..percpu") == 0 ||
 	    strcmp(name, ".modinfo") == 0 || strcmp(name, "__versions") == 0)
-		k = TARGET_LOST;
+		return TARGET_LOST;
 	/* module_init_section(); powerpc's always says no ("We don't
 	 * handle .init for the moment"): ppc64 keeps .init* for good.  */
-	else if (strncmp(name, ".init", 5) == 0 &&
-		 c->arch->e_machine != EM_PPC64)
-		k = TARGET_INIT;
-	else if (klp_is_special_section(c->arch, name))
-		k = TARGET_SPECIAL;
-	else
-		k = TARGET_PLAIN;
-	c->kinds[target] = (unsigned char)k;
-	return k;
+	if (strncmp(name, ".init", 5) == 0 && arch->e_machine != EM_PPC64)
+		return TARGET_INIT;
+	if (klp_is_special_section(arch, name))
+		return TARGET_SPECIAL;
+	return TARGET_PLAIN;
+}
+
+static enum klp_target_kind target_kind(struct klp_checker *c, size_t target)
+{
+	if (!c->kinds)
+		c->kinds = xcalloc(c->ef->nsecs, sizeof(*c->kinds));
+	if (c->kinds[target] == TARGET_UNKNOWN)
+		c->kinds[target] = (unsigned char)
+			klp_target_kind(c->arch, c->ef->secs[target].name);
+	return c->kinds[target];
 }
 
 /* The location text, formatted on first use: most relocations pass. */
@@ -380,30 +371,59 @@ static const char *lazy_where(struct lazy_loc *l)
  * the bl to be a nop, to turn into the reload of r2; anything else fails
  * the load.  Compilers emit the nop for every call to an extern; hand-
  * written assembly may not.  A plain branch (b, a sibling call) needs none.
+ * The kernel has livepatch for little-endian ppc64 only: words are read
+ * so.  Return the word after the bl (0 past the end), or the nop when
+ * there is nothing to say.
  */
-static void check_ppc64_call(struct klp_checker *c, const struct elf_sec *t,
-			     const Elf64_Rela *r, struct lazy_loc *loc)
-{
-	const struct elf_file *ef = c->ef;
-	uint32_t insn, next;
-	char word[16];
+#define PPC64_NOP	0x60000000u
 
-	if (elf_sec_is_new(ef, t) || t->sh->sh_type == SHT_NOBITS ||
-	    r->r_offset % 4 || r->r_offset + 4 > t->sh->sh_size)
-		return;
-	insn = (uint32_t)elf_raw_field(ef, t->orig_offset + r->r_offset, 4);
-	if ((insn & 0xfc000003) != 0x48000001)		/* not bl */
-		return;
-	next = r->r_offset + 8 <= t->sh->sh_size
-		? (uint32_t)elf_raw_field(ef, t->orig_offset + r->r_offset + 4, 4)
-		: 0;
-	if (next == 0x60000000)				/* nop */
-		return;
-	snprintf(word, sizeof(word), "%08" PRIx32, next);
-	klp_report_ktext(c, RULE_PPC64_CALL_NOP, lazy_where(loc),
-			 elf_sym_name(ef, ELF64_R_SYM(r->r_info)), NULL, word,
-			 "a call to a klp symbol must be followed by a nop, which the kernel turns into the reload of r2 (the TOC pointer) after the call; this one is followed by %s",
-			 r->r_offset + 8 <= t->sh->sh_size ? word : "the end of the section");
+static uint32_t le32_at(const unsigned char *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+	       (uint32_t)p[3] << 24;
+}
+
+static uint32_t ppc64_word_after_call(const Elf64_Shdr *tsh,
+				      const unsigned char *bytes, uint64_t off)
+{
+	if (!bytes || off % 4 || off + 4 > tsh->sh_size ||
+	    (le32_at(bytes + off) & 0xfc000003) != 0x48000001)	/* not bl */
+		return PPC64_NOP;
+	return off + 8 <= tsh->sh_size ? le32_at(bytes + off + 4) : 0;
+}
+
+uint64_t klp_reloc_problems(const struct klp_arch *arch,
+			    const struct klp_reloc_type *rt, const Elf64_Shdr *tsh,
+			    const unsigned char *bytes, enum klp_target_kind kind,
+			    const Elf64_Rela *r, bool module)
+{
+	uint32_t type = (uint32_t)ELF64_R_TYPE(r->r_info);
+	uint64_t width = rt ? rt->width : 0, found = 0;
+
+	if (!rt || !rt->supported)
+		found |= KLP_RULE_BIT(RULE_RELOC_TYPE);
+	if (arch->e_machine == EM_RISCV &&
+	    (type == R_RISCV_PCREL_HI20 || type == R_RISCV_GOT_HI20))
+		found |= KLP_RULE_BIT(RULE_RELOC_PAIR);
+	if (r->r_offset >= tsh->sh_size || width > tsh->sh_size - r->r_offset)
+		return found | KLP_RULE_BIT(RULE_RELOC_OFFSET);
+	if (arch->zero_check && width && bytes) {
+		for (uint64_t k = 0; k < width; k++)
+			if (bytes[r->r_offset + k]) {
+				found |= KLP_RULE_BIT(RULE_NONZERO);
+				break;
+			}
+	}
+	if (arch->e_machine == EM_PPC64 && type == R_PPC64_REL24 &&
+	    ppc64_word_after_call(tsh, bytes, r->r_offset) != PPC64_NOP)
+		found |= KLP_RULE_BIT(RULE_PPC64_CALL_NOP);
+	if (kind == TARGET_LOST)
+		found |= KLP_RULE_BIT(RULE_LOST_SECTION);
+	if (module && kind == TARGET_INIT)
+		found |= KLP_RULE_BIT(RULE_INIT_SECTION);
+	if (module && kind == TARGET_SPECIAL)
+		found |= KLP_RULE_BIT(RULE_SPECIAL_SECTION);
+	return found;
 }
 
 void klp_check_reloc(struct klp_checker *c, size_t target,
@@ -414,10 +434,11 @@ void klp_check_reloc(struct klp_checker *c, size_t target,
 	uint32_t type = (uint32_t)ELF64_R_TYPE(r->r_info);
 	const struct klp_reloc_type *rt =
 		type < 64 ? c->rt_by_type[type] : NULL;
+	const unsigned char *bytes = NULL;
 	struct lazy_loc loc;	/* not "= { ... }": that clears buf every time */
-	enum target_kind kind = target_kind(c, target);
-	uint64_t width;
-	char tname[64];
+	const char *sym;
+	char tname[64], num[16];
+	uint64_t found;
 
 	/* Modules use a handful of types, each looked up once. */
 	if (!rt) {
@@ -425,66 +446,59 @@ void klp_check_reloc(struct klp_checker *c, size_t target,
 		if (type < 64)
 			c->rt_by_type[type] = rt;
 	}
-	width = rt ? rt->width : 0;
+	if (!elf_sec_is_new(ef, t) && t->sh->sh_type != SHT_NOBITS)
+		bytes = (const unsigned char *)ef->map + t->orig_offset;
+	found = klp_reloc_problems(c->arch, rt, t->sh, bytes,
+				   target_kind(c, target), r, lp_obj != NULL);
+	if (!found)
+		return;
+
 	loc.c = c;
 	loc.target = target;
 	loc.off = r->r_offset;
 	loc.done = false;
-
-	if (!rt || !rt->supported) {
-		char num[16];
-
-		/* "relocation type 255", not "... type type 255" */
-		snprintf(num, sizeof(num), "%u", type);
-		klp_report_ktext(c, RULE_RELOC_TYPE, lazy_where(&loc), elf_sym_name(ef, ELF64_R_SYM(r->r_info)),
+	sym = elf_sym_name(ef, ELF64_R_SYM(r->r_info));
+	/* "relocation type 255", not "... type type 255" */
+	snprintf(num, sizeof(num), "%u", type);
+	if (found & KLP_RULE_BIT(RULE_RELOC_TYPE))
+		klp_report_ktext(c, RULE_RELOC_TYPE, lazy_where(&loc), sym,
 				 klp_arch_reloc_refusal(c->arch, type), num,
 				 "relocation type %s is not supported by the kernel's apply_relocate_add() on %s",
 				 rt ? rt->name : num, c->arch->name);
-	}
-	if (c->arch->e_machine == EM_RISCV &&
-	    (type == R_RISCV_PCREL_HI20 || type == R_RISCV_GOT_HI20))
-		klp_report(c, RULE_RELOC_PAIR, lazy_where(&loc), elf_sym_name(ef, ELF64_R_SYM(r->r_info)),
+	if (found & KLP_RULE_BIT(RULE_RELOC_PAIR))
+		klp_report(c, RULE_RELOC_PAIR, lazy_where(&loc), sym,
 			   "%s cannot be a klp relocation: its PCREL_LO12 partner names a local label and must stay behind, while the kernel looks for the pair in one relocation section; take the symbol's address through an exported pointer or a call instead",
 			   klp_reloc_type_name(c->arch, type, tname, sizeof(tname)));
-	if (r->r_offset >= t->sh->sh_size ||
-	    width > t->sh->sh_size - r->r_offset) {
-		klp_report(c, RULE_RELOC_OFFSET, lazy_where(&loc), elf_sym_name(ef, ELF64_R_SYM(r->r_info)),
+	if (found & KLP_RULE_BIT(RULE_RELOC_OFFSET))
+		klp_report(c, RULE_RELOC_OFFSET, lazy_where(&loc), sym,
 			   "relocation offset is past the end of the section (size 0x%" PRIx64 ")",
 			   t->sh->sh_size);
-		return;
-	}
-	if (c->arch->zero_check && width && !elf_sec_is_new(ef, t) &&
-	    t->sh->sh_type != SHT_NOBITS) {
-		const unsigned char *p = (const unsigned char *)ef->map +
-					 t->orig_offset + r->r_offset;
+	if (found & KLP_RULE_BIT(RULE_NONZERO))
+		klp_report_ktext(c, RULE_NONZERO, lazy_where(&loc), sym, NULL,
+				 num, "the relocated location holds a nonzero value, so the kernel would refuse %s; relocations with an addend must leave zeros there",
+				 klp_reloc_type_name(c->arch, type, tname,
+						     sizeof(tname)));
+	if (found & KLP_RULE_BIT(RULE_PPC64_CALL_NOP)) {
+		uint64_t off = r->r_offset;
+		char word[16];
 
-		for (uint64_t k = 0; k < width; k++) {
-			if (p[k] == 0)
-				continue;
-			char num[16];
-
-			snprintf(num, sizeof(num), "%u", type);
-			klp_report_ktext(c, RULE_NONZERO, lazy_where(&loc), elf_sym_name(ef, ELF64_R_SYM(r->r_info)), NULL,
-				    num, "the relocated location holds a nonzero value, so the kernel would refuse %s; relocations with an addend must leave zeros there",
-				    klp_reloc_type_name(c->arch, type, tname,
-							sizeof(tname)));
-			break;
-		}
+		snprintf(word, sizeof(word), "%08" PRIx32,
+			 ppc64_word_after_call(t->sh, bytes, off));
+		klp_report_ktext(c, RULE_PPC64_CALL_NOP, lazy_where(&loc), sym,
+				 NULL, word,
+				 "a call to a klp symbol must be followed by a nop, which the kernel turns into the reload of r2 (the TOC pointer) after the call; this one is followed by %s",
+				 off + 8 <= t->sh->sh_size ? word : "the end of the section");
 	}
-	if (c->arch->e_machine == EM_PPC64 && type == R_PPC64_REL24)
-		check_ppc64_call(c, t, r, &loc);
-	if (kind == TARGET_LOST)
-		klp_report(c, RULE_LOST_SECTION, lazy_where(&loc), elf_sym_name(ef, ELF64_R_SYM(r->r_info)),
+	if (found & KLP_RULE_BIT(RULE_LOST_SECTION))
+		klp_report(c, RULE_LOST_SECTION, lazy_where(&loc), sym,
 			   "section '%s' is never relocated by the kernel's module loader, so this klp relocation would be lost",
 			   t->name);
-	if (!lp_obj)
-		return;
-	if (kind == TARGET_INIT)
-		klp_report(c, RULE_INIT_SECTION, lazy_where(&loc), elf_sym_name(ef, ELF64_R_SYM(r->r_info)),
+	if (found & KLP_RULE_BIT(RULE_INIT_SECTION))
+		klp_report(c, RULE_INIT_SECTION, lazy_where(&loc), sym,
 			   "a klp relocation for module '%s' in init section '%s' would be applied after the section is freed; move the reference out of __init code",
 			   lp_obj, t->name);
-	else if (kind == TARGET_SPECIAL)
-		klp_report(c, RULE_SPECIAL_SECTION, lazy_where(&loc), elf_sym_name(ef, ELF64_R_SYM(r->r_info)),
+	if (found & KLP_RULE_BIT(RULE_SPECIAL_SECTION))
+		klp_report(c, RULE_SPECIAL_SECTION, lazy_where(&loc), sym,
 			   "a klp relocation for module '%s' in special section '%s', which the livepatch's own load processes before the relocation is applied; reference an exported or vmlinux symbol here instead",
 			   lp_obj, t->name);
 }
@@ -1095,6 +1109,18 @@ static bool first_reference(struct klp_checker *c, size_t symidx,
 	return false;
 }
 
+bool klp_export_missing(uint16_t e_machine, const Elf64_Sym *sym,
+			const char *name, const struct klp_symvers *sv)
+{
+	return sym->st_shndx == SHN_UNDEF && !klp_is_prefixed(name) &&
+	       ELF64_ST_BIND(sym->st_info) != STB_WEAK && *name &&
+	       strcmp(name, ".TOC.") != 0 &&	/* ppc64: the loader's */
+	       !(e_machine == EM_X86_64 &&
+		 /* ignore_undef_symbol(): left by GNU as < 2.37 */
+		 strcmp(name, "_GLOBAL_OFFSET_TABLE_") == 0) &&
+	       !klp_symvers_has(sv, name);
+}
+
 void klp_check_exports(struct klp_checker *c)
 {
 	struct elf_file *ef = c->ef;
@@ -1106,13 +1132,8 @@ void klp_check_exports(struct klp_checker *c)
 		size_t target;
 		uint64_t off;
 
-		if (sym->st_shndx != SHN_UNDEF || klp_is_prefixed(name) ||
-		    ELF64_ST_BIND(sym->st_info) == STB_WEAK || !*name ||
-		    strcmp(name, ".TOC.") == 0 ||	/* ppc64: the loader's */
-		    (c->ef->ehdr.e_machine == EM_X86_64 &&
-		     /* ignore_undef_symbol(): left by GNU as < 2.37 */
-		     strcmp(name, "_GLOBAL_OFFSET_TABLE_") == 0) ||
-		    klp_symvers_has(c->symvers, name))
+		if (!klp_export_missing(ef->ehdr.e_machine, sym, name,
+					c->symvers))
 			continue;
 		if (first_reference(c, i, &target, &off))
 			klp_where(c, target, off, loc, sizeof(loc));

@@ -168,6 +168,34 @@ bool klp_sym_name_parses(const char *name);
  * symbol of object names no module has: KARG is the bare symbol.  */
 #define KLP_TEXT_NOT_FOUND	"symbol '%s' not found in symbol table"
 
+/* What the module loader does with a section, by its name. */
+enum klp_target_kind {
+	TARGET_UNKNOWN,
+	TARGET_PLAIN,
+	TARGET_LOST,		/* SHF_ALLOC cleared before relocating */
+	TARGET_INIT,		/* freed after the module's init */
+	TARGET_SPECIAL,		/* processed while the livepatch loads */
+};
+
+enum klp_target_kind klp_target_kind(const struct klp_arch *arch,
+				     const char *name);
+
+/* A bit of klp_reloc_problems()'s answer. */
+#define KLP_RULE_BIT(rule)	(UINT64_C(1) << (rule))
+
+/*
+ * The rules klp_check_reloc() applies to one klp relocation R, decided
+ * without a word: the KLP_RULE_BIT() of each one broken (0: none).  RT is
+ * klp_arch_reloc(ARCH, R's type); TSH the target's header; BYTES the
+ * target's input contents in the file (NULL: none, for a new or NOBITS
+ * section); KIND the target's; MODULE: R is for a module, not vmlinux.
+ * When the offset is out of range, nothing at the location is looked at.
+ */
+uint64_t klp_reloc_problems(const struct klp_arch *arch,
+			    const struct klp_reloc_type *rt, const Elf64_Shdr *tsh,
+			    const unsigned char *bytes, enum klp_target_kind kind,
+			    const Elf64_Rela *r, bool module);
+
 /*
  * The rules for one klp relocation R into section TARGET, carried by
  * module LP_OBJ (NULL for vmlinux): its type, offset and location on
@@ -178,6 +206,11 @@ bool klp_sym_name_parses(const char *name);
  */
 void klp_check_reloc(struct klp_checker *c, size_t target,
 		     const Elf64_Rela *r, const char *lp_obj);
+
+/* Symbol SYM, named NAME, is undefined, the loader must find it, and
+ * no Module.symvers of SV exports it.  */
+bool klp_export_missing(uint16_t e_machine, const Elf64_Sym *sym,
+			const char *name, const struct klp_symvers *sv);
 
 /* With c->symvers: every undefined symbol must be exported. */
 void klp_check_exports(struct klp_checker *c);
