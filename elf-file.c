@@ -1520,13 +1520,13 @@ static int commit_temp(struct diag *d, int fd, const char *out_path,
  * say) is left to the writes to meet.  KEEP_SIZE: the file grows only by
  * what is written, as before.
  */
-static void preallocate(int fd, uint64_t size)
+static void preallocate(int fd, uint64_t off, uint64_t size)
 {
 	struct statfs fs;
 
 	if (size > 0 && fstatfs(fd, &fs) == 0 &&
 	    (fs.f_type == EXT4_SUPER_MAGIC || fs.f_type == BTRFS_SUPER_MAGIC))
-		(void)fallocate(fd, FALLOC_FL_KEEP_SIZE, 0, (off_t)size);
+		(void)fallocate(fd, FALLOC_FL_KEEP_SIZE, (off_t)off, (off_t)size);
 }
 
 struct emit_job {
@@ -1547,7 +1547,7 @@ static void lay_out_and_emit(struct emit_job *j)
 
 	tail = layout(j->ef, &shoff, &j->end);
 	j->ef->ehdr.e_shoff = shoff;
-	preallocate(j->o->fd, j->end);
+	preallocate(j->o->fd, 0, j->end);
 	emit(j->ef, j->o, tail);
 }
 
@@ -1657,4 +1657,257 @@ int elf_copy_file(struct diag *d, int in_fd, size_t size, const char *out_path,
 		return -1;
 	}
 	return commit_temp(d, o.fd, out_path, st);
+}
+
+/* ------------------------------------------------------------------ */
+/* A streamed output                                                  */
+/* ------------------------------------------------------------------ */
+
+/*
+ * For a writer that keeps no model of the file: the output is produced
+ * front to back into chunks, and a thread of its own writes them (with
+ * STREAM_NCHUNKS in flight) while the producer goes on; long stretches of
+ * the input go by copy_file_range(2) on that thread too.  Below
+ * WRITER_THREAD_MIN each range is written as it is queued.  Host byte
+ * order only: nothing is translated.
+ */
+#define STREAM_CHUNK	(512u << 10)
+#define STREAM_NCHUNKS	6
+#define STREAM_QUEUE	64
+
+struct stream_range {
+	const char *p;		/* NULL: N bytes of the input at OFF */
+	uint64_t off, n;
+};
+
+struct elf_stream {
+	struct diag *d;
+	struct out o;		/* the writer's */
+	bool threaded;
+	struct xthread writer;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	struct stream_range q[STREAM_QUEUE];
+	size_t head, tail;	/* ranges queued, ranges written */
+	bool done;
+	char *chunk[STREAM_NCHUNKS];
+	size_t chunk_seq[STREAM_NCHUNKS];	/* 1 + the range that used it */
+	size_t cur, used;
+	uint64_t pos;		/* bytes produced so far */
+};
+
+static void stream_write_range(struct out *o, const struct stream_range *r)
+{
+	if (r->p)
+		out_pwrite(o, r->p, r->n);
+	else
+		out_input(o, r->off, r->n);
+	out_flush(o);	/* out_input() may fall back to the buffer */
+}
+
+static void *stream_writer(void *arg)
+{
+	struct elf_stream *s = arg;
+
+	for (;;) {
+		struct stream_range r;
+
+		pthread_mutex_lock(&s->mu);
+		while (s->tail == s->head && !s->done)
+			pthread_cond_wait(&s->cv, &s->mu);
+		if (s->tail == s->head) {
+			pthread_mutex_unlock(&s->mu);
+			return NULL;
+		}
+		r = s->q[s->tail % STREAM_QUEUE];
+		pthread_mutex_unlock(&s->mu);
+		stream_write_range(&s->o, &r);
+		pthread_mutex_lock(&s->mu);
+		s->tail++;
+		pthread_cond_broadcast(&s->cv);
+		pthread_mutex_unlock(&s->mu);
+	}
+}
+
+/* Queue R (its bytes stay until written); return its sequence number. */
+static size_t stream_queue(struct elf_stream *s, struct stream_range r)
+{
+	size_t seq;
+
+	if (!s->threaded) {
+		stream_write_range(&s->o, &r);
+		return s->head++;
+	}
+	pthread_mutex_lock(&s->mu);
+	while (s->head - s->tail == STREAM_QUEUE)
+		pthread_cond_wait(&s->cv, &s->mu);
+	seq = s->head++;
+	s->q[seq % STREAM_QUEUE] = r;
+	pthread_cond_broadcast(&s->cv);
+	pthread_mutex_unlock(&s->mu);
+	return seq;
+}
+
+static void stream_wait_written(struct elf_stream *s, size_t seq)
+{
+	if (!s->threaded)
+		return;
+	pthread_mutex_lock(&s->mu);
+	while (s->tail <= seq)
+		pthread_cond_wait(&s->cv, &s->mu);
+	pthread_mutex_unlock(&s->mu);
+}
+
+/* Hand the current chunk to the writer; wait until the next is free. */
+static void stream_flush(struct elf_stream *s)
+{
+	size_t nchunks = s->threaded ? STREAM_NCHUNKS : 1;
+
+	if (!s->used)
+		return;
+	s->chunk_seq[s->cur] = 1 + stream_queue(s, (struct stream_range){
+		.p = s->chunk[s->cur], .n = s->used });
+	s->cur = (s->cur + 1) % nchunks;
+	s->used = 0;
+	if (!s->chunk[s->cur])
+		s->chunk[s->cur] = xmalloc(STREAM_CHUNK);
+	else if (s->chunk_seq[s->cur])
+		stream_wait_written(s, s->chunk_seq[s->cur] - 1);
+}
+
+struct elf_stream *elf_stream_open(struct diag *d, const char *out_path,
+				   int in_fd, const char *in_map,
+				   uint64_t size)
+{
+	struct elf_stream *s = xcalloc(1, sizeof(*s));
+
+	s->d = d;
+	s->o = (struct out){ .in_fd = in_fd, .in_map = in_map };
+	s->o.fd = open_temp(d, out_path);
+	if (s->o.fd < 0) {
+		free(s);
+		return NULL;
+	}
+	s->o.buf = xmalloc(OUT_BUF_SIZE);
+	s->chunk[0] = xmalloc(STREAM_CHUNK);
+	preallocate(s->o.fd, 0, size);
+	pthread_mutex_init(&s->mu, NULL);
+	pthread_cond_init(&s->cv, NULL);
+	s->threaded = size >= WRITER_THREAD_MIN &&
+		      xthread_start(&s->writer, stream_writer, s);
+	return s;
+}
+
+void elf_stream_reserve(struct elf_stream *s, uint64_t end)
+{
+	if (end > s->pos)
+		preallocate(s->o.fd, s->pos, end - s->pos);
+}
+
+uint64_t elf_stream_pos(const struct elf_stream *s)
+{
+	return s->pos;
+}
+
+void *elf_stream_room(struct elf_stream *s, size_t n)
+{
+	char *p;
+
+	if (n > STREAM_CHUNK)
+		INTERNAL_ERROR("stream room larger than a chunk");
+	if (STREAM_CHUNK - s->used < n)
+		stream_flush(s);
+	p = s->chunk[s->cur] + s->used;
+	s->used += n;
+	s->pos += n;
+	return p;
+}
+
+void elf_stream_bytes(struct elf_stream *s, const void *p, size_t n)
+{
+	while (n) {
+		size_t k = n < STREAM_CHUNK ? n : STREAM_CHUNK;
+
+		memcpy(elf_stream_room(s, k), p, k);
+		p = (const char *)p + k;
+		n -= k;
+	}
+}
+
+void elf_stream_zero(struct elf_stream *s, uint64_t n)
+{
+	while (n) {
+		size_t k = n < STREAM_CHUNK ? (size_t)n : STREAM_CHUNK;
+
+		memset(elf_stream_room(s, k), 0, k);
+		n -= k;
+	}
+}
+
+void elf_stream_kept(struct elf_stream *s, const void *p, size_t n)
+{
+	if (n < OUT_COPY_MIN) {
+		elf_stream_bytes(s, p, n);
+		return;
+	}
+	stream_flush(s);
+	stream_queue(s, (struct stream_range){ .p = p, .n = n });
+	s->pos += n;
+}
+
+void elf_stream_input(struct elf_stream *s, uint64_t off, uint64_t n)
+{
+	if (n < OUT_COPY_MIN || s->o.in_fd < 0) {
+		elf_stream_kept(s, s->o.in_map + off, (size_t)n);
+		return;
+	}
+	stream_flush(s);
+	stream_queue(s, (struct stream_range){ .off = off, .n = n });
+	s->pos += n;
+}
+
+/* Let the writer finish; free all but the file. */
+static void stream_stop(struct elf_stream *s)
+{
+	stream_flush(s);
+	if (s->threaded) {
+		pthread_mutex_lock(&s->mu);
+		s->done = true;
+		pthread_cond_broadcast(&s->cv);
+		pthread_mutex_unlock(&s->mu);
+		xthread_join(&s->writer);
+	}
+	pthread_mutex_destroy(&s->mu);
+	pthread_cond_destroy(&s->cv);
+	for (size_t k = 0; k < STREAM_NCHUNKS; k++)
+		free(s->chunk[k]);
+	free(s->o.buf);
+}
+
+void elf_stream_abort(struct elf_stream *s)
+{
+	stream_stop(s);
+	close(s->o.fd);
+	elf_cleanup_temp();
+	free(s);
+}
+
+int elf_stream_finish(struct elf_stream *s, const Elf64_Ehdr *ehdr,
+		      const char *out_path, const struct stat *st)
+{
+	int ret = -1;
+
+	stream_stop(s);
+	/* The ELF header last: e_shoff is known only now.  */
+	s->o.pos = 0;
+	out_pwrite(&s->o, ehdr, sizeof(*ehdr));
+	out_report(s->d, &s->o);
+	if (s->o.failed) {
+		close(s->o.fd);
+		elf_cleanup_temp();
+	} else {
+		ret = commit_temp(s->d, s->o.fd, out_path, st);
+	}
+	free(s);
+	return ret;
 }

@@ -241,6 +241,35 @@ int elf_write(struct elf_file *ef, const char *out_path, const struct stat *st,
 int elf_copy_file(struct diag *d, int in_fd, size_t size, const char *out_path,
 		  const struct stat *st);
 
+/*
+ * A streamed output, for a writer that keeps no model: bytes produced
+ * front to back, written to a temporary file next to OUT_PATH (on a
+ * thread of its own when SIZE, the expected size, is big) and renamed
+ * into place by elf_stream_finish(), which writes EHDR over the first
+ * bytes last; elf_stream_abort() leaves nothing behind.  In the host's
+ * byte order only.  IN_FD and IN_MAP are the input, whose bytes
+ * elf_stream_input() copies.
+ */
+struct elf_stream;
+struct elf_stream *elf_stream_open(struct diag *d, const char *out_path,
+				   int in_fd, const char *in_map,
+				   uint64_t size);
+/* Allocate the output's blocks up to END ahead (see elf_write()). */
+void elf_stream_reserve(struct elf_stream *s, uint64_t end);
+uint64_t elf_stream_pos(const struct elf_stream *s);
+/* Room for N bytes (at most 512 KiB) at the end, to fill at once. */
+void *elf_stream_room(struct elf_stream *s, size_t n);
+void elf_stream_bytes(struct elf_stream *s, const void *p, size_t n);
+void elf_stream_zero(struct elf_stream *s, uint64_t n);
+/* N bytes at P, which stay unchanged until the stream ends. */
+void elf_stream_kept(struct elf_stream *s, const void *p, size_t n);
+/* N bytes of the input at OFF. */
+void elf_stream_input(struct elf_stream *s, uint64_t off, uint64_t n);
+/* Return 0, or -1 after reporting why (nothing left behind). */
+int elf_stream_finish(struct elf_stream *s, const Elf64_Ehdr *ehdr,
+		      const char *out_path, const struct stat *st);
+void elf_stream_abort(struct elf_stream *s);
+
 /* Remove a temporary output left by an interrupted write (atexit). */
 void elf_cleanup_temp(void);
 /* The same from a signal handler: unlink only. */
