@@ -33,7 +33,7 @@ TSAN_FLAGS	:= -fsanitize=thread
 PROG		:= klp-convert-mini
 PROG_SAN	:= build/san/$(PROG)
 PROG_TSAN	:= build/tsan/$(PROG)
-SRCS		:= klp-convert-mini.c convert.c check.c klp.c arch.c elf-file.c diag.c
+SRCS		:= klp-convert-mini.c convert.c stream.c check.c klp.c arch.c elf-file.c diag.c
 OBJS		:= $(SRCS:%.c=build/%.o)
 OBJS_SAN	:= $(SRCS:%.c=build/san/%.o)
 OBJS_TSAN	:= $(SRCS:%.c=build/tsan/%.o)

@@ -32,7 +32,21 @@ enum convert_result {
 	CONVERT_ERROR = -1,	/* problems reported; the model is spoilt */
 	CONVERT_NOTHING = 0,	/* no prefixed symbols: leave the file alone */
 	CONVERT_DONE = 1,	/* the model holds the converted object */
+	CONVERT_DECLINED = 2,	/* klp_convert_straight(): not the usual
+				 * module; nothing said, nothing written */
 };
+
+/*
+ * The straight path (stream.c): convert the module at PATH, if it is the
+ * usual one, in one pass, writing OUT_PATH as it goes.  CONVERT_DONE:
+ * written and renamed into place; CONVERT_ERROR: the output could not be
+ * written (reported); CONVERT_DECLINED: nothing said or written, use
+ * klp_convert().  SYMVERS as in struct convert_opts.  Never for -n or -v.
+ */
+enum convert_result klp_convert_straight(struct diag *d, const char *path,
+					 const char *out_path,
+					 const struct klp_symvers *symvers,
+					 struct convert_stats *stats);
 
 /*
  * Plan and check the conversion of EF, report every problem, and if there

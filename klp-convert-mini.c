@@ -306,6 +306,32 @@ static bool stdout_ok(void)
 	return false;
 }
 
+static void note_converted(struct diag *d, const struct convert_stats *stats,
+			   bool dry_run, bool same, const char *out)
+{
+	diag_note(d, "%s%zu symbol%s converted, %zu relocation%s moved into %zu klp relocation section%s%s%s",
+		  dry_run ? "dry run: " : "",
+		  stats->symbols, stats->symbols == 1 ? "" : "s",
+		  stats->relocs, stats->relocs == 1 ? "" : "s",
+		  stats->sections, stats->sections == 1 ? "" : "s",
+		  dry_run || same ? "" : ", written to ",
+		  dry_run || same ? "" : out);
+}
+
+/*
+ * The straight path (stream.c) writes the usual module as the model
+ * would, without one.  Not for what only the model does: -n, and -v's
+ * lines.  KLP_CONVERT_PATH=model in the environment keeps
+ * every module on the model's path: the tests compare the two.
+ */
+static bool straight_allowed(const struct args *a)
+{
+	const char *path = getenv("KLP_CONVERT_PATH");
+
+	return !a->dry_run && a->verbose <= 0 &&
+	       !(path && strcmp(path, "model") == 0);
+}
+
 static int convert_file(const struct args *a, const struct klp_symvers *sv)
 {
 	struct diag d = { .file = a->input, .verbose = a->verbose };
@@ -318,9 +344,26 @@ static int convert_file(const struct args *a, const struct klp_symvers *sv)
 	int ret = EXIT_REFUSED;
 
 	stdout_fail_note = "; nothing written";
+	/* The usual module takes the straight path; the model reports. */
+	if (straight_allowed(a)) {
+		out = output_path(a->input, a->output, &same);
+		switch (out ? klp_convert_straight(&d, a->input, out, sv, &stats)
+			    : CONVERT_DECLINED) {
+		case CONVERT_DONE:
+			stdout_fail_note = WRITTEN_NOTE;
+			note_converted(&d, &stats, false, same, out);
+			ret = EXIT_OK;
+			goto done;
+		case CONVERT_ERROR:
+			goto done;
+		default:
+			break;
+		}
+	}
 	if (elf_open(&ef, &d, a->input) != 0 || fstat(ef.fd, &st) != 0)
 		goto out;
-	out = output_path(a->input, a->output, &same);
+	if (!out)
+		out = output_path(a->input, a->output, &same);
 	if (!out) {
 		diag_error(&d, "output %s is a symbolic link that cannot be followed (%s): not writing through it",
 			   a->output ? a->output : a->input, strerror(errno));
@@ -328,6 +371,8 @@ static int convert_file(const struct args *a, const struct klp_symvers *sv)
 	}
 
 	switch (klp_convert(&ef, &opts, &stats)) {
+	case CONVERT_DECLINED:
+		INTERNAL_ERROR("the model declined a module");
 	case CONVERT_ERROR:
 		goto out;
 	case CONVERT_NOTHING:
@@ -351,19 +396,14 @@ static int convert_file(const struct args *a, const struct klp_symvers *sv)
 			goto out;
 		if (!a->dry_run)
 			stdout_fail_note = WRITTEN_NOTE;
-		diag_note(&d, "%s%zu symbol%s converted, %zu relocation%s moved into %zu klp relocation section%s%s%s",
-			  a->dry_run ? "dry run: " : "",
-			  stats.symbols, stats.symbols == 1 ? "" : "s",
-			  stats.relocs, stats.relocs == 1 ? "" : "s",
-			  stats.sections, stats.sections == 1 ? "" : "s",
-			  a->dry_run || same ? "" : ", written to ",
-			  a->dry_run || same ? "" : out);
+		note_converted(&d, &stats, a->dry_run, same, out);
 		break;
 	}
 	ret = EXIT_OK;
 out:
-	diag_finish(&d);
 	elf_close(&ef);
+done:
+	diag_finish(&d);
 	free(out);
 	return ret;
 }

@@ -868,6 +868,9 @@ t_helper_threads() {
 	# 66,000 relocation entries: past the parallel scan's 65,536.
 	./gen -F 33000 -R 2 -K 50 -O 3 -o all.o -q || fail "generator failed"
 	cp all.o one.o
+	# The model's helpers: the straight path has only its writer
+	# (t_straight_writer_thread).
+	export KLP_CONVERT_PATH=model
 	# The CPUs this suite may use ("0-3,6"), one by one; strace prints
 	# a mask as "[0 1 2 3 6]".
 	list=$(taskset -cp $$ | sed 's/.*: //')
@@ -951,10 +954,11 @@ t_small_one_thread() {
 }
 run_test small_module_converts_on_one_thread t_small_one_thread
 
-# t_helper_threads' module under ThreadSanitizer: the second scan
-# thread, the writer (which also lays the file out) beside the result
-# check, and the helpers that fault in big arrays all share the model.
-# No report, and the bytes of the plain build.
+# t_helper_threads' module under ThreadSanitizer, on both paths.  The
+# straight path's producer and writer share the output's chunks; on the
+# model's, the second scan thread, the writer (which also lays the file
+# out) beside the result check, and the helpers that fault in big arrays
+# share the model.  No report, and the bytes of the plain build.
 t_no_data_races() {
 	[ -n "${KLP_CONVERT_TSAN:-}" ] ||
 		skip "no ThreadSanitizer build given (KLP_CONVERT_TSAN; make check builds and sets it)"
@@ -964,8 +968,65 @@ t_no_data_races() {
 	# the parallel scan's 65,536 and the two-thread fault-in's 4 MiB.
 	./gen -F 33000 -R 2 -K 50 -O 3 -o in.o -q || fail "generator failed"
 	"$KLP_CONVERT" -q -o plain.o in.o || fail "conversion failed"
+	# The straight path: its producer and its writer share the chunks.
 	tsan_converts_alike plain.o tsan.o -q -o tsan.o in.o
+	KLP_CONVERT_PATH=model tsan_converts_alike plain.o tsan-model.o \
+		-q -o tsan-model.o in.o
 }
 run_test helper_threads_share_the_model_without_data_races t_no_data_races
+
+# straight_path_taken FILE: converting FILE maps it read-only, and never
+# read-write: the straight path kept it from the model, which maps its
+# input writable (copy-on-write) to edit it in place.
+straight_path_taken() {
+	local size
+	size=$(stat -c %s "$1")
+	# LeakSanitizer cannot run under ptrace (the sanitizer rerun).
+	ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 \
+		timeout -k 5 "${KLP_TEST_TIMEOUT:-60}" strace -qq -e trace=mmap \
+		-o "$1.trace" "$KLP_CONVERT" -q "$1" || fail "conversion of $1 failed"
+	grep -q "mmap(NULL, $size, PROT_READ, MAP_PRIVATE," "$1.trace" ||
+		fail "$1: no read-only mapping of the input" "$1.trace"
+	! grep -q "mmap(NULL, $size, PROT_READ|PROT_WRITE, MAP_PRIVATE," "$1.trace" ||
+		fail "$1: the model mapped the input too: the straight path declined"
+}
+
+# The straight path (stream.c) writes the model's bytes: the samples and
+# generated modules of each shape (3 and 8 objects, a section per
+# function, SHN_XINDEX past 65,280 sections), converted both ways, in
+# place and to another file.  Each took the straight path.
+t_straight_path_writes_the_models_bytes() {
+	command -v strace >/dev/null ||
+		skip "no strace (scripts/install-deps.sh test installs it)"
+	"$CC" -O2 -o gen "$top/bench/gen-klp-object.c" ||
+		fail "cannot build the generator"
+	./gen -F 10 -R 20 -K 30 -O 3 -o g10.o -q
+	./gen -F 1000 -R 20 -K 2000 -O 8 -o g1000.o -q
+	./gen -F 33000 -R 2 -K 50 -O 3 -o g33000.o -q
+	sample sample.c
+	build_kmod c.ko sample.c
+	mods=(g10.o g1000.o g33000.o c.ko)
+	if [ "$(uname -m)" = x86_64 ]; then
+		sample sample.S
+		build_ko s.ko sample.S
+		mods+=(s.ko)
+	fi
+	for m in "${mods[@]}"; do
+		cp "$m" "$m.model"
+		cp "$m" "$m.taken"
+		run_tool 0 -o "$m.straight" "$m"
+		KLP_CONVERT_PATH=model run_tool 0 -o "$m.model.out" "$m"
+		cmp "$m.straight" "$m.model.out" ||
+			fail "$m: the straight path's bytes differ from the model's"
+		KLP_CONVERT_PATH=model run_tool 0 "$m.model"
+		cmp "$m.straight" "$m.model" ||
+			fail "$m: converted in place, the bytes differ"
+		straight_path_taken "$m.taken"
+		cmp "$m.straight" "$m.taken" || fail "$m: the traced run differs"
+		"$KLP_CONVERT" --check -q "$m.straight" ||
+			fail "$m: --check refuses the output"
+	done
+}
+run_test straight_path_writes_the_models_bytes t_straight_path_writes_the_models_bytes
 
 end_suite

@@ -337,13 +337,17 @@ fallocated() {
 	return 1
 }
 
-# allocation_test NAME FS AHEAD: convert $alloc_in on a fresh FS (tmpfs
-# or an image).  AHEAD=1: one fallocate(KEEP_SIZE) of exactly the
-# output's size, and the file holds exactly its own blocks, nothing past
-# its end; AHEAD=0: no fallocate.  Either way the output passes --check
-# and has the bytes of the first one written ($workdir/alloc.ref).
+# allocation_test NAME FS AHEAD [model]: convert $alloc_in on a fresh FS
+# (tmpfs or an image).  AHEAD=1: on the straight path, one
+# fallocate(KEEP_SIZE) of the input's size when it starts and one from
+# where it is to exactly the output's end once that is known; on the
+# model's, one of exactly the output's size; and the file holds exactly
+# its own blocks, nothing past its end.  AHEAD=0: no fallocate.  Either
+# way the output passes --check and has the bytes of the first one
+# written ($workdir/alloc.ref).
 allocation_test() {
-	local name=$1 fs=$2 ahead=$3 mp=$workdir/alloc-$2 size blocks bs want=
+	local name=$1 fs=$2 ahead=$3 path=${4:-straight}
+	local mp=$workdir/alloc-$2-${4:-straight} size blocks bs want="" off
 	if [ "$fs" = tmpfs ]; then
 		mount_tmpfs "$mp" size=4m || {
 			skip "$name" "cannot mount a tmpfs (not permitted here)"
@@ -353,19 +357,31 @@ allocation_test() {
 		skip "$name" "cannot make and mount a $fs image (mkfs.$fs: scripts/install-deps.sh test; or not permitted here)"
 		return
 	fi
+	rm -f "$mp/out.ko"
 	cp "$alloc_in" "$mp/in.ko"
 	saved=$alloc_in
-	run_traced "$mp" "$workdir/alloc-$fs.trace" -o out.ko in.ko
+	if [ "$path" = model ]; then
+		KLP_CONVERT_PATH=model run_traced "$mp" "$workdir/alloc-$fs-$path.trace" \
+			-o out.ko in.ko
+	else
+		run_traced "$mp" "$workdir/alloc-$fs-$path.trace" -o out.ko in.ko
+	fi
 	converted_ok "$name" "$mp/out.ko" || return
 	size=$(stat -c %s "$mp/out.ko")
 	blocks=$(( $(stat -c %b "$mp/out.ko") * $(stat -c %B "$mp/out.ko") ))
 	bs=$(stat -f -c %S "$mp")
-	[ "$ahead" = 0 ] || want="fallocate(FD, FALLOC_FL_KEEP_SIZE, 0, $size) = 0"
-	fallocated "$name" "$workdir/alloc-$fs.trace" "$want" || return
+	if [ "$ahead" = 1 ] && [ "$path" = model ]; then
+		want="fallocate(FD, FALLOC_FL_KEEP_SIZE, 0, $size) = 0"
+	elif [ "$ahead" = 1 ]; then
+		off=$(sed -n '2s/.*KEEP_SIZE, \([0-9]*\),.*/\1/p' "$workdir/alloc-$fs-$path.trace")
+		want="fallocate(FD, FALLOC_FL_KEEP_SIZE, 0, $(stat -c %s "$alloc_in")) = 0
+fallocate(FD, FALLOC_FL_KEEP_SIZE, ${off:-0}, $((size - ${off:-0}))) = 0"
+	fi
+	fallocated "$name" "$workdir/alloc-$fs-$path.trace" "$want" || return
 	if [ "$ahead" = 1 ] && [ "$blocks" != $(( (size + bs - 1) / bs * bs )) ]; then
 		fail "$name" "$blocks bytes of blocks for a $size-byte file"
-	elif ! "$tool" --check -q "$mp/out.ko" >"$workdir/alloc-$fs.check" 2>&1; then
-		fail "$name" "--check refuses the output" "$workdir/alloc-$fs.check"
+	elif ! "$tool" --check -q "$mp/out.ko" >"$workdir/alloc-$fs-$path.check" 2>&1; then
+		fail "$name" "--check refuses the output" "$workdir/alloc-$fs-$path.check"
 	elif [ ! -e "$workdir/alloc.ref" ]; then
 		cp "$mp/out.ko" "$workdir/alloc.ref" && pass "$name"
 	elif ! cmp -s "$mp/out.ko" "$workdir/alloc.ref"; then
@@ -382,6 +398,7 @@ allocation_test() {
 allocation_cases=(
 	"output_blocks_allocated_at_once_on_ext4 ext4 1"
 	"output_blocks_allocated_at_once_on_btrfs btrfs 1"
+	"output_blocks_allocated_at_once_on_ext4_by_the_model ext4 1 model"
 	"output_blocks_not_allocated_ahead_on_xfs xfs 0"
 	"output_blocks_not_allocated_ahead_on_tmpfs tmpfs 0"
 )
@@ -393,9 +410,9 @@ if ! { [ -f "$top/bench/gen-klp-object.c" ] &&
 	cp "$good" "$alloc_in"
 fi
 for c in "${allocation_cases[@]}"; do
-	read -r name fs ahead <<<"$c"
+	read -r name fs ahead path <<<"$c"
 	if command -v strace >/dev/null; then
-		allocation_test "$name" "$fs" "$ahead"
+		allocation_test "$name" "$fs" "$ahead" "$path"
 	else
 		skip "$name" "no strace (scripts/install-deps.sh test installs it)"
 	fi

@@ -1,0 +1,828 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * stream.c - the converter's straight path: the usual module, converted
+ * in one pass over the input and written while it is read, with no model
+ * of the file.
+ *
+ * "Usual" is what ld -r writes: the host's byte order; sections with
+ * contents in index order at increasing offsets, the section header
+ * table after them, .symtab and its string tables after every relocation
+ * section; no REL section; no klp section or klp symbol yet; one
+ * .modinfo, allocated, saying livepatch=Y.  On top of that, every
+ * klp_reloc.h name must convert, and every relocation that moves must
+ * keep the kernel's rules (klp_reloc_problems(), which the plan and
+ * --check use too), into a target fed by one relocation section.
+ *
+ * Anything else, and anything there would be to report, is declined
+ * before the output is renamed into place: klp_convert() then plans,
+ * reports and writes the file through the model, as it always did.  So
+ * this path never reports a rule; it only makes the common case cheap.
+ * Its output is the model's, byte for byte: the same layout rules (see
+ * elf-file.c's layout()), and a test compares the two on every module the
+ * tests convert.  What the model's check of its result would find on such
+ * a module is what this path checks as it goes: the converted names, the
+ * rules on each moved relocation, and the new sections' headers, which
+ * it builds only one way.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "arch.h"
+#include "check.h"
+#include "convert.h"
+#include "elf-file.h"
+#include "klp.h"
+
+enum { MAX_OBJS = 254 };	/* object ids fit a byte, 0 meaning none */
+
+struct straight_in {
+	int fd;
+	const char *map;
+	size_t size;
+	const Elf64_Ehdr *eh;
+	const Elf64_Shdr *sh;
+	size_t nsecs, shstrndx, symidx, stridx, xidx;
+	const Elf64_Sym *syms;
+	size_t nsyms;
+	const char *strtab, *shstrtab;
+	size_t strsize, shstrsize;
+	const Elf32_Word *xndx;
+	const struct klp_arch *arch;
+	/* Sections with contents by offset, when that is not the index
+	 * order (GNU ld -r puts relocation sections after .strtab);
+	 * NULL: every section in index order.  */
+	size_t *order, norder;
+};
+
+/* A klp relocation section to create: the entries of SRC for OBJ. */
+struct straight_sec {
+	uint32_t src, obj;
+	uint64_t n;
+};
+
+struct names {
+	char *p;
+	size_t len, cap;
+};
+
+struct straight {
+	struct straight_in in;
+	const struct klp_symvers *symvers;	/* NULL: no export check */
+	uint8_t *obj_of;		/* [nsyms]: object id + 1, or 0 */
+	const char *objname[MAX_OBJS];	/* lp_obj names, in .strtab */
+	size_t objlen[MAX_OBJS], nobjs;
+	size_t vmlinux;			/* id + 1 of vmlinux, or 0 */
+	size_t nconverted;
+	struct names newstr;		/* converted names, symbol order */
+	struct names newshstr;		/* new sections' names */
+	uint32_t *kept;			/* [nsecs]: 1 + entries kept by a
+					 * RELA section that loses some */
+	uint8_t *fed;			/* [nsecs]: a target klp relocations
+					 * come from */
+	uint8_t *kind;			/* [nsecs]: klp_target_kind() + 1 */
+	struct straight_sec *ks;
+	size_t nks, ks_cap;
+	uint64_t nmoved;
+	uint32_t *first_of;		/* [nobjs]: its klp section in the
+					 * section being scanned, + 1 */
+	const struct klp_reloc_type *rt_by_type[64];
+	struct elf_stream *out;
+	uint64_t *new_off;		/* [nsecs]: where sections after the
+					 * tail went, when not in index order */
+	uint64_t tail;			/* first offset laid out again */
+	uint64_t cur;			/* the output's end so far */
+	bool head_done;
+};
+
+/* ------------------------------------------------------------------ */
+/* The input                                                          */
+/* ------------------------------------------------------------------ */
+
+static bool has_file_data(const Elf64_Shdr *sh)
+{
+	return sh->sh_type != SHT_NOBITS && sh->sh_size > 0;
+}
+
+static bool nul_terminated_strtab(const struct straight_in *in, size_t idx)
+{
+	const Elf64_Shdr *sh = &in->sh[idx];
+
+	return sh->sh_type == SHT_STRTAB && sh->sh_size > 0 &&
+	       in->map[sh->sh_offset + sh->sh_size - 1] == '\0';
+}
+
+struct extent {
+	uint64_t off;
+	size_t idx;
+};
+
+static int cmp_extent(const void *a, const void *b)
+{
+	const struct extent *x = a, *y = b;
+
+	if (x->off != y->off)
+		return x->off < y->off ? -1 : 1;
+	return x->idx < y->idx ? -1 : x->idx > y->idx;
+}
+
+/*
+ * The sections with contents by offset, as the model orders them (see
+ * elf-file.c's sort_and_check_extents()): apart from each other, and the
+ * relocation sections among them in index order, the order the model
+ * creates klp sections in.  False to decline.
+ */
+static bool sort_by_offset(struct straight_in *in)
+{
+	struct extent *ext = xcalloc(in->nsecs, sizeof(*ext));
+	uint64_t end = sizeof(Elf64_Ehdr);
+	size_t n = 0, last_rela = 0;
+	bool ok = true;
+
+	for (size_t i = 1; i < in->nsecs; i++)
+		if (has_file_data(&in->sh[i]))
+			ext[n++] = (struct extent){ in->sh[i].sh_offset, i };
+	qsort(ext, n, sizeof(*ext), cmp_extent);
+	in->order = xcalloc(n ? n : 1, sizeof(*in->order));
+	in->norder = n;
+	for (size_t k = 0; k < n && ok; k++) {
+		const Elf64_Shdr *sh = &in->sh[ext[k].idx];
+
+		ok = sh->sh_offset >= end;
+		end = sh->sh_offset + sh->sh_size;
+		if (sh->sh_type == SHT_RELA) {
+			ok = ok && ext[k].idx > last_rela;
+			last_rela = ext[k].idx;
+		}
+		in->order[k] = ext[k].idx;
+	}
+	free(ext);
+	return ok;
+}
+
+/* The ELF header and the section header table, as the model reads them
+ * (elf_load()), and in ld -r's layout; false to decline.  */
+static bool read_headers(struct straight_in *in)
+{
+	const unsigned char host_enc =
+		__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__ ? ELFDATA2LSB
+							  : ELFDATA2MSB;
+	const Elf64_Ehdr *eh = (const void *)in->map;
+	uint64_t prev_end = sizeof(*eh), table_end;
+	bool sorted = true;
+
+	if (in->size < sizeof(*eh) ||
+	    memcmp(eh->e_ident, ELFMAG, SELFMAG) != 0 ||
+	    eh->e_ident[EI_CLASS] != ELFCLASS64 ||
+	    eh->e_ident[EI_DATA] != host_enc ||
+	    eh->e_ident[EI_VERSION] != EV_CURRENT || eh->e_type != ET_REL ||
+	    eh->e_phnum != 0 || eh->e_shentsize != sizeof(Elf64_Shdr) ||
+	    eh->e_shoff < sizeof(*eh) || eh->e_shoff % 8 ||
+	    eh->e_shoff > in->size - sizeof(Elf64_Shdr))
+		return false;
+	in->eh = eh;
+	in->sh = (const void *)(in->map + eh->e_shoff);
+	in->nsecs = eh->e_shnum ? eh->e_shnum : in->sh[0].sh_size;
+	in->shstrndx = eh->e_shstrndx == SHN_XINDEX ? in->sh[0].sh_link
+						    : eh->e_shstrndx;
+	if (in->nsecs < 2 ||
+	    in->nsecs > (in->size - eh->e_shoff) / sizeof(Elf64_Shdr) ||
+	    in->shstrndx == 0 || in->shstrndx >= in->nsecs)
+		return false;
+	table_end = eh->e_shoff + in->nsecs * sizeof(Elf64_Shdr);
+
+	for (size_t i = 1; i < in->nsecs; i++) {
+		const Elf64_Shdr *sh = &in->sh[i];
+
+		if ((sh->sh_addralign & (sh->sh_addralign - 1)) ||
+		    sh->sh_type == SHT_REL ||
+		    (sh->sh_flags & SHF_RELA_LIVEPATCH))
+			return false;
+		if (sh->sh_type == SHT_SYMTAB) {
+			if (in->symidx)
+				return false;
+			in->symidx = i;
+		}
+		if (!has_file_data(sh))
+			continue;
+		sorted = sorted && sh->sh_offset >= prev_end;
+		if (sh->sh_offset < sizeof(*eh) || sh->sh_offset > eh->e_shoff ||
+		    sh->sh_size > eh->e_shoff - sh->sh_offset)
+			return false;	/* not before the header table */
+		prev_end = sh->sh_offset + sh->sh_size;
+	}
+	if (!sorted && !sort_by_offset(in))
+		return false;
+	if (table_end > in->size || !in->symidx ||
+	    !nul_terminated_strtab(in, in->shstrndx))
+		return false;
+	in->shstrtab = in->map + in->sh[in->shstrndx].sh_offset;
+	in->shstrsize = in->sh[in->shstrndx].sh_size;
+	for (size_t i = 0; i < in->nsecs; i++) {
+		const char *name;
+
+		if (in->sh[i].sh_name >= in->shstrsize)
+			return false;
+		name = in->shstrtab + in->sh[i].sh_name;
+		if (strncmp(name, KLP_RELA_PREFIX,
+			    sizeof(KLP_RELA_PREFIX) - 1) == 0)
+			return false;	/* converted before */
+	}
+	return true;
+}
+
+/* .symtab, its names and its extended section indices; false to decline. */
+static bool read_symtab(struct straight_in *in)
+{
+	const Elf64_Shdr *st = &in->sh[in->symidx];
+
+	in->stridx = st->sh_link;
+	if (st->sh_entsize != sizeof(Elf64_Sym) ||
+	    st->sh_size % sizeof(Elf64_Sym) || st->sh_offset % 8 ||
+	    in->stridx == 0 || in->stridx >= in->nsecs ||
+	    in->stridx == in->shstrndx || !nul_terminated_strtab(in, in->stridx))
+		return false;
+	in->syms = (const void *)(in->map + st->sh_offset);
+	in->nsyms = st->sh_size / sizeof(Elf64_Sym);
+	in->strtab = in->map + in->sh[in->stridx].sh_offset;
+	in->strsize = in->sh[in->stridx].sh_size;
+	if (st->sh_info > in->nsyms)
+		return false;
+	for (size_t i = 1; i < in->nsecs; i++) {
+		const Elf64_Shdr *sh = &in->sh[i];
+
+		if (sh->sh_type != SHT_SYMTAB_SHNDX || sh->sh_link != in->symidx)
+			continue;
+		if (in->xidx || sh->sh_offset % 4 ||
+		    sh->sh_size != in->nsyms * sizeof(Elf32_Word))
+			return false;
+		in->xidx = i;
+		in->xndx = (const void *)(in->map + sh->sh_offset);
+	}
+	return true;
+}
+
+/* The .modinfo the loader reads says livepatch=Y, and it is the only one. */
+static bool is_livepatch(const struct straight_in *in)
+{
+	size_t found = 0;
+
+	for (size_t i = 1; i < in->nsecs; i++) {
+		const Elf64_Shdr *sh = &in->sh[i];
+
+		if (strcmp(in->shstrtab + sh->sh_name, ".modinfo") != 0)
+			continue;
+		if (found++ || sh->sh_type != SHT_PROGBITS ||
+		    !(sh->sh_flags & SHF_ALLOC) || !has_file_data(sh) ||
+		    klp_modinfo_livepatch(in->map + sh->sh_offset,
+					  sh->sh_size) != KLP_TAG_Y)
+			return false;
+	}
+	return found == 1;
+}
+
+/* Ends with MODULE_SIG_STRING: the model refuses to drop a signature. */
+static bool is_signed(const struct straight_in *in)
+{
+	static const char marker[] = "~Module signature appended~\n";
+
+	return in->size >= sizeof(marker) - 1 &&
+	       memcmp(in->map + in->size - (sizeof(marker) - 1), marker,
+		      sizeof(marker) - 1) == 0;
+}
+
+static bool straight_open(struct straight_in *in, const char *path,
+			  struct stat *st)
+{
+	void *map;
+
+	in->fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);	/* a FIFO */
+	if (in->fd < 0 || fstat(in->fd, st) != 0 || !S_ISREG(st->st_mode) ||
+	    st->st_size <= 0 || (uint64_t)st->st_size > SIZE_MAX / 2)
+		return false;
+	in->size = (size_t)st->st_size;
+	map = mmap(NULL, in->size, PROT_READ, MAP_PRIVATE, in->fd, 0);
+	if (map == MAP_FAILED)
+		return false;
+	in->map = map;
+	if (!read_headers(in) || !read_symtab(in) || !is_livepatch(in) ||
+	    is_signed(in))
+		return false;
+	in->arch = klp_arch_find(in->eh->e_machine);
+	if (!in->arch)
+		return false;
+	klp_special_sections_prepare(in->arch);
+	return true;
+}
+
+static void straight_close(struct straight_in *in)
+{
+	free(in->order);
+	if (in->map)
+		munmap((void *)in->map, in->size);
+	if (in->fd >= 0)
+		close(in->fd);
+}
+
+/* ------------------------------------------------------------------ */
+/* The symbols                                                        */
+/* ------------------------------------------------------------------ */
+
+static void names_add(struct names *t, const char *s, size_t n)
+{
+	if (t->len + n > t->cap) {
+		size_t cap = (t->len + n) * 2 + 4096;
+
+		t->p = xbig_realloc(t->p, t->cap, cap);
+		t->cap = cap;
+	}
+	memcpy(t->p + t->len, s, n);
+	t->len += n;
+}
+
+static size_t object_id(struct straight *p, const struct klp_span *obj)
+{
+	for (size_t k = 0; k < p->nobjs; k++)
+		if (p->objlen[k] == obj->len &&
+		    memcmp(p->objname[k], obj->s, obj->len) == 0)
+			return k + 1;
+	if (p->nobjs == MAX_OBJS)
+		return 0;
+	p->objname[p->nobjs] = obj->s;
+	p->objlen[p->nobjs] = obj->len;
+	if (klp_span_is(*obj, KLP_VMLINUX))
+		p->vmlinux = p->nobjs + 1;
+	return ++p->nobjs;
+}
+
+/*
+ * Which symbols klp_reloc.h made, what they become; false to decline:
+ * a symbol the model reads differently or reports, a klp symbol already
+ * there, or nothing to convert.
+ */
+static bool find_symbols(struct straight *p)
+{
+	const struct straight_in *in = &p->in;
+	char new_name[KLP_SYMNAME_MAX + 1], why[256];
+
+	p->obj_of = xcalloc(in->nsyms, 1);
+	for (size_t i = 0; i < in->nsyms; i++) {
+		const Elf64_Sym *sym = &in->syms[i];
+		size_t shndx = sym->st_shndx;
+		const char *name;
+		struct klp_name kn;
+		size_t id;
+
+		if (sym->st_name >= in->strsize)
+			return false;
+		if (shndx == SHN_XINDEX) {
+			if (!in->xndx)
+				return false;
+			shndx = in->xndx[i];
+		}
+		if ((sym->st_shndx == SHN_XINDEX ||
+		     sym->st_shndx < SHN_LORESERVE) && shndx >= in->nsecs)
+			return false;
+		if (sym->st_shndx == SHN_LIVEPATCH)
+			return false;
+		name = in->strtab + sym->st_name;
+		if (p->symvers &&
+		    klp_export_missing(in->eh->e_machine, sym, name, p->symvers))
+			return false;
+		if (name[0] != '.' ||
+		    strncmp(name, KLP_SYM_PREFIX, sizeof(KLP_SYM_PREFIX) - 1) != 0)
+			continue;
+		/* .klp.sym.rela.*, undefined, converting cleanly; any other
+		 * .klp.sym.* is a klp symbol already.  */
+		if (i == 0 || !klp_is_prefixed(name) || shndx != SHN_UNDEF ||
+		    klp_parse_name(name, &kn, new_name, why, sizeof(why)) !=
+		    KLP_NAME_OK)
+			return false;
+		/* The model's reports; and its result check's warnings
+		 * for an object a typo away from vmlinux.  */
+		if ((!klp_span_is(kn.lp_obj, KLP_VMLINUX) &&
+		     klp_span_is(kn.sym_obj, KLP_VMLINUX)) ||
+		    klp_objname_like_vmlinux(kn.lp_obj.s, kn.lp_obj.len) ||
+		    klp_objname_like_vmlinux(kn.sym_obj.s, kn.sym_obj.len))
+			return false;
+		id = object_id(p, &kn.lp_obj);
+		if (!id)
+			return false;
+		p->obj_of[i] = (uint8_t)id;
+		/* symbol format: .klp.sym.<sym_obj_name>.<sym_name>,<sympos>
+		 * (klp_parse_name() wrote it), appended in symbol order */
+		names_add(&p->newstr, new_name, strlen(new_name) + 1);
+		p->nconverted++;
+	}
+	if (in->strsize + p->newstr.len > UINT32_MAX)
+		return false;
+	return p->nconverted > 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Writing                                                            */
+/* ------------------------------------------------------------------ */
+
+/* As elf-file.c's layout() aligns file offsets (at most a page). */
+static uint64_t align_up(uint64_t x, uint64_t align)
+{
+	if (align <= 1)
+		return x;
+	if (align > 4096)
+		align = 4096;
+	return (x + align - 1) & ~(align - 1);
+}
+
+/* Everything before TAIL: the input's bytes, renamed symbols spliced in
+ * when .symtab lies there.  */
+static void write_symtab(struct straight *p);
+
+static void write_head(struct straight *p, uint64_t tail)
+{
+	const Elf64_Shdr *st = &p->in.sh[p->in.symidx];
+
+	p->tail = p->cur = tail;
+	p->head_done = true;
+	if (st->sh_offset + st->sh_size <= tail && st->sh_size) {
+		elf_stream_input(p->out, 0, st->sh_offset);
+		write_symtab(p);
+		elf_stream_input(p->out, st->sh_offset + st->sh_size,
+				 tail - st->sh_offset - st->sh_size);
+	} else {
+		elf_stream_input(p->out, 0, tail);
+	}
+}
+
+/* Pad to where section IDX goes; false if it lies in the head. */
+static bool place(struct straight *p, size_t idx, uint64_t size)
+{
+	const Elf64_Shdr *sh = &p->in.sh[idx];
+
+	/* Sections come in offset order: before the tail is known, each
+	 * lies in the head.  */
+	if (!p->head_done || !has_file_data(sh) || sh->sh_offset < p->tail)
+		return false;
+	p->cur = align_up(p->cur, sh->sh_addralign);
+	elf_stream_zero(p->out, p->cur - elf_stream_pos(p->out));
+	if (p->new_off)
+		p->new_off[idx] = p->cur;
+	p->cur += size;
+	return true;
+}
+
+static void write_symtab(struct straight *p)
+{
+	const struct straight_in *in = &p->in;
+	size_t name = in->strsize;
+
+	for (size_t i = 0; i < in->nsyms; i++) {
+		Elf64_Sym s = in->syms[i];
+
+		if (p->obj_of[i]) {
+			s.st_name = (Elf64_Word)name;
+			s.st_shndx = SHN_LIVEPATCH;
+			name += strlen(p->newstr.p + (name - in->strsize)) + 1;
+		}
+		memcpy(elf_stream_room(p->out, sizeof(s)), &s, sizeof(s));
+	}
+}
+
+/* A string table: the input's, then NEW. */
+static void write_extended(struct straight *p, size_t idx,
+			   const struct names *add)
+{
+	const Elf64_Shdr *sh = &p->in.sh[idx];
+
+	if (!place(p, idx, sh->sh_size + add->len))
+		INTERNAL_ERROR("a growing string table in the head");
+	elf_stream_input(p->out, sh->sh_offset, sh->sh_size);
+	elf_stream_kept(p->out, add->p, add->len);
+}
+
+/* The entries of the N at RELA whose object is OBJ (0: the kept ones). */
+static void write_entries(struct straight *p, const Elf64_Rela *rela,
+			  size_t n, uint8_t obj)
+{
+	/* memcpy(): the room lies wherever the output is, unaligned */
+	for (size_t i = 0; i < n; i++)
+		if (p->obj_of[ELF64_R_SYM(rela[i].r_info)] == obj)
+			memcpy(elf_stream_room(p->out, sizeof(*rela)), &rela[i],
+			       sizeof(*rela));
+}
+
+/* ------------------------------------------------------------------ */
+/* The relocations                                                    */
+/* ------------------------------------------------------------------ */
+
+static bool moves_ok(struct straight *p, size_t target, const Elf64_Rela *r,
+		     uint8_t obj)
+{
+	const struct straight_in *in = &p->in;
+	const Elf64_Shdr *tsh = &in->sh[target];
+	uint32_t type = (uint32_t)ELF64_R_TYPE(r->r_info);
+
+	/* The result check's warning: klp relocations into a read-only
+	 * section.  */
+	if (!(tsh->sh_flags & (SHF_WRITE | SHF_EXECINSTR)))
+		return false;
+	const struct klp_reloc_type *rt;
+
+	rt = type < 64 ? p->rt_by_type[type] : NULL;
+	if (!rt) {
+		rt = klp_arch_reloc(in->arch, type);
+		if (type < 64)
+			p->rt_by_type[type] = rt;
+	}
+	if (!p->kind[target])
+		p->kind[target] = (uint8_t)(1 + klp_target_kind(in->arch,
+					in->shstrtab + tsh->sh_name));
+	return klp_reloc_problems(in->arch, rt, tsh,
+				  tsh->sh_type == SHT_NOBITS ? NULL :
+				  (const unsigned char *)in->map + tsh->sh_offset,
+				  (enum klp_target_kind)(p->kind[target] - 1), r,
+				  obj != p->vmlinux) == 0;
+}
+
+/* The header checks of convert.c's rel_header_problem(), plus what this
+ * path reads in place.  */
+static bool rela_header_ok(const struct straight_in *in, size_t idx)
+{
+	const Elf64_Shdr *sh = &in->sh[idx];
+	size_t t = sh->sh_info;
+
+	return sh->sh_entsize == sizeof(Elf64_Rela) &&
+	       sh->sh_size % sizeof(Elf64_Rela) == 0 && sh->sh_offset % 8 == 0 &&
+	       sh->sh_link == in->symidx && t != 0 && t < in->nsecs &&
+	       t != idx && in->sh[t].sh_type != SHT_RELA &&
+	       in->sh[t].sh_type != SHT_REL &&
+	       (has_file_data(sh) || sh->sh_size == 0);
+}
+
+/* The klp section of object OBJ fed by section IDX, new if need be. */
+static struct straight_sec *klp_sec(struct straight *p, size_t idx,
+				    uint8_t obj)
+{
+	if (!p->first_of[obj - 1] || p->ks[p->first_of[obj - 1] - 1].src != idx) {
+		if (p->nks == p->ks_cap) {
+			size_t cap = p->ks_cap ? 2 * p->ks_cap : 256;
+
+			p->ks = xbig_realloc(p->ks, p->ks_cap * sizeof(*p->ks),
+					     cap * sizeof(*p->ks));
+			p->ks_cap = cap;
+		}
+		p->ks[p->nks++] = (struct straight_sec){
+			.src = (uint32_t)idx, .obj = obj,
+		};
+		p->first_of[obj - 1] = (uint32_t)p->nks;
+	}
+	return &p->ks[p->first_of[obj - 1] - 1];
+}
+
+/*
+ * One RELA section: check each entry that moves, plan its klp sections,
+ * and write what it keeps.  False to decline.
+ */
+static bool scan_rela(struct straight *p, size_t idx)
+{
+	const struct straight_in *in = &p->in;
+	const Elf64_Shdr *sh = &in->sh[idx];
+	const Elf64_Rela *rela = (const void *)(in->map + sh->sh_offset);
+	size_t n = sh->sh_size / sizeof(*rela), target = sh->sh_info, kept = n;
+
+	if (!rela_header_ok(in, idx))
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		size_t symi = ELF64_R_SYM(rela[i].r_info);
+		uint8_t obj;
+
+		if (symi >= in->nsyms)
+			return false;
+		obj = p->obj_of[symi];
+		if (!obj || !(in->sh[target].sh_flags & SHF_ALLOC))
+			continue;
+		if (!moves_ok(p, target, &rela[i], obj))
+			return false;
+		klp_sec(p, idx, obj)->n++;
+		kept--;
+	}
+	if (kept == n) {
+		if (place(p, idx, sh->sh_size))
+			elf_stream_input(p->out, sh->sh_offset, sh->sh_size);
+		return true;
+	}
+	/* One relocation section per target: else the model merges. */
+	if (p->fed[target])
+		return false;
+	p->fed[target] = 1;
+	p->kept[idx] = (uint32_t)kept + 1;
+	p->nmoved += n - kept;
+	if (!p->head_done)
+		write_head(p, sh->sh_offset);
+	if (!place(p, idx, kept * sizeof(*rela)))
+		INTERNAL_ERROR("a shrinking section in the head");
+	write_entries(p, rela, n, 0);
+	return true;
+}
+
+/* ------------------------------------------------------------------ */
+/* The section headers                                                */
+/* ------------------------------------------------------------------ */
+
+/* .klp.rela.<obj>.<target name> (the target's name has its leading dot,
+ * so the kernel's %55[^.] stops right after the object name).  */
+static void add_klp_name(struct straight *p, const struct straight_sec *ks)
+{
+	const char *target = p->in.shstrtab +
+			     p->in.sh[p->in.sh[ks->src].sh_info].sh_name;
+
+	names_add(&p->newshstr, KLP_RELA_PREFIX, sizeof(KLP_RELA_PREFIX) - 1);
+	names_add(&p->newshstr, p->objname[ks->obj - 1], p->objlen[ks->obj - 1]);
+	names_add(&p->newshstr, ".", 1);
+	names_add(&p->newshstr, target, strlen(target) + 1);
+}
+
+/* The input's headers with the new offsets and sizes, then the new ones;
+ * return the output's section count.  */
+static size_t write_headers(struct straight *p, uint64_t klp_off)
+{
+	const struct straight_in *in = &p->in;
+	size_t total = in->nsecs + p->nks;
+	uint64_t cur = p->tail, name = in->shstrsize;
+
+	for (size_t i = 0; i < in->nsecs; i++) {
+		Elf64_Shdr hdr = in->sh[i], *h = &hdr;
+
+		if (p->kept[i])
+			h->sh_size = (p->kept[i] - 1) * sizeof(Elf64_Rela);
+		if (i == p->in.stridx)
+			h->sh_size += p->newstr.len;
+		if (i == p->in.shstrndx)
+			h->sh_size += p->newshstr.len;
+		if (i == 0) {
+			h->sh_size = total >= SHN_LORESERVE ? total : 0;
+			if (in->shstrndx >= SHN_LORESERVE)
+				h->sh_link = (Elf64_Word)in->shstrndx;
+		} else if (has_file_data(&in->sh[i])) {
+			/* In index order, place()'s steps again. */
+			if (h->sh_offset >= p->tail && p->new_off) {
+				h->sh_offset = p->new_off[i];
+			} else if (h->sh_offset >= p->tail) {
+				cur = align_up(cur, h->sh_addralign);
+				h->sh_offset = cur;
+				cur += h->sh_size;
+			}
+		} else if (h->sh_offset >= p->tail) {
+			h->sh_offset = p->tail;
+		}
+		memcpy(elf_stream_room(p->out, sizeof(hdr)), &hdr, sizeof(hdr));
+	}
+	for (size_t k = 0; k < p->nks; k++) {
+		Elf64_Shdr h = {
+			.sh_name = (Elf64_Word)name,
+			.sh_type = SHT_RELA,
+			.sh_flags = SHF_ALLOC | SHF_INFO_LINK | SHF_RELA_LIVEPATCH,
+			.sh_offset = klp_off,
+			.sh_size = p->ks[k].n * sizeof(Elf64_Rela),
+			.sh_link = (Elf64_Word)in->symidx,
+			.sh_info = in->sh[p->ks[k].src].sh_info,
+			.sh_addralign = 8,
+			.sh_entsize = sizeof(Elf64_Rela),
+		};
+
+		memcpy(elf_stream_room(p->out, sizeof(h)), &h, sizeof(h));
+		klp_off += h.sh_size;
+		name += strlen(p->newshstr.p + (name - in->shstrsize)) + 1;
+	}
+	return total;
+}
+
+/* ------------------------------------------------------------------ */
+/* The pass                                                           */
+/* ------------------------------------------------------------------ */
+
+/*
+ * Sections in offset order: relocation sections scanned and written, the
+ * rest copied, .symtab and the string tables rewritten; then the klp
+ * sections and the headers.  False to decline.
+ */
+static bool convert_and_write(struct straight *p, Elf64_Ehdr *ehdr)
+{
+	const struct straight_in *in = &p->in;
+	size_t n = in->order ? in->norder : in->nsecs - 1, total;
+	uint64_t klp_off, shoff;
+	bool names_written = false;
+
+	for (size_t k = 0; k < n; k++) {
+		size_t i = in->order ? in->order[k] : k + 1;
+		const Elf64_Shdr *sh = &in->sh[i];
+
+		if (sh->sh_type == SHT_RELA) {
+			/* .shstrtab is written once every relocation is
+			 * planned: none may follow it.  */
+			if (names_written || !scan_rela(p, i))
+				return false;
+			continue;
+		}
+		names_written = names_written || i == in->shstrndx;
+		if (i == in->stridx || (i == in->shstrndx && p->nks)) {
+			if (!p->head_done)
+				write_head(p, sh->sh_offset);
+			if (i == in->shstrndx)
+				for (size_t j = 0; j < p->nks; j++)
+					add_klp_name(p, &p->ks[j]);
+			write_extended(p, i, i == in->stridx ? &p->newstr
+							     : &p->newshstr);
+		} else if (i == in->symidx) {
+			if (place(p, i, sh->sh_size))
+				write_symtab(p);
+		} else if (place(p, i, sh->sh_size)) {
+			elf_stream_input(p->out, sh->sh_offset, sh->sh_size);
+		}
+	}
+	if (!p->head_done)
+		INTERNAL_ERROR("no string table grew");
+
+	/* The new sections, in the order they were first met. */
+	klp_off = p->cur = align_up(p->cur, 8);
+	elf_stream_zero(p->out, p->cur - elf_stream_pos(p->out));
+	total = in->nsecs + p->nks;
+	elf_stream_reserve(p->out, align_up(p->cur + p->nmoved *
+					    sizeof(Elf64_Rela), 8) +
+			   total * sizeof(Elf64_Shdr));
+	for (size_t k = 0; k < p->nks; k++) {
+		const Elf64_Shdr *src = &in->sh[p->ks[k].src];
+
+		write_entries(p, (const void *)(in->map + src->sh_offset),
+			      src->sh_size / sizeof(Elf64_Rela),
+			      (uint8_t)p->ks[k].obj);
+	}
+	p->cur += p->nmoved * sizeof(Elf64_Rela);
+	shoff = align_up(p->cur, 8);
+	elf_stream_zero(p->out, shoff - elf_stream_pos(p->out));
+	total = write_headers(p, klp_off);
+
+	*ehdr = *in->eh;
+	ehdr->e_shoff = shoff;
+	ehdr->e_shnum = total >= SHN_LORESERVE ? 0 : (Elf64_Half)total;
+	if (in->shstrndx >= SHN_LORESERVE)
+		ehdr->e_shstrndx = SHN_XINDEX;
+	return true;
+}
+
+static void straight_free(struct straight *p)
+{
+	free(p->obj_of);
+	free(p->kept);
+	free(p->fed);
+	free(p->kind);
+	free(p->first_of);
+	free(p->new_off);
+	xbig_free(p->ks, p->ks_cap * sizeof(*p->ks));
+	xbig_free(p->newstr.p, p->newstr.cap);
+	xbig_free(p->newshstr.p, p->newshstr.cap);
+	straight_close(&p->in);
+}
+
+enum convert_result klp_convert_straight(struct diag *d, const char *path,
+					 const char *out_path,
+					 const struct klp_symvers *symvers,
+					 struct convert_stats *stats)
+{
+	struct straight p = { .in = { .fd = -1 }, .symvers = symvers };
+	enum convert_result ret = CONVERT_DECLINED;
+	struct stat st;
+	Elf64_Ehdr ehdr;
+
+	if (!straight_open(&p.in, path, &st) || !find_symbols(&p))
+		goto out;
+	p.kept = xcalloc(p.in.nsecs, sizeof(*p.kept));
+	p.fed = xcalloc(p.in.nsecs, 1);
+	p.kind = xcalloc(p.in.nsecs, 1);
+	p.first_of = xcalloc(p.nobjs, sizeof(*p.first_of));
+	if (p.in.order)
+		p.new_off = xcalloc(p.in.nsecs, sizeof(*p.new_off));
+	p.out = elf_stream_open(d, out_path, p.in.fd, p.in.map, p.in.size);
+	if (!p.out) {
+		ret = CONVERT_ERROR;	/* reported */
+		goto out;
+	}
+	if (!convert_and_write(&p, &ehdr)) {
+		elf_stream_abort(p.out);
+		goto out;
+	}
+	ret = elf_stream_finish(p.out, &ehdr, out_path, &st) == 0
+		? CONVERT_DONE : CONVERT_ERROR;
+	memset(stats, 0, sizeof(*stats));
+	stats->symbols = p.nconverted;
+	stats->relocs = p.nmoved;
+	stats->sections = p.nks;
+	stats->scan_threads = 1;
+out:
+	straight_free(&p);
+	return ret;
+}
