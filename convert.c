@@ -1237,17 +1237,13 @@ static bool shared_string_table(struct elf_file *ef)
 }
 
 /*
- * A signed module ends with its signature and this marker (MODULE_SIG_STRING,
- * include/linux/module_signature.h).  A rewrite cannot keep a signature
+ * A signed module (klp_is_signed()).  A rewrite cannot keep a signature
  * valid, and the writer lays out sections only: refuse, so a pipeline that
  * signs too early learns it here rather than from the loader.
  */
 static bool signed_module(struct elf_file *ef)
 {
-	static const char marker[] = "~Module signature appended~\n";
-	size_t n = sizeof(marker) - 1;
-
-	if (ef->size < n || memcmp(ef->map + ef->size - n, marker, n) != 0)
+	if (!klp_is_signed(ef->map, ef->size))
 		return false;
 	diag_error(ef->diag, "the module is signed (it ends with '~Module signature appended~'), and conversion would drop the signature: convert the unsigned module, then sign it");
 	return true;

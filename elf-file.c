@@ -128,6 +128,38 @@ static int cmp_extent(const void *a, const void *b)
 	return x->idx < y->idx ? -1 : x->idx > y->idx;
 }
 
+size_t elf_order_by_offset(const Elf64_Shdr *table, size_t nsecs,
+			   size_t *order)
+{
+	bool sorted = true;
+	size_t n = 0;
+
+	/* ld -r writes sections in index order: then the index order is
+	 * the offset order, and no copy of the extents is needed.  */
+	for (size_t i = 1; i < nsecs; i++) {
+		const Elf64_Shdr *sh = &table[i];
+
+		if (!elf_sec_has_file_data(sh))
+			continue;
+		if (n > 0 && sh->sh_offset < table[order[n - 1]].sh_offset)
+			sorted = false;
+		order[n++] = i;
+	}
+	if (!sorted) {
+		struct extent *ext = xbig_realloc(NULL, 0, n * sizeof(*ext));
+
+		for (size_t k = 0; k < n; k++)
+			ext[k] = (struct extent){
+				table[order[k]].sh_offset, order[k]
+			};
+		qsort(ext, n, sizeof(*ext), cmp_extent);
+		for (size_t k = 0; k < n; k++)
+			order[k] = ext[k].idx;
+		xbig_free(ext, n * sizeof(*ext));
+	}
+	return n;
+}
+
 /*
  * Sort the sections that have file contents by offset into ef->by_offset,
  * and check that they overlap neither each other, nor the ELF header, nor
@@ -139,33 +171,9 @@ static int sort_and_check_extents(struct elf_file *ef)
 	uint64_t sh_start = ef->ehdr.e_shoff;
 	uint64_t sh_end = sh_start + ef->nsecs * sizeof(Elf64_Shdr);
 	size_t *order = xcalloc(ef->nsecs, sizeof(*order));
-	bool sorted = true;
-	size_t n = 0;
+	size_t n = elf_order_by_offset(ef->shdrs, ef->nsecs, order);
 	int ret = 0;
 
-	/* ld -r writes sections in index order: then the index order is
-	 * the offset order, and no copy of the extents is needed.  */
-	for (size_t i = 1; i < ef->nsecs; i++) {
-		const Elf64_Shdr *sh = ef->secs[i].sh;
-
-		if (!elf_sec_has_file_data(sh))
-			continue;
-		if (n > 0 && sh->sh_offset < ef->secs[order[n - 1]].sh->sh_offset)
-			sorted = false;
-		order[n++] = i;
-	}
-	if (!sorted) {
-		struct extent *ext = xbig_realloc(NULL, 0, n * sizeof(*ext));
-
-		for (size_t k = 0; k < n; k++)
-			ext[k] = (struct extent){
-				ef->secs[order[k]].sh->sh_offset, order[k]
-			};
-		qsort(ext, n, sizeof(*ext), cmp_extent);
-		for (size_t k = 0; k < n; k++)
-			order[k] = ext[k].idx;
-		xbig_free(ext, n * sizeof(*ext));
-	}
 	ef->by_offset = order;
 	ef->nby_offset = n;
 	for (size_t k = 0; k < n && ret == 0; k++) {

@@ -100,6 +100,12 @@ struct elf_file {
 	size_t new_shstrtab_len, new_shstrtab_cap;
 };
 
+/* The sections of TABLE (NSECS headers, memory form) with file contents,
+ * by offset (by index where offsets tie), into ORDER (room for NSECS);
+ * return how many.  */
+size_t elf_order_by_offset(const Elf64_Shdr *table, size_t nsecs,
+			   size_t *order);
+
 /* Read a file, or an image in memory (the image must stay writable and
  * alive until elf_close).  Return 0, or -1 after reporting why.  */
 int elf_open(struct elf_file *ef, struct diag *d, const char *path);

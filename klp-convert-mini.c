@@ -4,10 +4,11 @@
  * into the kernel's livepatch relocations.
  *
  * Pipeline, one function each:
- *	parse_args -> load_symvers -> elf_open -> klp_convert (plan, check,
- *	rewrite the model) -> elf_write (temporary file, written while
- *	klp_convert_verify checks the model, or after it below 2 MiB;
- *	rename) -> elf_close
+ *	parse_args -> load_symvers -> klp_convert_straight (the usual
+ *	module: checked, converted and written in one pass; or declined) ->
+ *	elf_open -> klp_convert (plan, check, rewrite the model) ->
+ *	elf_write (temporary file, written while klp_convert_verify checks
+ *	the model, or after it below 2 MiB; rename) -> elf_close
  */
 #define _GNU_SOURCE
 #include <argp.h>

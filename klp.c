@@ -209,6 +209,14 @@ static void symvers_insert(struct klp_symvers *sv, char *name)
 	sv->count++;
 }
 
+bool klp_is_signed(const char *image, size_t size)
+{
+	static const char marker[] = "~Module signature appended~\n";
+	size_t n = sizeof(marker) - 1;
+
+	return size >= n && memcmp(image + size - n, marker, n) == 0;
+}
+
 /* "0x" and hex digits, a tab: the start of every Module.symvers line. */
 static bool symvers_line(const char *line)
 {

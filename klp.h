@@ -92,6 +92,10 @@ enum klp_livepatch_tag {
 };
 enum klp_livepatch_tag klp_modinfo_livepatch(const char *modinfo, size_t size);
 
+/* Does the module image end with a signature's marker (MODULE_SIG_STRING,
+ * include/linux/module_signature.h)?  */
+bool klp_is_signed(const char *image, size_t size);
+
 /* The names exported by one or more Module.symvers files. */
 struct klp_symvers;
 struct klp_symvers *klp_symvers_new(void);

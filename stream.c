@@ -5,10 +5,13 @@
  * of the file.
  *
  * "Usual" is what ld -r writes: the host's byte order; sections with
- * contents in index order at increasing offsets, the section header
- * table after them, .symtab and its string tables after every relocation
- * section; no REL section; no klp section or klp symbol yet; one
- * .modinfo, allocated, saying livepatch=Y.  On top of that, every
+ * contents apart, before the section header table, the relocation
+ * sections among them in index order and before .shstrtab (GNU ld -r
+ * puts them after .strtab, gen-klp-object beside their targets); no REL
+ * section; no klp section or klp symbol yet; one .modinfo, allocated,
+ * saying livepatch=Y; no symbol object a typo away from vmlinux, no klp
+ * relocation into a read-only section (the model's warnings); with
+ * --symvers, every undefined symbol exported.  On top of that, every
  * klp_reloc.h name must convert, and every relocation that moves must
  * keep the kernel's rules (klp_reloc_problems(), which the plan and
  * --check use too), into a target fed by one relocation section.
@@ -117,20 +120,6 @@ static bool nul_terminated_strtab(const struct straight_in *in, size_t idx)
 	       in->map[sh->sh_offset + sh->sh_size - 1] == '\0';
 }
 
-struct extent {
-	uint64_t off;
-	size_t idx;
-};
-
-static int cmp_extent(const void *a, const void *b)
-{
-	const struct extent *x = a, *y = b;
-
-	if (x->off != y->off)
-		return x->off < y->off ? -1 : 1;
-	return x->idx < y->idx ? -1 : x->idx > y->idx;
-}
-
 /*
  * The sections with contents by offset, as the model orders them (see
  * elf-file.c's sort_and_check_extents()): apart from each other, and the
@@ -139,30 +128,24 @@ static int cmp_extent(const void *a, const void *b)
  */
 static bool sort_by_offset(struct straight_in *in)
 {
-	struct extent *ext = xcalloc(in->nsecs, sizeof(*ext));
 	uint64_t end = sizeof(Elf64_Ehdr);
-	size_t n = 0, last_rela = 0;
-	bool ok = true;
+	size_t last_rela = 0;
 
-	for (size_t i = 1; i < in->nsecs; i++)
-		if (has_file_data(&in->sh[i]))
-			ext[n++] = (struct extent){ in->sh[i].sh_offset, i };
-	qsort(ext, n, sizeof(*ext), cmp_extent);
-	in->order = xcalloc(n ? n : 1, sizeof(*in->order));
-	in->norder = n;
-	for (size_t k = 0; k < n && ok; k++) {
-		const Elf64_Shdr *sh = &in->sh[ext[k].idx];
+	in->order = xcalloc(in->nsecs, sizeof(*in->order));
+	in->norder = elf_order_by_offset(in->sh, in->nsecs, in->order);
+	for (size_t k = 0; k < in->norder; k++) {
+		const Elf64_Shdr *sh = &in->sh[in->order[k]];
 
-		ok = sh->sh_offset >= end;
+		if (sh->sh_offset < end)
+			return false;
 		end = sh->sh_offset + sh->sh_size;
 		if (sh->sh_type == SHT_RELA) {
-			ok = ok && ext[k].idx > last_rela;
-			last_rela = ext[k].idx;
+			if (in->order[k] < last_rela)
+				return false;
+			last_rela = in->order[k];
 		}
-		in->order[k] = ext[k].idx;
 	}
-	free(ext);
-	return ok;
+	return true;
 }
 
 /* The ELF header and the section header table, as the model reads them
@@ -286,16 +269,6 @@ static bool is_livepatch(const struct straight_in *in)
 	return found == 1;
 }
 
-/* Ends with MODULE_SIG_STRING: the model refuses to drop a signature. */
-static bool is_signed(const struct straight_in *in)
-{
-	static const char marker[] = "~Module signature appended~\n";
-
-	return in->size >= sizeof(marker) - 1 &&
-	       memcmp(in->map + in->size - (sizeof(marker) - 1), marker,
-		      sizeof(marker) - 1) == 0;
-}
-
 static bool straight_open(struct straight_in *in, const char *path,
 			  struct stat *st)
 {
@@ -311,7 +284,7 @@ static bool straight_open(struct straight_in *in, const char *path,
 		return false;
 	in->map = map;
 	if (!read_headers(in) || !read_symtab(in) || !is_livepatch(in) ||
-	    is_signed(in))
+	    klp_is_signed(in->map, in->size))
 		return false;
 	in->arch = klp_arch_find(in->eh->e_machine);
 	if (!in->arch)
