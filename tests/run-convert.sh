@@ -975,20 +975,22 @@ t_no_data_races() {
 }
 run_test helper_threads_share_the_model_without_data_races t_no_data_races
 
-# straight_path_taken FILE: converting FILE maps it read-only, and never
-# read-write: the straight path kept it from the model, which maps its
-# input writable (copy-on-write) to edit it in place.
+# straight_path_taken FILE [ARGS...]: converting FILE (with ARGS) maps it
+# read-only, and never read-write: the straight path kept it from the
+# model, which maps its input writable (copy-on-write) to edit it in
+# place.
 straight_path_taken() {
-	local size
-	size=$(stat -c %s "$1")
+	local size f=$1
+	shift
+	size=$(stat -c %s "$f")
 	# LeakSanitizer cannot run under ptrace (the sanitizer rerun).
 	ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 \
 		timeout -k 5 "${KLP_TEST_TIMEOUT:-60}" strace -qq -e trace=mmap \
-		-o "$1.trace" "$KLP_CONVERT" -q "$1" || fail "conversion of $1 failed"
-	grep -q "mmap(NULL, $size, PROT_READ, MAP_PRIVATE," "$1.trace" ||
-		fail "$1: no read-only mapping of the input" "$1.trace"
-	! grep -q "mmap(NULL, $size, PROT_READ|PROT_WRITE, MAP_PRIVATE," "$1.trace" ||
-		fail "$1: the model mapped the input too: the straight path declined"
+		-o "$f.trace" "$KLP_CONVERT" -q "$@" "$f" || fail "conversion of $f failed"
+	grep -q "mmap(NULL, $size, PROT_READ, MAP_PRIVATE," "$f.trace" ||
+		fail "$f: no read-only mapping of the input" "$f.trace"
+	! grep -q "mmap(NULL, $size, PROT_READ|PROT_WRITE, MAP_PRIVATE," "$f.trace" ||
+		fail "$f: the model mapped the input too: the straight path declined"
 }
 
 # The straight path (stream.c) writes the model's bytes: the samples and
@@ -1026,6 +1028,19 @@ t_straight_path_writes_the_models_bytes() {
 		"$KLP_CONVERT" --check -q "$m.straight" ||
 			fail "$m: --check refuses the output"
 	done
+	# With --symvers (the post-link step's way) when every undefined
+	# symbol left is exported; without the export, the model refuses.
+	nm -u g1000.o | awk '$2 !~ /^\.klp\.sym\.rela\./ {
+		printf "0x00000000\t%s\tvmlinux\tEXPORT_SYMBOL\t\n", $2 }' >all.symvers
+	[ -s all.symvers ] || fail "fixture: g1000.o has no exported undefined symbol"
+	cp g1000.o g1000.o.sv
+	straight_path_taken g1000.o.sv --symvers all.symvers
+	cmp g1000.o.straight g1000.o.sv || fail "--symvers: the bytes differ"
+	head -n -1 all.symvers >short.symvers
+	cp g1000.o g1000.o.short
+	run_tool 1 --symvers short.symvers g1000.o.short
+	assert_grep "\[symbol-not-exported\]" "$t.err"
+	cmp g1000.o g1000.o.short || fail "a refused module was changed"
 }
 run_test straight_path_writes_the_models_bytes t_straight_path_writes_the_models_bytes
 
