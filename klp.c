@@ -50,23 +50,33 @@ static int check_objname(struct klp_span obj, const char *role, char *why,
 /* Split off the text up to the next '.', or fail. */
 static bool take_field(const char **p, struct klp_span *out)
 {
-	const char *dot = strchr(*p, '.');
+	const char *q = *p;
 
-	if (!dot)
+	while (*q && *q != '.')
+		q++;
+	if (!*q)
 		return false;
 	out->s = *p;
-	out->len = (size_t)(dot - *p);
-	*p = dot + 1;
+	out->len = (size_t)(q - *p);
+	*p = q + 1;
 	return true;
 }
 
+/*
+ * Parsed by hand, in one pass over what follows the object names: this
+ * runs for every klp symbol of every conversion, and the string functions
+ * it replaced (strrchr() twice, memchr(), strspn(), strtoul(), each
+ * called for a few dozen bytes) cost twice what it does.
+ */
 enum klp_name_result klp_parse_name(const char *name, struct klp_name *out,
 				    char *new_name, char *why, size_t whylen)
 {
 	const char *p = name + sizeof(KLP_SYM_RELA_PREFIX) - 1;
-	const char *sep, *pos;
-	char *end, *q, digits[24];
+	const char *first_comma = NULL, *comma = NULL, *dot = NULL, *end;
+	const char *sep, *pos, *d;
+	char *q, digits[24];
 	size_t len, ndigits;
+	unsigned long v;
 
 	memset(out, 0, sizeof(*out));
 	if (!klp_is_prefixed(name) || !take_field(&p, &out->lp_obj) ||
@@ -77,9 +87,16 @@ enum klp_name_result klp_parse_name(const char *name, struct klp_name *out,
 	}
 	/* The position follows the last ',' (v1/v2) or else the last '.'
 	 * (v3), so that symbol names may contain dots.  */
-	sep = strrchr(p, ',');
-	if (!sep)
-		sep = strrchr(p, '.');
+	for (end = p; *end; end++) {
+		if (*end == ',') {
+			if (!first_comma)
+				first_comma = end;
+			comma = end;
+		} else if (*end == '.') {
+			dot = end;
+		}
+	}
+	sep = comma ? comma : dot;
 	if (!sep) {
 		snprintf(why, whylen,
 			 "cannot parse the name: no '.<pos>' after the symbol name");
@@ -89,37 +106,48 @@ enum klp_name_result klp_parse_name(const char *name, struct klp_name *out,
 	out->sym.len = (size_t)(sep - p);
 	pos = sep + 1;
 
+	/* The same name twice (a module's own symbol): one verdict. */
 	if (check_objname(out->lp_obj, "relocation", why, whylen) ||
-	    check_objname(out->sym_obj, "symbol", why, whylen))
+	    (!klp_span_eq(out->sym_obj, out->lp_obj) &&
+	     check_objname(out->sym_obj, "symbol", why, whylen)))
 		return KLP_NAME_BAD_OBJECT;
 	if (out->sym.len == 0) {
 		snprintf(why, whylen, "symbol name is empty");
 		return KLP_NAME_BAD;
 	}
-	if (memchr(out->sym.s, ',', out->sym.len)) {
+	if (first_comma && first_comma < sep) {
 		snprintf(why, whylen,
 			 "symbol name '%.*s' contains ',', which the kernel's format cannot carry",
 			 (int)out->sym.len, out->sym.s);
 		return KLP_NAME_BAD;
 	}
-	if (*pos == '\0' || strspn(pos, "0123456789") != strlen(pos)) {
+	/* Decimal digits only; then the value, as strtoul() reads it,
+	 * but ERANGE past ULONG_MAX.  */
+	for (d = pos; d < end && *d >= '0' && *d <= '9'; d++)
+		;
+	if (d == pos || d != end) {
 		snprintf(why, whylen,
 			 "position '%s' is not a decimal number", pos);
 		return KLP_NAME_BAD;
 	}
-	errno = 0;
-	out->sympos = strtoul(pos, &end, 10);
-	if (errno == ERANGE) {
-		snprintf(why, whylen, "position '%s' is not a decimal number that fits in unsigned long",
-			 pos);
-		return KLP_NAME_BAD;
+	v = 0;
+	for (d = pos; d < end; d++) {
+		unsigned long digit = (unsigned long)(*d - '0');
+
+		if (v > (ULONG_MAX - digit) / 10) {
+			snprintf(why, whylen, "position '%s' is not a decimal number that fits in unsigned long",
+				 pos);
+			return KLP_NAME_BAD;
+		}
+		v = v * 10 + digit;
 	}
+	out->sympos = v;
 
 	/* symbol format: .klp.sym.<sym_obj_name>.<sym_name>,<sympos>
 	 * (by hand: snprintf's %.*s costs more than the rest together) */
 	ndigits = 0;
-	for (unsigned long v = out->sympos; v || !ndigits; v /= 10)
-		digits[ndigits++] = (char)('0' + v % 10);
+	for (unsigned long w = out->sympos; w || !ndigits; w /= 10)
+		digits[ndigits++] = (char)('0' + w % 10);
 	len = sizeof(KLP_SYM_PREFIX) - 1 + out->sym_obj.len + 1 +
 	      out->sym.len + 1 + ndigits;
 	if (len > KLP_SYMNAME_MAX) {

@@ -47,10 +47,32 @@ struct klp_name {
 	unsigned long sympos;
 };
 
+/*
+ * These run for every symbol of every conversion, on a few bytes each:
+ * by hand, not by a call to strncmp() or memcmp().
+ */
+static inline bool klp_starts_with(const char *s, const char *prefix)
+{
+	while (*prefix)
+		if (*s++ != *prefix++)
+			return false;
+	return true;
+}
+
 static inline bool klp_is_prefixed(const char *name)
 {
-	return __builtin_strncmp(name, KLP_SYM_RELA_PREFIX,
-				 sizeof(KLP_SYM_RELA_PREFIX) - 1) == 0;
+	return klp_starts_with(name, KLP_SYM_RELA_PREFIX);
+}
+
+/* For object names: at most KLP_OBJNAME_MAX bytes that count. */
+static inline bool klp_span_eq(struct klp_span a, struct klp_span b)
+{
+	if (a.len != b.len)
+		return false;
+	for (size_t i = 0; i < a.len; i++)
+		if (a.s[i] != b.s[i])
+			return false;
+	return true;
 }
 
 static inline bool klp_span_is(struct klp_span sp, const char *s)

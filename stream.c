@@ -318,13 +318,15 @@ static void names_add(struct names *t, const char *s, size_t n)
 	t->len += n;
 }
 
+/* OBJ's id, new if need be; 0 to decline: too many objects, or one a
+ * typo away from vmlinux.  */
 static size_t object_id(struct straight *p, const struct klp_span *obj)
 {
 	for (size_t k = 0; k < p->nobjs; k++)
-		if (p->objlen[k] == obj->len &&
-		    memcmp(p->objname[k], obj->s, obj->len) == 0)
+		if (klp_span_eq(*obj, (struct klp_span){ p->objname[k],
+							p->objlen[k] }))
 			return k + 1;
-	if (p->nobjs == MAX_OBJS)
+	if (p->nobjs == MAX_OBJS || klp_objname_like_vmlinux(obj->s, obj->len))
 		return 0;
 	p->objname[p->nobjs] = obj->s;
 	p->objlen[p->nobjs] = obj->len;
@@ -367,8 +369,7 @@ static bool find_symbols(struct straight *p)
 		if (p->symvers &&
 		    klp_export_missing(in->eh->e_machine, sym, name, p->symvers))
 			return false;
-		if (name[0] != '.' ||
-		    strncmp(name, KLP_SYM_PREFIX, sizeof(KLP_SYM_PREFIX) - 1) != 0)
+		if (!klp_starts_with(name, KLP_SYM_PREFIX))
 			continue;
 		/* .klp.sym.rela.*, undefined, converting cleanly; any other
 		 * .klp.sym.* is a klp symbol already.  */
@@ -377,11 +378,12 @@ static bool find_symbols(struct straight *p)
 		    KLP_NAME_OK)
 			return false;
 		/* The model's reports; and its result check's warnings
-		 * for an object a typo away from vmlinux.  */
+		 * for an object a typo away from vmlinux (object_id()
+		 * asks that once per lp_obj).  */
 		if ((!klp_span_is(kn.lp_obj, KLP_VMLINUX) &&
 		     klp_span_is(kn.sym_obj, KLP_VMLINUX)) ||
-		    klp_objname_like_vmlinux(kn.lp_obj.s, kn.lp_obj.len) ||
-		    klp_objname_like_vmlinux(kn.sym_obj.s, kn.sym_obj.len))
+		    (!klp_span_eq(kn.sym_obj, kn.lp_obj) &&
+		     klp_objname_like_vmlinux(kn.sym_obj.s, kn.sym_obj.len)))
 			return false;
 		id = object_id(p, &kn.lp_obj);
 		if (!id)
