@@ -1042,6 +1042,8 @@ static void out_bytes(struct out *o, const void *p, size_t n)
 			return;
 		}
 	}
+	if (!o->buf)	/* the streamed output's needs it seldom */
+		o->buf = xmalloc(OUT_BUF_SIZE);
 	memcpy(o->buf + o->len, p, n);
 	o->len += n;
 }
@@ -1676,13 +1678,21 @@ int elf_copy_file(struct diag *d, int in_fd, size_t size, const char *out_path,
  * front to back into chunks, and a thread of its own writes them (with
  * STREAM_NCHUNKS in flight) while the producer goes on; long stretches of
  * the input go by copy_file_range(2) on that thread too.  Below
- * WRITER_THREAD_MIN each range is written as it is queued.  Host byte
- * order only: nothing is translated.
+ * WRITER_THREAD_MIN each range is written as it is queued, from smaller
+ * chunks.  Host byte order only: nothing is translated.
+ *
+ * Every chunk but the last ends where the output's offset is a multiple
+ * of the chunk size, and so does the start of every long stretch: the
+ * page cache then gets whole large folios.  Writing 1.2 MB from 64 KiB
+ * chunks took 255 us at such offsets and 436 us one page off; from 512
+ * KiB chunks 165 and 227 us (ext4 on Linux 6.18, medians of 41).
  */
 #define STREAM_CHUNK	(512u << 10)
+#define STREAM_CHUNK_UNTHREADED	(64u << 10)
+#define STREAM_ROOM_MAX	4096u	/* elf_stream_room()'s most; a chunk's
+				 * buffer has this much past its end */
 #define STREAM_NCHUNKS	6
 #define STREAM_QUEUE	64
-
 struct stream_range {
 	const char *p;		/* NULL: N bytes of the input at OFF */
 	uint64_t off, n;
@@ -1700,7 +1710,8 @@ struct elf_stream {
 	bool done;
 	char *chunk[STREAM_NCHUNKS];
 	size_t chunk_seq[STREAM_NCHUNKS];	/* 1 + the range that used it */
-	size_t cur, used;
+	size_t cur, used, chunk_size;
+	size_t limit;		/* where the current chunk ends aligned */
 	uint64_t pos;		/* bytes produced so far */
 };
 
@@ -1766,21 +1777,44 @@ static void stream_wait_written(struct elf_stream *s, size_t seq)
 	pthread_mutex_unlock(&s->mu);
 }
 
-/* Hand the current chunk to the writer; wait until the next is free. */
-static void stream_flush(struct elf_stream *s)
+/* Hand the current chunk's first N bytes to the writer; make the next
+ * chunk current once it is free.  */
+static void stream_hand_over(struct elf_stream *s, size_t n)
 {
 	size_t nchunks = s->threaded ? STREAM_NCHUNKS : 1;
 
-	if (!s->used)
-		return;
 	s->chunk_seq[s->cur] = 1 + stream_queue(s, (struct stream_range){
-		.p = s->chunk[s->cur], .n = s->used });
+		.p = s->chunk[s->cur], .n = n });
 	s->cur = (s->cur + 1) % nchunks;
-	s->used = 0;
 	if (!s->chunk[s->cur])
-		s->chunk[s->cur] = xmalloc(STREAM_CHUNK);
+		s->chunk[s->cur] = xmalloc(s->chunk_size + STREAM_ROOM_MAX);
 	else if (s->chunk_seq[s->cur])
 		stream_wait_written(s, s->chunk_seq[s->cur] - 1);
+}
+
+/* Write the whole current chunk, before a range written apart; the
+ * next chunk starts at POS.  */
+static void stream_flush(struct elf_stream *s, uint64_t pos)
+{
+	if (s->used)
+		stream_hand_over(s, s->used);
+	s->used = 0;
+	s->limit = s->chunk_size - (size_t)(pos % s->chunk_size);
+}
+
+/* Write the current chunk up to its aligned end; what lies past it goes
+ * to the start of the next.  */
+static void stream_cut(struct elf_stream *s)
+{
+	const char *rest = s->chunk[s->cur] + s->limit;
+	size_t n = s->used - s->limit;
+
+	stream_hand_over(s, s->limit);
+	/* The writer only reads the chunk handed over; unthreaded it is
+	 * the same buffer, written already.  */
+	memmove(s->chunk[s->cur], rest, n);
+	s->used = n;
+	s->limit = s->chunk_size;
 }
 
 struct elf_stream *elf_stream_open(struct diag *d, const char *out_path,
@@ -1796,13 +1830,14 @@ struct elf_stream *elf_stream_open(struct diag *d, const char *out_path,
 		free(s);
 		return NULL;
 	}
-	s->o.buf = xmalloc(OUT_BUF_SIZE);
-	s->chunk[0] = xmalloc(STREAM_CHUNK);
 	preallocate(s->o.fd, 0, size);
 	pthread_mutex_init(&s->mu, NULL);
 	pthread_cond_init(&s->cv, NULL);
 	s->threaded = size >= WRITER_THREAD_MIN &&
 		      xthread_start(&s->writer, stream_writer, s);
+	s->chunk_size = s->threaded ? STREAM_CHUNK : STREAM_CHUNK_UNTHREADED;
+	s->chunk[0] = xmalloc(s->chunk_size + STREAM_ROOM_MAX);
+	s->limit = s->chunk_size;
 	return s;
 }
 
@@ -1821,22 +1856,37 @@ void *elf_stream_room(struct elf_stream *s, size_t n)
 {
 	char *p;
 
-	if (n > STREAM_CHUNK)
-		INTERNAL_ERROR("stream room larger than a chunk");
-	if (STREAM_CHUNK - s->used < n)
-		stream_flush(s);
+	if (n > STREAM_ROOM_MAX)
+		INTERNAL_ERROR("stream room larger than STREAM_ROOM_MAX");
+	if (s->used >= s->limit)
+		stream_cut(s);
 	p = s->chunk[s->cur] + s->used;
 	s->used += n;
 	s->pos += n;
 	return p;
 }
 
+/* Room for up to N bytes, to the current chunk's aligned end: *K. */
+static char *stream_span(struct elf_stream *s, uint64_t n, size_t *k)
+{
+	char *p;
+
+	if (s->used >= s->limit)
+		stream_cut(s);
+	p = s->chunk[s->cur] + s->used;
+	*k = n < s->limit - s->used ? (size_t)n : s->limit - s->used;
+	s->used += *k;
+	s->pos += *k;
+	return p;
+}
+
 void elf_stream_bytes(struct elf_stream *s, const void *p, size_t n)
 {
 	while (n) {
-		size_t k = n < STREAM_CHUNK ? n : STREAM_CHUNK;
+		size_t k;
+		char *to = stream_span(s, n, &k);
 
-		memcpy(elf_stream_room(s, k), p, k);
+		memcpy(to, p, k);
 		p = (const char *)p + k;
 		n -= k;
 	}
@@ -1845,39 +1895,65 @@ void elf_stream_bytes(struct elf_stream *s, const void *p, size_t n)
 void elf_stream_zero(struct elf_stream *s, uint64_t n)
 {
 	while (n) {
-		size_t k = n < STREAM_CHUNK ? (size_t)n : STREAM_CHUNK;
+		size_t k;
+		char *to = stream_span(s, n, &k);
 
-		memset(elf_stream_room(s, k), 0, k);
+		memset(to, 0, k);
 		n -= k;
 	}
 }
 
+/* The bytes of a long stretch of N up to the current chunk's aligned
+ * end, so that the rest starts aligned; how many (all of them when
+ * what is left would be short).  */
+static size_t stream_align(struct elf_stream *s, const char *p, uint64_t n)
+{
+	size_t k = s->used < s->limit ? s->limit - s->used : 0;
+
+	if (k > n || n - k < OUT_COPY_MIN) {
+		elf_stream_bytes(s, p, (size_t)n);
+		return (size_t)n;
+	}
+	elf_stream_bytes(s, p, k);
+	stream_flush(s, s->pos + n - k);
+	return k;
+}
+
 void elf_stream_kept(struct elf_stream *s, const void *p, size_t n)
 {
+	size_t k;
+
 	if (n < OUT_COPY_MIN) {
 		elf_stream_bytes(s, p, n);
 		return;
 	}
-	stream_flush(s);
-	stream_queue(s, (struct stream_range){ .p = p, .n = n });
-	s->pos += n;
+	k = stream_align(s, p, n);
+	if (k == n)
+		return;
+	stream_queue(s, (struct stream_range){ .p = (const char *)p + k,
+					       .n = n - k });
+	s->pos += n - k;
 }
 
 void elf_stream_input(struct elf_stream *s, uint64_t off, uint64_t n)
 {
+	size_t k;
+
 	if (n < OUT_COPY_MIN || s->o.in_fd < 0) {
 		elf_stream_kept(s, s->o.in_map + off, (size_t)n);
 		return;
 	}
-	stream_flush(s);
-	stream_queue(s, (struct stream_range){ .off = off, .n = n });
-	s->pos += n;
+	k = stream_align(s, s->o.in_map + off, n);
+	if (k == n)
+		return;
+	stream_queue(s, (struct stream_range){ .off = off + k, .n = n - k });
+	s->pos += n - k;
 }
 
 /* Let the writer finish; free all but the file. */
 static void stream_stop(struct elf_stream *s)
 {
-	stream_flush(s);
+	stream_flush(s, s->pos);
 	if (s->threaded) {
 		pthread_mutex_lock(&s->mu);
 		s->done = true;
