@@ -1679,20 +1679,28 @@ int elf_copy_file(struct diag *d, int in_fd, size_t size, const char *out_path,
  * STREAM_NCHUNKS in flight) while the producer goes on; long stretches of
  * the input go by copy_file_range(2) on that thread too.  Below
  * WRITER_THREAD_MIN each range is written as it is queued, from smaller
- * chunks.  Host byte order only: nothing is translated.
+ * chunks: one, reused, instead of six fresh ones.  Host byte order only:
+ * nothing is translated.
  *
- * Every chunk but the last ends where the output's offset is a multiple
- * of the chunk size, and so does the start of every long stretch: the
- * page cache then gets whole large folios.  Writing 1.2 MB from 64 KiB
- * chunks took 255 us at such offsets and 436 us one page off; from 512
- * KiB chunks 165 and 227 us (ext4 on Linux 6.18, medians of 41).
+ * What the page cache costs decides how the bytes go out.  Every chunk
+ * but the last ends where the output's offset is a multiple of the chunk
+ * size, and so does the start of every long stretch, so that writes fill
+ * whole folios: 1.2 MB in 64 KiB writes took 255 us at such offsets and
+ * 436 us one page off (ext4, Linux 6.18, medians of 41).  And chunks go
+ * out in writes of STREAM_WRITE: bigger writes get bigger folios, which
+ * come from big blocks of free memory, and where a virtual machine's
+ * balloon hands free memory back to its host (as on the machines this
+ * was measured on), the first touch of each page there costs the host a
+ * fault.  111 MB written in 512 KiB pieces took 29 to 33 ms right after
+ * that much memory was freed and 120 to 163 ms three seconds later; in
+ * 64 KiB pieces 33 to 49 and 35 to 40 (cp's splice writes 64 KiB too).
  */
 #define STREAM_CHUNK	(512u << 10)
 #define STREAM_CHUNK_UNTHREADED	(64u << 10)
-#define STREAM_ROOM_MAX	4096u	/* elf_stream_room()'s most; a chunk's
-				 * buffer has this much past its end */
+#define STREAM_WRITE	(64u << 10)
 #define STREAM_NCHUNKS	6
 #define STREAM_QUEUE	64
+
 struct stream_range {
 	const char *p;		/* NULL: N bytes of the input at OFF */
 	uint64_t off, n;
@@ -1717,11 +1725,14 @@ struct elf_stream {
 
 static void stream_write_range(struct out *o, const struct stream_range *r)
 {
-	if (r->p)
-		out_pwrite(o, r->p, r->n);
-	else
+	if (!r->p) {
 		out_input(o, r->off, r->n);
-	out_flush(o);	/* out_input() may fall back to the buffer */
+		out_flush(o);	/* out_input() may fall back to the buffer */
+		return;
+	}
+	for (uint64_t k = 0; k < r->n; k += STREAM_WRITE)
+		out_pwrite(o, r->p + k, (size_t)(r->n - k < STREAM_WRITE ?
+						  r->n - k : STREAM_WRITE));
 }
 
 static void *stream_writer(void *arg)
@@ -1777,44 +1788,23 @@ static void stream_wait_written(struct elf_stream *s, size_t seq)
 	pthread_mutex_unlock(&s->mu);
 }
 
-/* Hand the current chunk's first N bytes to the writer; make the next
- * chunk current once it is free.  */
-static void stream_hand_over(struct elf_stream *s, size_t n)
+/* Hand the current chunk to the writer and make the next one current,
+ * once it is free; that one starts at output offset POS.  */
+static void stream_flush(struct elf_stream *s, uint64_t pos)
 {
 	size_t nchunks = s->threaded ? STREAM_NCHUNKS : 1;
 
-	s->chunk_seq[s->cur] = 1 + stream_queue(s, (struct stream_range){
-		.p = s->chunk[s->cur], .n = n });
-	s->cur = (s->cur + 1) % nchunks;
-	if (!s->chunk[s->cur])
-		s->chunk[s->cur] = xmalloc(s->chunk_size + STREAM_ROOM_MAX);
-	else if (s->chunk_seq[s->cur])
-		stream_wait_written(s, s->chunk_seq[s->cur] - 1);
-}
-
-/* Write the whole current chunk, before a range written apart; the
- * next chunk starts at POS.  */
-static void stream_flush(struct elf_stream *s, uint64_t pos)
-{
-	if (s->used)
-		stream_hand_over(s, s->used);
+	if (s->used) {
+		s->chunk_seq[s->cur] = 1 + stream_queue(s, (struct stream_range){
+			.p = s->chunk[s->cur], .n = s->used });
+		s->cur = (s->cur + 1) % nchunks;
+		if (!s->chunk[s->cur])
+			s->chunk[s->cur] = xmalloc(s->chunk_size);
+		else if (s->chunk_seq[s->cur])
+			stream_wait_written(s, s->chunk_seq[s->cur] - 1);
+	}
 	s->used = 0;
 	s->limit = s->chunk_size - (size_t)(pos % s->chunk_size);
-}
-
-/* Write the current chunk up to its aligned end; what lies past it goes
- * to the start of the next.  */
-static void stream_cut(struct elf_stream *s)
-{
-	const char *rest = s->chunk[s->cur] + s->limit;
-	size_t n = s->used - s->limit;
-
-	stream_hand_over(s, s->limit);
-	/* The writer only reads the chunk handed over; unthreaded it is
-	 * the same buffer, written already.  */
-	memmove(s->chunk[s->cur], rest, n);
-	s->used = n;
-	s->limit = s->chunk_size;
 }
 
 struct elf_stream *elf_stream_open(struct diag *d, const char *out_path,
@@ -1836,7 +1826,7 @@ struct elf_stream *elf_stream_open(struct diag *d, const char *out_path,
 	s->threaded = size >= WRITER_THREAD_MIN &&
 		      xthread_start(&s->writer, stream_writer, s);
 	s->chunk_size = s->threaded ? STREAM_CHUNK : STREAM_CHUNK_UNTHREADED;
-	s->chunk[0] = xmalloc(s->chunk_size + STREAM_ROOM_MAX);
+	s->chunk[0] = xmalloc(s->chunk_size);
 	s->limit = s->chunk_size;
 	return s;
 }
@@ -1852,27 +1842,13 @@ uint64_t elf_stream_pos(const struct elf_stream *s)
 	return s->pos;
 }
 
-void *elf_stream_room(struct elf_stream *s, size_t n)
-{
-	char *p;
-
-	if (n > STREAM_ROOM_MAX)
-		INTERNAL_ERROR("stream room larger than STREAM_ROOM_MAX");
-	if (s->used >= s->limit)
-		stream_cut(s);
-	p = s->chunk[s->cur] + s->used;
-	s->used += n;
-	s->pos += n;
-	return p;
-}
-
 /* Room for up to N bytes, to the current chunk's aligned end: *K. */
 static char *stream_span(struct elf_stream *s, uint64_t n, size_t *k)
 {
 	char *p;
 
-	if (s->used >= s->limit)
-		stream_cut(s);
+	if (s->used == s->limit)
+		stream_flush(s, s->pos);
 	p = s->chunk[s->cur] + s->used;
 	*k = n < s->limit - s->used ? (size_t)n : s->limit - s->used;
 	s->used += *k;

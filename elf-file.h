@@ -263,8 +263,6 @@ struct elf_stream *elf_stream_open(struct diag *d, const char *out_path,
 /* Allocate the output's blocks up to END ahead (see elf_write()). */
 void elf_stream_reserve(struct elf_stream *s, uint64_t end);
 uint64_t elf_stream_pos(const struct elf_stream *s);
-/* Room for N bytes (at most 4 KiB) at the end, to fill at once. */
-void *elf_stream_room(struct elf_stream *s, size_t n);
 void elf_stream_bytes(struct elf_stream *s, const void *p, size_t n);
 void elf_stream_zero(struct elf_stream *s, uint64_t n);
 /* N bytes at P, which stay unchanged until the stream ends. */

@@ -94,6 +94,11 @@ struct straight {
 	uint64_t nmoved;
 	uint32_t *first_of;		/* [nobjs]: its klp section in the
 					 * section being scanned, + 1 */
+	Elf64_Rela *ents;		/* entries gathered for one write */
+	size_t ents_cap;
+	size_t slot[MAX_OBJS + 1];	/* write_klp_entries(): where the
+					 * next entry for an object goes, */
+	size_t slot_for[MAX_OBJS + 1];	/* valid for ks[slot_for - 1] */
 	const struct klp_reloc_type *rt_by_type[64];
 	struct elf_stream *out;
 	uint64_t *new_off;		/* [nsecs]: where sections after the
@@ -450,20 +455,30 @@ static bool place(struct straight *p, size_t idx, uint64_t size)
 	return true;
 }
 
+/* Items are gathered in BATCH bytes on the stack and written together:
+ * one call per item cost a tenth of the huge module's time.  */
+enum { BATCH = 4096 };
+
 static void write_symtab(struct straight *p)
 {
 	const struct straight_in *in = &p->in;
 	size_t name = in->strsize;
+	Elf64_Sym batch[BATCH / sizeof(Elf64_Sym)];
+	size_t k = 0;
 
 	for (size_t i = 0; i < in->nsyms; i++) {
-		Elf64_Sym s = in->syms[i];
+		Elf64_Sym *s = &batch[k++];
 
+		*s = in->syms[i];
 		if (p->obj_of[i]) {
-			s.st_name = (Elf64_Word)name;
-			s.st_shndx = SHN_LIVEPATCH;
+			s->st_name = (Elf64_Word)name;
+			s->st_shndx = SHN_LIVEPATCH;
 			name += strlen(p->newstr.p + (name - in->strsize)) + 1;
 		}
-		memcpy(elf_stream_room(p->out, sizeof(s)), &s, sizeof(s));
+		if (k == sizeof(batch) / sizeof(batch[0]) || i + 1 == in->nsyms) {
+			elf_stream_bytes(p->out, batch, k * sizeof(batch[0]));
+			k = 0;
+		}
 	}
 }
 
@@ -479,15 +494,63 @@ static void write_extended(struct straight *p, size_t idx,
 	elf_stream_kept(p->out, add->p, add->len);
 }
 
-/* The entries of the N at RELA whose object is OBJ (0: the kept ones). */
-static void write_entries(struct straight *p, const Elf64_Rela *rela,
-			  size_t n, uint8_t obj)
+/* Room for N entries in P->ents. */
+static Elf64_Rela *ents(struct straight *p, size_t n)
 {
-	/* memcpy(): the room lies wherever the output is, unaligned */
+	if (n > p->ents_cap) {
+		size_t cap = n > 2 * p->ents_cap ? n : 2 * p->ents_cap;
+
+		p->ents = xbig_realloc(p->ents, p->ents_cap * sizeof(*p->ents),
+				       cap * sizeof(*p->ents));
+		p->ents_cap = cap;
+	}
+	return p->ents;
+}
+
+/* The KEPT entries of the N at RELA that stay (no klp symbol). */
+static void write_kept(struct straight *p, const Elf64_Rela *rela, size_t n,
+		       size_t kept)
+{
+	Elf64_Rela *to = ents(p, kept);
+	size_t k = 0;
+
 	for (size_t i = 0; i < n; i++)
-		if (p->obj_of[ELF64_R_SYM(rela[i].r_info)] == obj)
-			memcpy(elf_stream_room(p->out, sizeof(*rela)), &rela[i],
-			       sizeof(*rela));
+		if (!p->obj_of[ELF64_R_SYM(rela[i].r_info)])
+			to[k++] = rela[i];
+	elf_stream_bytes(p->out, to, k * sizeof(*to));
+}
+
+/*
+ * The klp sections P->ks[FIRST..] fed by one relocation section, each
+ * with its object's entries in their order, in one pass over it: where
+ * each section's entries start is known from the counts.  Return the
+ * index of the next source's first klp section.
+ */
+static size_t write_klp_entries(struct straight *p, size_t first)
+{
+	const Elf64_Shdr *sh = &p->in.sh[p->ks[first].src];
+	const Elf64_Rela *rela = (const void *)(p->in.map + sh->sh_offset);
+	size_t n = sh->sh_size / sizeof(*rela), next = first, moved = 0;
+	Elf64_Rela *to;
+
+	for (; next < p->nks && p->ks[next].src == p->ks[first].src; next++) {
+		p->slot[p->ks[next].obj] = moved;
+		p->slot_for[p->ks[next].obj] = first + 1;
+		moved += p->ks[next].n;
+	}
+	to = ents(p, moved);
+	for (size_t i = 0; i < n; i++) {
+		uint8_t obj = p->obj_of[ELF64_R_SYM(rela[i].r_info)];
+
+		if (!obj)
+			continue;
+		/* scan_rela() gave every object met here a klp section */
+		if (p->slot_for[obj] != first + 1)
+			INTERNAL_ERROR("a klp entry without its section");
+		to[p->slot[obj]++] = rela[i];
+	}
+	elf_stream_bytes(p->out, to, moved * sizeof(*to));
+	return next;
 }
 
 /* ------------------------------------------------------------------ */
@@ -600,7 +663,7 @@ static bool scan_rela(struct straight *p, size_t idx)
 		write_head(p, sh->sh_offset);
 	if (!place(p, idx, kept * sizeof(*rela)))
 		INTERNAL_ERROR("a shrinking section in the head");
-	write_entries(p, rela, n, 0);
+	write_kept(p, rela, n, kept);
 	return true;
 }
 
@@ -621,6 +684,21 @@ static void add_klp_name(struct straight *p, const struct straight_sec *ks)
 	names_add(&p->newshstr, target, strlen(target) + 1);
 }
 
+struct shdr_batch {
+	Elf64_Shdr h[BATCH / sizeof(Elf64_Shdr)];
+	size_t n;
+};
+
+static void put_header(struct straight *p, struct shdr_batch *b,
+		       const Elf64_Shdr *h, bool last)
+{
+	b->h[b->n++] = *h;
+	if (b->n == sizeof(b->h) / sizeof(b->h[0]) || last) {
+		elf_stream_bytes(p->out, b->h, b->n * sizeof(b->h[0]));
+		b->n = 0;
+	}
+}
+
 /* The input's headers with the new offsets and sizes, then the new ones;
  * return the output's section count.  */
 static size_t write_headers(struct straight *p, uint64_t klp_off)
@@ -628,6 +706,7 @@ static size_t write_headers(struct straight *p, uint64_t klp_off)
 	const struct straight_in *in = &p->in;
 	size_t total = in->nsecs + p->nks;
 	uint64_t cur = p->tail, name = in->shstrsize;
+	struct shdr_batch b = { .n = 0 };
 
 	for (size_t i = 0; i < in->nsecs; i++) {
 		Elf64_Shdr hdr = in->sh[i], *h = &hdr;
@@ -654,7 +733,7 @@ static size_t write_headers(struct straight *p, uint64_t klp_off)
 		} else if (h->sh_offset >= p->tail) {
 			h->sh_offset = p->tail;
 		}
-		memcpy(elf_stream_room(p->out, sizeof(hdr)), &hdr, sizeof(hdr));
+		put_header(p, &b, &hdr, i + 1 == total);
 	}
 	for (size_t k = 0; k < p->nks; k++) {
 		Elf64_Shdr h = {
@@ -669,7 +748,7 @@ static size_t write_headers(struct straight *p, uint64_t klp_off)
 			.sh_entsize = sizeof(Elf64_Rela),
 		};
 
-		memcpy(elf_stream_room(p->out, sizeof(h)), &h, sizeof(h));
+		put_header(p, &b, &h, in->nsecs + k + 1 == total);
 		klp_off += h.sh_size;
 		name += strlen(p->newshstr.p + (name - in->shstrsize)) + 1;
 	}
@@ -729,13 +808,8 @@ static bool convert_and_write(struct straight *p, Elf64_Ehdr *ehdr)
 	elf_stream_reserve(p->out, align_up(p->cur + p->nmoved *
 					    sizeof(Elf64_Rela), 8) +
 			   total * sizeof(Elf64_Shdr));
-	for (size_t k = 0; k < p->nks; k++) {
-		const Elf64_Shdr *src = &in->sh[p->ks[k].src];
-
-		write_entries(p, (const void *)(in->map + src->sh_offset),
-			      src->sh_size / sizeof(Elf64_Rela),
-			      (uint8_t)p->ks[k].obj);
-	}
+	for (size_t k = 0; k < p->nks;)
+		k = write_klp_entries(p, k);
 	p->cur += p->nmoved * sizeof(Elf64_Rela);
 	shoff = align_up(p->cur, 8);
 	elf_stream_zero(p->out, shoff - elf_stream_pos(p->out));
@@ -756,6 +830,7 @@ static void straight_free(struct straight *p)
 	free(p->fed);
 	free(p->kind);
 	free(p->first_of);
+	xbig_free(p->ents, p->ents_cap * sizeof(*p->ents));
 	free(p->new_off);
 	xbig_free(p->ks, p->ks_cap * sizeof(*p->ks));
 	xbig_free(p->newstr.p, p->newstr.cap);
