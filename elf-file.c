@@ -952,6 +952,17 @@ void elf_sec_drop_entries(struct elf_file *ef, size_t idx,
  */
 #define OUT_BUF_SIZE	(128u << 10)
 #define OUT_COPY_MIN	(64u << 10)
+/*
+ * The most one write(2) is given.  A write asks the page cache for
+ * folios as big as itself, and big folios come from big blocks of free
+ * memory: where a virtual machine's balloon hands free memory back to
+ * its host (as on the machines this was measured on), the first touch of
+ * each page there costs the host a fault.  111 MB written in 512 KiB
+ * pieces took 29 to 33 ms right after that much memory was freed and 120
+ * to 163 ms three seconds later; in 64 KiB pieces 33 to 49 and 35 to 40
+ * (cp's splice writes 64 KiB too).
+ */
+#define OUT_WRITE_MAX	(64u << 10)
 
 struct out {
 	int fd;
@@ -1009,7 +1020,8 @@ static void out_report(struct diag *d, const struct out *o)
 static void out_pwrite(struct out *o, const void *p, size_t n)
 {
 	while (n > 0 && !o->failed) {
-		ssize_t r = pwrite(o->fd, p, n, (off_t)o->pos);
+		ssize_t r = pwrite(o->fd, p, n < OUT_WRITE_MAX ? n : OUT_WRITE_MAX,
+				   (off_t)o->pos);
 
 		if (r < 0 && errno == EINTR)
 			continue;
@@ -1686,18 +1698,11 @@ int elf_copy_file(struct diag *d, int in_fd, size_t size, const char *out_path,
  * but the last ends where the output's offset is a multiple of the chunk
  * size, and so does the start of every long stretch, so that writes fill
  * whole folios: 1.2 MB in 64 KiB writes took 255 us at such offsets and
- * 436 us one page off (ext4, Linux 6.18, medians of 41).  And chunks go
- * out in writes of STREAM_WRITE: bigger writes get bigger folios, which
- * come from big blocks of free memory, and where a virtual machine's
- * balloon hands free memory back to its host (as on the machines this
- * was measured on), the first touch of each page there costs the host a
- * fault.  111 MB written in 512 KiB pieces took 29 to 33 ms right after
- * that much memory was freed and 120 to 163 ms three seconds later; in
- * 64 KiB pieces 33 to 49 and 35 to 40 (cp's splice writes 64 KiB too).
+ * 436 us one page off (ext4, Linux 6.18, medians of 41).  Each chunk goes
+ * out in writes of OUT_WRITE_MAX (see there for why no bigger).
  */
 #define STREAM_CHUNK	(512u << 10)
 #define STREAM_CHUNK_UNTHREADED	(64u << 10)
-#define STREAM_WRITE	(64u << 10)
 #define STREAM_NCHUNKS	6
 #define STREAM_QUEUE	64
 
@@ -1725,14 +1730,11 @@ struct elf_stream {
 
 static void stream_write_range(struct out *o, const struct stream_range *r)
 {
-	if (!r->p) {
+	if (r->p)
+		out_pwrite(o, r->p, r->n);
+	else
 		out_input(o, r->off, r->n);
-		out_flush(o);	/* out_input() may fall back to the buffer */
-		return;
-	}
-	for (uint64_t k = 0; k < r->n; k += STREAM_WRITE)
-		out_pwrite(o, r->p + k, (size_t)(r->n - k < STREAM_WRITE ?
-						  r->n - k : STREAM_WRITE));
+	out_flush(o);	/* out_input() may fall back to the buffer */
 }
 
 static void *stream_writer(void *arg)
