@@ -134,7 +134,8 @@ enum klp_name_result klp_parse_name(const char *name, struct klp_name *out,
 	for (d = pos; d < end; d++) {
 		unsigned long digit = (unsigned long)(*d - '0');
 
-		if (v > (ULONG_MAX - digit) / 10) {
+		if (v > ULONG_MAX / 10 ||
+		    (v == ULONG_MAX / 10 && digit > ULONG_MAX % 10)) {
 			snprintf(why, whylen, "position '%s' is not a decimal number that fits in unsigned long",
 				 pos);
 			return KLP_NAME_BAD;
