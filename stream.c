@@ -50,7 +50,7 @@ struct straight_in {
 	size_t size;
 	const Elf64_Ehdr *eh;
 	const Elf64_Shdr *sh;
-	size_t nsecs, shstrndx, symidx, stridx, xidx;
+	size_t nsecs, shstrndx, symidx, stridx, xidx, modinfo;
 	const Elf64_Sym *syms;
 	size_t nsyms;
 	const char *strtab, *shstrtab;
@@ -211,15 +211,29 @@ static bool read_headers(struct straight_in *in)
 		return false;
 	in->shstrtab = in->map + in->sh[in->shstrndx].sh_offset;
 	in->shstrsize = in->sh[in->shstrndx].sh_size;
+	/* The names, and what read_symtab() and is_livepatch() look for,
+	 * in one pass: it costs a few milliseconds on the huge module.  */
 	for (size_t i = 0; i < in->nsecs; i++) {
+		const Elf64_Shdr *sh = &in->sh[i];
 		const char *name;
 
-		if (in->sh[i].sh_name >= in->shstrsize)
+		if (sh->sh_name >= in->shstrsize)
 			return false;
-		name = in->shstrtab + in->sh[i].sh_name;
-		if (strncmp(name, KLP_RELA_PREFIX,
-			    sizeof(KLP_RELA_PREFIX) - 1) == 0)
+		name = in->shstrtab + sh->sh_name;
+		if (name[0] == '.' && klp_starts_with(name, KLP_RELA_PREFIX))
 			return false;	/* converted before */
+		if (name[0] == '.' && klp_starts_with(name, ".modinfo") &&
+		    name[8] == '\0') {
+			if (in->modinfo)
+				return false;	/* the loader reads one */
+			in->modinfo = i;
+		}
+		if (sh->sh_type == SHT_SYMTAB_SHNDX &&
+		    sh->sh_link == in->symidx) {
+			if (in->xidx)
+				return false;
+			in->xidx = i;
+		}
 	}
 	return true;
 }
@@ -241,37 +255,27 @@ static bool read_symtab(struct straight_in *in)
 	in->strsize = in->sh[in->stridx].sh_size;
 	if (st->sh_info > in->nsyms)
 		return false;
-	for (size_t i = 1; i < in->nsecs; i++) {
-		const Elf64_Shdr *sh = &in->sh[i];
+	if (in->xidx) {
+		const Elf64_Shdr *sh = &in->sh[in->xidx];
 
-		if (sh->sh_type != SHT_SYMTAB_SHNDX || sh->sh_link != in->symidx)
-			continue;
-		if (in->xidx || sh->sh_offset % 4 ||
+		if (sh->sh_offset % 4 ||
 		    sh->sh_size != in->nsyms * sizeof(Elf32_Word))
 			return false;
-		in->xidx = i;
 		in->xndx = (const void *)(in->map + sh->sh_offset);
 	}
 	return true;
 }
 
-/* The .modinfo the loader reads says livepatch=Y, and it is the only one. */
+/* The .modinfo the loader reads says livepatch=Y, and it is the only one
+ * (read_headers() found it).  */
 static bool is_livepatch(const struct straight_in *in)
 {
-	size_t found = 0;
+	const Elf64_Shdr *sh = &in->sh[in->modinfo];
 
-	for (size_t i = 1; i < in->nsecs; i++) {
-		const Elf64_Shdr *sh = &in->sh[i];
-
-		if (strcmp(in->shstrtab + sh->sh_name, ".modinfo") != 0)
-			continue;
-		if (found++ || sh->sh_type != SHT_PROGBITS ||
-		    !(sh->sh_flags & SHF_ALLOC) || !has_file_data(sh) ||
-		    klp_modinfo_livepatch(in->map + sh->sh_offset,
-					  sh->sh_size) != KLP_TAG_Y)
-			return false;
-	}
-	return found == 1;
+	return in->modinfo && sh->sh_type == SHT_PROGBITS &&
+	       (sh->sh_flags & SHF_ALLOC) && has_file_data(sh) &&
+	       klp_modinfo_livepatch(in->map + sh->sh_offset, sh->sh_size) ==
+	       KLP_TAG_Y;
 }
 
 static bool straight_open(struct straight_in *in, const char *path,
