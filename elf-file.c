@@ -1881,51 +1881,42 @@ void elf_stream_zero(struct elf_stream *s, uint64_t n)
 	}
 }
 
-/* The bytes of a long stretch of N up to the current chunk's aligned
- * end, so that the rest starts aligned; how many (all of them when
- * what is left would be short).  */
-static size_t stream_align(struct elf_stream *s, const char *p, uint64_t n)
+/*
+ * A stretch R whose bytes are at P: through the chunk up to its aligned
+ * end, and the rest, when long, as a range of its own starting there.
+ */
+static void stream_stretch(struct elf_stream *s, const char *p,
+			   struct stream_range r)
 {
-	size_t k = s->used < s->limit ? s->limit - s->used : 0;
+	size_t k = s->limit - s->used;
 
-	if (k > n || n - k < OUT_COPY_MIN) {
-		elf_stream_bytes(s, p, (size_t)n);
-		return (size_t)n;
+	if (k > r.n || r.n - k < OUT_COPY_MIN) {
+		elf_stream_bytes(s, p, (size_t)r.n);
+		return;
 	}
 	elf_stream_bytes(s, p, k);
-	stream_flush(s, s->pos + n - k);
-	return k;
+	r.n -= k;
+	if (r.p)
+		r.p += k;
+	else
+		r.off += k;
+	stream_flush(s, s->pos + r.n);
+	stream_queue(s, r);
+	s->pos += r.n;
 }
 
 void elf_stream_kept(struct elf_stream *s, const void *p, size_t n)
 {
-	size_t k;
-
-	if (n < OUT_COPY_MIN) {
-		elf_stream_bytes(s, p, n);
-		return;
-	}
-	k = stream_align(s, p, n);
-	if (k == n)
-		return;
-	stream_queue(s, (struct stream_range){ .p = (const char *)p + k,
-					       .n = n - k });
-	s->pos += n - k;
+	stream_stretch(s, p, (struct stream_range){ .p = p, .n = n });
 }
 
 void elf_stream_input(struct elf_stream *s, uint64_t off, uint64_t n)
 {
-	size_t k;
-
-	if (n < OUT_COPY_MIN || s->o.in_fd < 0) {
+	if (s->o.in_fd < 0)
 		elf_stream_kept(s, s->o.in_map + off, (size_t)n);
-		return;
-	}
-	k = stream_align(s, s->o.in_map + off, n);
-	if (k == n)
-		return;
-	stream_queue(s, (struct stream_range){ .off = off + k, .n = n - k });
-	s->pos += n - k;
+	else
+		stream_stretch(s, s->o.in_map + off,
+			       (struct stream_range){ .off = off, .n = n });
 }
 
 /* Let the writer finish; free all but the file. */

@@ -459,30 +459,20 @@ static bool place(struct straight *p, size_t idx, uint64_t size)
 	return true;
 }
 
-/* Items are gathered in BATCH bytes on the stack and written together:
- * one call per item cost a tenth of the huge module's time.  */
-enum { BATCH = 4096 };
-
 static void write_symtab(struct straight *p)
 {
 	const struct straight_in *in = &p->in;
 	size_t name = in->strsize;
-	Elf64_Sym batch[BATCH / sizeof(Elf64_Sym)];
-	size_t k = 0;
 
 	for (size_t i = 0; i < in->nsyms; i++) {
-		Elf64_Sym *s = &batch[k++];
+		Elf64_Sym s = in->syms[i];
 
-		*s = in->syms[i];
 		if (p->obj_of[i]) {
-			s->st_name = (Elf64_Word)name;
-			s->st_shndx = SHN_LIVEPATCH;
+			s.st_name = (Elf64_Word)name;
+			s.st_shndx = SHN_LIVEPATCH;
 			name += strlen(p->newstr.p + (name - in->strsize)) + 1;
 		}
-		if (k == sizeof(batch) / sizeof(batch[0]) || i + 1 == in->nsyms) {
-			elf_stream_bytes(p->out, batch, k * sizeof(batch[0]));
-			k = 0;
-		}
+		elf_stream_bytes(p->out, &s, sizeof(s));
 	}
 }
 
@@ -688,21 +678,6 @@ static void add_klp_name(struct straight *p, const struct straight_sec *ks)
 	names_add(&p->newshstr, target, strlen(target) + 1);
 }
 
-struct shdr_batch {
-	Elf64_Shdr h[BATCH / sizeof(Elf64_Shdr)];
-	size_t n;
-};
-
-static void put_header(struct straight *p, struct shdr_batch *b,
-		       const Elf64_Shdr *h, bool last)
-{
-	b->h[b->n++] = *h;
-	if (b->n == sizeof(b->h) / sizeof(b->h[0]) || last) {
-		elf_stream_bytes(p->out, b->h, b->n * sizeof(b->h[0]));
-		b->n = 0;
-	}
-}
-
 /* The input's headers with the new offsets and sizes, then the new ones;
  * return the output's section count.  */
 static size_t write_headers(struct straight *p, uint64_t klp_off)
@@ -710,7 +685,6 @@ static size_t write_headers(struct straight *p, uint64_t klp_off)
 	const struct straight_in *in = &p->in;
 	size_t total = in->nsecs + p->nks;
 	uint64_t cur = p->tail, name = in->shstrsize;
-	struct shdr_batch b = { .n = 0 };
 
 	for (size_t i = 0; i < in->nsecs; i++) {
 		Elf64_Shdr hdr = in->sh[i], *h = &hdr;
@@ -737,7 +711,7 @@ static size_t write_headers(struct straight *p, uint64_t klp_off)
 		} else if (h->sh_offset >= p->tail) {
 			h->sh_offset = p->tail;
 		}
-		put_header(p, &b, &hdr, i + 1 == total);
+		elf_stream_bytes(p->out, &hdr, sizeof(hdr));
 	}
 	for (size_t k = 0; k < p->nks; k++) {
 		Elf64_Shdr h = {
@@ -752,7 +726,7 @@ static size_t write_headers(struct straight *p, uint64_t klp_off)
 			.sh_entsize = sizeof(Elf64_Rela),
 		};
 
-		put_header(p, &b, &h, in->nsecs + k + 1 == total);
+		elf_stream_bytes(p->out, &h, sizeof(h));
 		klp_off += h.sh_size;
 		name += strlen(p->newshstr.p + (name - in->shstrsize)) + 1;
 	}
