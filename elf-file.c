@@ -953,7 +953,9 @@ void elf_sec_drop_entries(struct elf_file *ef, size_t idx,
 #define OUT_BUF_SIZE	(128u << 10)
 #define OUT_COPY_MIN	(64u << 10)
 /*
- * The most one write(2) is given.  A write asks the page cache for
+ * The most one write(2) is given, and no write crosses a multiple of it
+ * in the file, so that each fills whole folios (see the streamed output
+ * below for what that is worth).  A write asks the page cache for
  * folios as big as itself, and big folios come from big blocks of free
  * memory: where a virtual machine's balloon hands free memory back to
  * its host (as on the machines this was measured on), the first touch of
@@ -1020,8 +1022,8 @@ static void out_report(struct diag *d, const struct out *o)
 static void out_pwrite(struct out *o, const void *p, size_t n)
 {
 	while (n > 0 && !o->failed) {
-		ssize_t r = pwrite(o->fd, p, n < OUT_WRITE_MAX ? n : OUT_WRITE_MAX,
-				   (off_t)o->pos);
+		size_t room = OUT_WRITE_MAX - (size_t)(o->pos % OUT_WRITE_MAX);
+		ssize_t r = pwrite(o->fd, p, n < room ? n : room, (off_t)o->pos);
 
 		if (r < 0 && errno == EINTR)
 			continue;

@@ -467,6 +467,56 @@ else
 	skip disk_full_while_the_writer_thread_writes "cannot mount a tmpfs (not permitted here)"
 fi
 
+# No write(2) crosses a 64 KiB boundary of the output (elf-file.c's
+# OUT_WRITE_MAX: bigger writes get bigger folios, from memory a VM's host
+# may have taken back), on both paths, with and without the writer
+# thread; and on the straight path unthreaded every write starts on one,
+# since its chunks end there.  strace shows each pwrite's size and offset.
+# write_bounds NAME INPUT ALIGNED [model]
+write_bounds() {
+	local name=$1 in=$2 aligned=$3 path=${4:-straight} dir trace bad
+	dir=$workdir/bounds-$name
+	trace=$workdir/bounds-$name.trace
+	mkdir -p "$dir" && cp "$in" "$dir/in.ko"
+	rc=0
+	(cd "$dir" && ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 \
+		KLP_CONVERT_PATH=$([ "$path" = model ] && echo model) \
+		exec timeout -k 5 "$tool_timeout" strace -f -qq \
+		-e trace=pwrite64 -o "$trace" "$tool" -o out.ko in.ko) \
+		>"$workdir/last.out" 2>"$workdir/last.err" || rc=$?
+	if [ "$rc" != 0 ] || [ ! -s "$dir/out.ko" ]; then
+		fail "$name" "exit $rc, or no output" "$workdir/last.err"
+		return
+	fi
+	# "pwrite64(4, "..."..., SIZE, OFFSET) = SIZE": the last two numbers
+	bad=$(sed -n 's/.*, \([0-9]*\), \([0-9]*\)) = [0-9]*$/\1 \2/p' "$trace" |
+		awk -v a="$aligned" '{ n++; if ($2 % 65536 + $1 > 65536 ||
+			(a && $2 % 65536)) print; if ($1 == 65536) full++ }
+		END { if (n < 2 || !full) print "only " n " writes, none of 64 KiB" }')
+	if [ -n "$bad" ]; then
+		fail "$name" "writes (size offset) out of bounds: $(echo "$bad" | head -n 3 | tr '\n' ';')" "$trace"
+	else
+		pass "$name"
+	fi
+}
+if ! command -v strace >/dev/null; then
+	for n in writes_within_64k_boundaries_straight_path \
+		 writes_within_64k_boundaries_writer_thread \
+		 writes_within_64k_boundaries_model; do
+		skip "$n" "no strace (scripts/install-deps.sh test installs it)"
+	done
+elif [ "$(stat -c %s "$alloc_in")" -lt $((512 << 10)) ] || [ ! -s "$workdir/wfull.ko" ]; then
+	for n in writes_within_64k_boundaries_straight_path \
+		 writes_within_64k_boundaries_writer_thread \
+		 writes_within_64k_boundaries_model; do
+		skip "$n" "no bench/gen-klp-object.c to make modules of 1 and 2 MB"
+	done
+else
+	write_bounds writes_within_64k_boundaries_straight_path "$alloc_in" 1
+	write_bounds writes_within_64k_boundaries_writer_thread "$workdir/wfull.ko" 0
+	write_bounds writes_within_64k_boundaries_model "$alloc_in" 0 model
+fi
+
 # --- where the output goes ---------------------------------------------------------
 
 new_dir
