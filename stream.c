@@ -125,6 +125,21 @@ static bool nul_terminated_strtab(const struct straight_in *in, size_t idx)
 	       in->map[sh->sh_offset + sh->sh_size - 1] == '\0';
 }
 
+/* The header checks of convert.c's rel_header_problem(), plus what this
+ * path reads in place.  */
+static bool rela_header_ok(const struct straight_in *in, size_t idx)
+{
+	const Elf64_Shdr *sh = &in->sh[idx];
+	size_t t = sh->sh_info;
+
+	return sh->sh_entsize == sizeof(Elf64_Rela) &&
+	       sh->sh_size % sizeof(Elf64_Rela) == 0 && sh->sh_offset % 8 == 0 &&
+	       sh->sh_link == in->symidx && t != 0 && t < in->nsecs &&
+	       t != idx && in->sh[t].sh_type != SHT_RELA &&
+	       in->sh[t].sh_type != SHT_REL &&
+	       (has_file_data(sh) || sh->sh_size == 0);
+}
+
 /*
  * The sections with contents by offset, as the model orders them (see
  * elf-file.c's sort_and_check_extents()): apart from each other, and the
@@ -228,6 +243,10 @@ static bool read_headers(struct straight_in *in)
 				return false;	/* the loader reads one */
 			in->modinfo = i;
 		}
+		/* every one, the empty ones too, which the pass over the
+		 * sections with contents by offset does not meet */
+		if (sh->sh_type == SHT_RELA && !rela_header_ok(in, i))
+			return false;
 		if (sh->sh_type == SHT_SYMTAB_SHNDX &&
 		    sh->sh_link == in->symidx) {
 			if (in->xidx)
@@ -580,21 +599,6 @@ static bool moves_ok(struct straight *p, size_t target, const Elf64_Rela *r,
 				  obj != p->vmlinux) == 0;
 }
 
-/* The header checks of convert.c's rel_header_problem(), plus what this
- * path reads in place.  */
-static bool rela_header_ok(const struct straight_in *in, size_t idx)
-{
-	const Elf64_Shdr *sh = &in->sh[idx];
-	size_t t = sh->sh_info;
-
-	return sh->sh_entsize == sizeof(Elf64_Rela) &&
-	       sh->sh_size % sizeof(Elf64_Rela) == 0 && sh->sh_offset % 8 == 0 &&
-	       sh->sh_link == in->symidx && t != 0 && t < in->nsecs &&
-	       t != idx && in->sh[t].sh_type != SHT_RELA &&
-	       in->sh[t].sh_type != SHT_REL &&
-	       (has_file_data(sh) || sh->sh_size == 0);
-}
-
 /* The klp section of object OBJ fed by section IDX, new if need be. */
 static struct straight_sec *klp_sec(struct straight *p, size_t idx,
 				    uint8_t obj)
@@ -626,8 +630,7 @@ static bool scan_rela(struct straight *p, size_t idx)
 	const Elf64_Rela *rela = (const void *)(in->map + sh->sh_offset);
 	size_t n = sh->sh_size / sizeof(*rela), target = sh->sh_info, kept = n;
 
-	if (!rela_header_ok(in, idx))
-		return false;
+	/* read_headers() checked the header */
 	for (size_t i = 0; i < n; i++) {
 		size_t symi = ELF64_R_SYM(rela[i].r_info);
 		uint8_t obj;

@@ -7,12 +7,16 @@
 #
 #	convert-<kind>-<hash>	bytes for fuzz-convert: the file itself is
 #				the input module
+#	straight-<kind>-<hash>	the same, for fuzz-straight
 #	name-<kind>-<hash>	a symbol name for fuzz-name: it is put into
 #				tests/malformed/good.c's module as the name
 #				of its first klp_reloc.h symbol
 #
-# Each input is converted with -o and in place, and must end with exit 0
-# or 1 within bounded time: no signal, no sanitizer or valgrind report
+# Each input is converted with -o, once as the command line does it and
+# once on the model's path alone (KLP_CONVERT_PATH=model), which must
+# agree on the exit status and the bytes written.  Then it is converted
+# with -o and in place, and must end with exit 0 or 1 within bounded
+# time: no signal, no sanitizer or valgrind report
 # (run with KLP_CONVERT set to the sanitizer build, as check.sh does, or
 # KLP_VALGRIND=1), input unchanged on exit 1, no temporary file.  When it
 # converts, converting the output again must find nothing to do and leave
@@ -33,8 +37,27 @@ fi
 n=0
 # replay NAME DIR: DIR holds in.ko; run the tool on it twice and judge.
 replay() {
-	local name=$1 d=$2 mode why left
+	local name=$1 d=$2 mode why left rc_cli
 	cp "$d/in.ko" "$workdir/saved"
+	# The command line (the straight path first, when it takes the
+	# module) and the model alone come to the same exit and bytes.
+	run_tool "$d" -o straight.ko in.ko
+	rc_cli=$rc
+	why=$(tool_died)
+	if [ -z "$why" ]; then
+		KLP_CONVERT_PATH=model run_tool "$d" -o model.ko in.ko
+		why=$(tool_died)
+	fi
+	if [ -n "$why" ]; then
+		fail "$name" "$why" "$err_file"
+		return
+	fi
+	if [ "$rc" != "$rc_cli" ] ||
+		{ [ "$rc" = 0 ] && ! cmp -s "$d/straight.ko" "$d/model.ko"; }; then
+		fail "$name" "the command line (exit $rc_cli) and the model alone (exit $rc) disagree"
+		return
+	fi
+	rm -f "$d/straight.ko" "$d/model.ko"
 	for mode in out inplace; do
 		listing "$d" >"$workdir/before"
 		if [ $mode = out ]; then
@@ -112,7 +135,7 @@ for f in "$inputs"/*; do
 	d=$workdir/r$n
 	mkdir "$d" || exit 1
 	case $base in
-	convert-*)
+	convert-* | straight-*)
 		cp "$f" "$d/in.ko"
 		replay "fuzz_regress_$base" "$d"
 		;;
@@ -130,7 +153,7 @@ for f in "$inputs"/*; do
 		replay "fuzz_regress_$base" "$d"
 		;;
 	*)
-		fail "fuzz_regress_$base" "unknown kind of input (expected convert-* or name-*)"
+		fail "fuzz_regress_$base" "unknown kind of input (expected convert-*, straight-* or name-*)"
 		;;
 	esac
 done
