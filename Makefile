@@ -119,7 +119,8 @@ bench: deps-bench
 	$(MAKE) $(PROG)
 	$(TEST_ENV) bench/bench.sh
 
-# libFuzzer on the whole pipeline and on the name parser; crashes found
+# libFuzzer on the whole pipeline, on the straight path against the model
+# and on the name parser; crashes found
 # are copied to tests/fuzz-regress/, which `make check` replays.
 FUZZ_SECONDS	?= 60
 fuzz: deps-fuzz
