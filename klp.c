@@ -21,13 +21,15 @@ const char *klp_objname_problem(const char *obj, size_t len)
 	if (len > KLP_OBJNAME_MAX)
 		return "is longer than 55 characters (the kernel's MODULE_NAME_LEN - 1)";
 	for (size_t i = 0; i < len; i++) {
-		char c = obj[i];
+		unsigned char c = (unsigned char)obj[i];
 
+		/* [_0-9a-zA-Z]: c | 0x20 folds only letters onto a-z */
+		if (c == '_' || (unsigned char)(c - '0') < 10 ||
+		    (unsigned char)((c | 0x20) - 'a') < 26)
+			continue;
 		if (c == '-')
 			return "contains '-': kbuild spells module names with '_'";
-		if (!(c == '_' || (c >= '0' && c <= '9') ||
-		      (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')))
-			return "contains a character no module name has: use vmlinux or a module name as the kernel knows it";
+		return "contains a character no module name has: use vmlinux or a module name as the kernel knows it";
 	}
 	return NULL;
 }
@@ -169,6 +171,7 @@ enum klp_name_result klp_parse_name(const char *name, struct klp_name *out,
 	while (ndigits)
 		*q++ = digits[--ndigits];
 	*q = '\0';
+	out->new_len = len;
 	return KLP_NAME_OK;
 }
 

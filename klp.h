@@ -45,6 +45,7 @@ struct klp_name {
 	struct klp_span sym_obj;	/* defines the symbol */
 	struct klp_span sym;
 	unsigned long sympos;
+	size_t new_len;			/* strlen() of the converted name */
 };
 
 /*

@@ -334,7 +334,8 @@ static void straight_close(struct straight_in *in)
 /* The symbols                                                        */
 /* ------------------------------------------------------------------ */
 
-static void names_add(struct names *t, const char *s, size_t n)
+/* Room for N more bytes at the end of T. */
+static char *names_room(struct names *t, size_t n)
 {
 	if (t->len + n > t->cap) {
 		size_t cap = (t->len + n) * 2 + 4096;
@@ -342,8 +343,7 @@ static void names_add(struct names *t, const char *s, size_t n)
 		t->p = xbig_realloc(t->p, t->cap, cap);
 		t->cap = cap;
 	}
-	memcpy(t->p + t->len, s, n);
-	t->len += n;
+	return t->p + t->len;
 }
 
 /* OBJ's id, new if need be; 0 to decline: too many objects, or one a
@@ -371,7 +371,7 @@ static size_t object_id(struct straight *p, const struct klp_span *obj)
 static bool find_symbols(struct straight *p)
 {
 	const struct straight_in *in = &p->in;
-	char new_name[KLP_SYMNAME_MAX + 1], why[256];
+	char why[256];
 
 	p->obj_of = xcalloc(in->nsyms, 1);
 	for (size_t i = 0; i < in->nsyms; i++) {
@@ -399,11 +399,14 @@ static bool find_symbols(struct straight *p)
 			return false;
 		if (!klp_starts_with(name, KLP_SYM_PREFIX))
 			continue;
-		/* .klp.sym.rela.*, undefined, converting cleanly; any other
-		 * .klp.sym.* is a klp symbol already.  */
-		if (i == 0 || !klp_is_prefixed(name) || shndx != SHN_UNDEF ||
-		    klp_parse_name(name, &kn, new_name, why, sizeof(why)) !=
-		    KLP_NAME_OK)
+		/* .klp.sym.rela.*, undefined, converting cleanly (any other
+		 * .klp.sym.* is a klp symbol already); klp_parse_name()
+		 * writes the new name at the end of newstr, in symbol order:
+		 * .klp.sym.<sym_obj_name>.<sym_name>,<sympos> */
+		if (i == 0 || shndx != SHN_UNDEF ||
+		    klp_parse_name(name, &kn,
+				   names_room(&p->newstr, KLP_SYMNAME_MAX + 1),
+				   why, sizeof(why)) != KLP_NAME_OK)
 			return false;
 		/* The model's reports; and its result check's warnings
 		 * for an object a typo away from vmlinux (object_id()
@@ -417,9 +420,7 @@ static bool find_symbols(struct straight *p)
 		if (!id)
 			return false;
 		p->obj_of[i] = (uint8_t)id;
-		/* symbol format: .klp.sym.<sym_obj_name>.<sym_name>,<sympos>
-		 * (klp_parse_name() wrote it), appended in symbol order */
-		names_add(&p->newstr, new_name, strlen(new_name) + 1);
+		p->newstr.len += kn.new_len + 1;
 		p->nconverted++;
 	}
 	if (in->strsize + p->newstr.len > UINT32_MAX)
@@ -674,11 +675,15 @@ static void add_klp_name(struct straight *p, const struct straight_sec *ks)
 {
 	const char *target = p->in.shstrtab +
 			     p->in.sh[p->in.sh[ks->src].sh_info].sh_name;
+	size_t pre = sizeof(KLP_RELA_PREFIX) - 1, obj = p->objlen[ks->obj - 1];
+	size_t tlen = strlen(target) + 1;
+	char *q = names_room(&p->newshstr, pre + obj + 1 + tlen);
 
-	names_add(&p->newshstr, KLP_RELA_PREFIX, sizeof(KLP_RELA_PREFIX) - 1);
-	names_add(&p->newshstr, p->objname[ks->obj - 1], p->objlen[ks->obj - 1]);
-	names_add(&p->newshstr, ".", 1);
-	names_add(&p->newshstr, target, strlen(target) + 1);
+	memcpy(q, KLP_RELA_PREFIX, pre);
+	memcpy(q + pre, p->objname[ks->obj - 1], obj);
+	q[pre + obj] = '.';
+	memcpy(q + pre + obj + 1, target, tlen);
+	p->newshstr.len += pre + obj + 1 + tlen;
 }
 
 /* The input's headers with the new offsets and sizes, then the new ones;

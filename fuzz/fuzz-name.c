@@ -67,6 +67,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (memchr(new_name, '\0', sizeof(new_name)) == NULL ||
 	    strlen(new_name) > KLP_SYMNAME_MAX)
 		fail(name, new_name, "new name longer than 511 bytes");
+	if (kn.new_len != strlen(new_name))
+		fail(name, new_name, "new_len is not the new name's length");
 	n = sscanf(new_name, ".klp.sym.%55[^.].%511[^,],%lu%n", objname,
 		   symname, &pos, &end);
 	if (n != 3)
