@@ -19,7 +19,6 @@
  * klp-convert-mini.c (which holds main).
  */
 #define _GNU_SOURCE
-#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,38 +29,21 @@
 #include "../convert.h"
 #include "../diag.h"
 #include "../elf-file.h"
+#include "fuzz-files.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-/*
- * The written files go to a private directory, one per user and shared by
- * the processes of -fork/-jobs runs, each writing its own out.<pid>.ko and
- * removing it after every input; so nothing is left behind, even by the
- * child processes that libFuzzer ends without running atexit handlers.
- */
+/* The written files, in fuzz_private_dir("fuzz-convert"). */
 static char out_dir[4096];
 static char out_path[sizeof(out_dir) + 64];
 static char out_path2[sizeof(out_dir) + 64];
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	const char *base = getenv("FUZZ_TMPDIR");
-	struct stat st;
-
 	(void)argc;
 	(void)argv;
-	if (!base)
-		base = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp";
-	if (snprintf(out_dir, sizeof(out_dir), "%s/klp-fuzz-convert.%u", base,
-		     (unsigned)getuid()) >= (int)sizeof(out_dir) ||
-	    (mkdir(out_dir, 0700) != 0 && errno != EEXIST) ||
-	    lstat(out_dir, &st) != 0 || !S_ISDIR(st.st_mode) ||
-	    st.st_uid != getuid() || (st.st_mode & 077)) {
-		fprintf(stderr, "fuzz-convert: cannot use %s as a private directory\n",
-			out_dir);
-		exit(1);
-	}
+	fuzz_private_dir("fuzz-convert", out_dir, sizeof(out_dir));
 	snprintf(out_path, sizeof(out_path), "%s/out.%ld.ko", out_dir,
 		 (long)getpid());
 	snprintf(out_path2, sizeof(out_path2), "%s/out2.%ld.ko", out_dir,
@@ -89,11 +71,6 @@ static void check_written(void)
 		abort();
 	}
 	elf_close(&ef);
-}
-
-static bool verify_model(void *ef)
-{
-	return klp_convert_verify(ef);
 }
 
 /* What one run of the pipeline came to. */
@@ -129,7 +106,7 @@ static struct outcome run(const uint8_t *data, size_t size,
 					   .st_uid = getuid(),
 					   .st_gid = getgid() };
 
-			o.written = elf_write(&ef, path, &st, verify_model,
+			o.written = elf_write(&ef, path, &st, fuzz_verify_model,
 					      &ef) == 0;
 		}
 	}
@@ -139,27 +116,6 @@ static struct outcome run(const uint8_t *data, size_t size,
 	return o;
 }
 
-/* Byte for byte. */
-static bool same_files(const char *a, const char *b)
-{
-	FILE *fa = fopen(a, "rb"), *fb = fopen(b, "rb");
-	bool same = fa && fb;
-	int ca, cb;
-
-	while (same) {
-		ca = getc(fa);
-		cb = getc(fb);
-		same = ca == cb;
-		if (ca == EOF || cb == EOF)
-			break;
-	}
-	if (fa)
-		fclose(fa);
-	if (fb)
-		fclose(fb);
-	return same;
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct outcome serial = run(data, size, 1, out_path);
@@ -167,7 +123,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (serial.r != parallel.r || serial.errors != parallel.errors ||
 	    serial.written != parallel.written ||
-	    (serial.written && !same_files(out_path, out_path2))) {
+	    (serial.written && !fuzz_same_files(out_path, out_path2))) {
 		fprintf(stderr, "fuzz-convert: the scan on two threads disagrees with the serial one (%d/%d, %zu/%zu errors, written %d/%d)\n",
 			(int)serial.r, (int)parallel.r, serial.errors,
 			parallel.errors, serial.written, parallel.written);

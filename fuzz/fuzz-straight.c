@@ -25,7 +25,6 @@
  */
 #define _GNU_SOURCE
 #include <dirent.h>
-#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,11 +35,12 @@
 #include "../convert.h"
 #include "../diag.h"
 #include "../elf-file.h"
+#include "fuzz-files.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-/* A private directory, as fuzz-convert's: in.<pid>.ko, straight.<pid>.ko
+/* In fuzz_private_dir("fuzz-straight"): in.<pid>.ko, straight.<pid>.ko
  * and model.<pid>.ko, removed after every input.  */
 static char dir[4096];
 static char in_path[sizeof(dir) + 64];
@@ -56,23 +56,11 @@ static void fail(const char *what)
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	const char *base = getenv("FUZZ_TMPDIR");
-	struct stat st;
 	long pid = (long)getpid();
 
 	(void)argc;
 	(void)argv;
-	if (!base)
-		base = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp";
-	if (snprintf(dir, sizeof(dir), "%s/klp-fuzz-straight.%u", base,
-		     (unsigned)getuid()) >= (int)sizeof(dir) ||
-	    (mkdir(dir, 0700) != 0 && errno != EEXIST) ||
-	    lstat(dir, &st) != 0 || !S_ISDIR(st.st_mode) ||
-	    st.st_uid != getuid() || (st.st_mode & 077)) {
-		fprintf(stderr, "fuzz-straight: cannot use %s as a private directory\n",
-			dir);
-		exit(1);
-	}
+	fuzz_private_dir("fuzz-straight", dir, sizeof(dir));
 	snprintf(in_path, sizeof(in_path), "%s/in.%ld.ko", dir, pid);
 	snprintf(straight_path, sizeof(straight_path), "%s/straight.%ld.ko",
 		 dir, pid);
@@ -89,27 +77,6 @@ static void write_input(const uint8_t *data, size_t size)
 		fail("cannot write the input file");
 }
 
-/* Byte for byte. */
-static bool same_files(const char *a, const char *b)
-{
-	FILE *fa = fopen(a, "rb"), *fb = fopen(b, "rb");
-	bool same = fa && fb;
-	int ca, cb;
-
-	while (same) {
-		ca = getc(fa);
-		cb = getc(fb);
-		same = ca == cb;
-		if (ca == EOF || cb == EOF)
-			break;
-	}
-	if (fa)
-		fclose(fa);
-	if (fb)
-		fclose(fb);
-	return same;
-}
-
 /* A temporary output of the straight path left in the directory. */
 static bool temp_left(void)
 {
@@ -123,11 +90,6 @@ static bool temp_left(void)
 		left = strncmp(e->d_name, temp_prefix, strlen(temp_prefix)) == 0;
 	closedir(dp);
 	return left;
-}
-
-static bool verify_model(void *ef)
-{
-	return klp_convert_verify(ef);
 }
 
 /* The model on the same file: silent, the same counts, the same bytes. */
@@ -147,10 +109,10 @@ static void compare_with_model(const struct convert_stats *ss)
 	if (ms.symbols != ss->symbols || ms.relocs != ss->relocs ||
 	    ms.sections != ss->sections)
 		fail("the straight path and the model moved different counts");
-	if (elf_write(&ef, model_path, &st, verify_model, &ef) != 0)
+	if (elf_write(&ef, model_path, &st, fuzz_verify_model, &ef) != 0)
 		fail("the model could not write what the straight path wrote");
 	elf_close(&ef);
-	if (!same_files(straight_path, model_path))
+	if (!fuzz_same_files(straight_path, model_path))
 		fail("the straight path's output differs from the model's");
 }
 
