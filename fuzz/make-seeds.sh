@@ -9,6 +9,8 @@
 # enough to kbuild's that the relocation types are ones the kernel's
 # loaders accept.  With TOOL (klp-convert-mini), the converted result of
 # each is added too, so the fuzzer starts from both sides of the tool.
+# Two small modules from bench/gen-klp-object.c join them, as written and
+# as ld -r links them again.
 # OUTDIR/name/: symbol names for fuzz-name, valid and invalid, and every
 # prefixed name found in the seed modules.
 #
@@ -72,6 +74,33 @@ while IFS=$'\t' read -r arch prefix flags; do
 		fi
 	done
 done <<<"$arches"
+
+# The bench's generated modules, small: the layout gen-klp-object writes
+# (relocation sections beside their targets, in offset order) and, linked
+# again with ld -r, GNU ld's (relocation sections after .strtab, which the
+# straight path sorts by offset).
+gen=$tmp/gen-klp-object
+if [ "$(uname -m)" = x86_64 ] &&
+	${CC:-cc} -std=c11 -O2 -o "$gen" "$top/bench/gen-klp-object.c" 2>/dev/null; then
+	# name  -F -R -K -O -U -D
+	while read -r name f r k o u dbg; do
+		ko=$out/convert/gen-$name.ko
+		"$gen" -q -F "$f" -R "$r" -K "$k" -O "$o" -U "$u" -D "$dbg" -o "$ko" || continue
+		built=$((built + 1))
+		if ${LD:-ld} -r -o "$out/convert/gen-$name.ld-r.ko" "$ko" 2>/dev/null; then
+			built=$((built + 1))
+		fi
+		if [ -n "$tool" ] &&
+			"$tool" -q -o "$out/convert/gen-$name.converted.ko" "$ko" 2>/dev/null; then
+			built=$((built + 1))
+		fi
+	done <<'GEN'
+tiny	1 3 2 2 1 0
+small	3 6 5 3 2 4
+GEN
+else
+	echo "make-seeds: no generated seeds (x86_64 and gen-klp-object only)" >&2
+fi
 
 # Names: every prefixed symbol of the seeds, and hand-picked corners.
 n=0
