@@ -136,8 +136,7 @@ static bool rela_header_ok(const struct straight_in *in, size_t idx)
 	       sh->sh_size % sizeof(Elf64_Rela) == 0 && sh->sh_offset % 8 == 0 &&
 	       sh->sh_link == in->symidx && t != 0 && t < in->nsecs &&
 	       t != idx && in->sh[t].sh_type != SHT_RELA &&
-	       in->sh[t].sh_type != SHT_REL &&
-	       (has_file_data(sh) || sh->sh_size == 0);
+	       in->sh[t].sh_type != SHT_REL;
 }
 
 /*
@@ -334,7 +333,8 @@ static void straight_close(struct straight_in *in)
 /* The symbols                                                        */
 /* ------------------------------------------------------------------ */
 
-/* Room for N more bytes at the end of T. */
+/* Room for N more bytes at the end of T, valid until the next call; the
+ * caller adds what it wrote to T->len.  */
 static char *names_room(struct names *t, size_t n)
 {
 	if (t->len + n > t->cap) {
@@ -675,15 +675,15 @@ static void add_klp_name(struct straight *p, const struct straight_sec *ks)
 {
 	const char *target = p->in.shstrtab +
 			     p->in.sh[p->in.sh[ks->src].sh_info].sh_name;
-	size_t pre = sizeof(KLP_RELA_PREFIX) - 1, obj = p->objlen[ks->obj - 1];
-	size_t tlen = strlen(target) + 1;
-	char *q = names_room(&p->newshstr, pre + obj + 1 + tlen);
+	size_t pre = sizeof(KLP_RELA_PREFIX) - 1, olen = p->objlen[ks->obj - 1];
+	size_t tlen = strlen(target) + 1, n = pre + olen + 1 + tlen;
+	char *q = names_room(&p->newshstr, n);
 
 	memcpy(q, KLP_RELA_PREFIX, pre);
-	memcpy(q + pre, p->objname[ks->obj - 1], obj);
-	q[pre + obj] = '.';
-	memcpy(q + pre + obj + 1, target, tlen);
-	p->newshstr.len += pre + obj + 1 + tlen;
+	memcpy(q + pre, p->objname[ks->obj - 1], olen);
+	q[pre + olen] = '.';
+	memcpy(q + pre + olen + 1, target, tlen);
+	p->newshstr.len += n;
 }
 
 /* The input's headers with the new offsets and sizes, then the new ones;
