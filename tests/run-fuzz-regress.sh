@@ -35,29 +35,40 @@ if build_elfmangle && build_module "$good" "$here/malformed/good.c"; then
 fi
 
 n=0
-# replay NAME DIR: DIR holds in.ko; run the tool on it twice and judge.
-replay() {
-	local name=$1 d=$2 mode why left rc_cli
-	cp "$d/in.ko" "$workdir/saved"
-	# The command line (the straight path first, when it takes the
-	# module) and the model alone come to the same exit and bytes.
-	run_tool "$d" -o straight.ko in.ko
-	rc_cli=$rc
-	why=$(tool_died)
-	if [ -z "$why" ]; then
-		KLP_CONVERT_PATH=model run_tool "$d" -o model.ko in.ko
+# paths_agree NAME DIR: the command line (the straight path first, when
+# it takes the module) and the model alone come to the same exit status
+# and bytes, and leave nothing else behind; false after a FAIL.
+paths_agree() {
+	local name=$1 d=$2 path why left rc_cli
+	listing "$d" >"$workdir/before"
+	for path in cli model; do
+		KLP_CONVERT_PATH=$([ $path = model ] && echo model) \
+			run_tool "$d" -o $path.ko in.ko
 		why=$(tool_died)
+		left=$(temp_left "$workdir/before" "$d" | tr ' ' '\n' |
+			grep -vx -E '(cli|model)\.ko|' | tr '\n' ' ')
+		if [ -n "$why" ] || [ -n "$left" ]; then
+			fail "$name" "$path: ${why:-files left behind: $left}" "$err_file"
+			return 1
+		fi
+		[ $path = cli ] && rc_cli=$rc
+	done
+	if [ "$rc" != "$rc_cli" ]; then
+		fail "$name" "the command line exits $rc_cli, the model alone $rc"
+		return 1
 	fi
-	if [ -n "$why" ]; then
-		fail "$name" "$why" "$err_file"
-		return
+	if [ "$rc" = 0 ] && ! cmp -s "$d/cli.ko" "$d/model.ko"; then
+		fail "$name" "the command line and the model alone write different bytes"
+		return 1
 	fi
-	if [ "$rc" != "$rc_cli" ] ||
-		{ [ "$rc" = 0 ] && ! cmp -s "$d/straight.ko" "$d/model.ko"; }; then
-		fail "$name" "the command line (exit $rc_cli) and the model alone (exit $rc) disagree"
-		return
-	fi
-	rm -f "$d/straight.ko" "$d/model.ko"
+	rm -f "$d/cli.ko" "$d/model.ko"
+}
+
+# replay NAME DIR: DIR holds in.ko; run the tool on it and judge.
+replay() {
+	local name=$1 d=$2 mode why left
+	cp "$d/in.ko" "$workdir/saved"
+	paths_agree "$name" "$d" || return
 	for mode in out inplace; do
 		listing "$d" >"$workdir/before"
 		if [ $mode = out ]; then
