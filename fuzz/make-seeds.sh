@@ -85,15 +85,18 @@ if [ "$(uname -m)" = x86_64 ] &&
 	# name  -F -R -K -O -U -D
 	while read -r name f r k o u dbg; do
 		ko=$out/convert/gen-$name.ko
-		"$gen" -q -F "$f" -R "$r" -K "$k" -O "$o" -U "$u" -D "$dbg" -o "$ko" || continue
+		relinked=$out/convert/gen-$name.ld-r.ko
+		"$gen" -q -F "$f" -R "$r" -K "$k" -O "$o" -U "$u" -D "$dbg" \
+			-o "$ko" </dev/null || continue
 		built=$((built + 1))
-		if ${LD:-ld} -r -o "$out/convert/gen-$name.ld-r.ko" "$ko" 2>/dev/null; then
-			built=$((built + 1))
-		fi
-		if [ -n "$tool" ] &&
-			"$tool" -q -o "$out/convert/gen-$name.converted.ko" "$ko" 2>/dev/null; then
-			built=$((built + 1))
-		fi
+		${LD:-ld} -r -o "$relinked" "$ko" </dev/null 2>/dev/null || relinked=
+		for m in "$ko" $relinked; do
+			[ "$m" = "$ko" ] || built=$((built + 1))
+			if [ -n "$tool" ] && "$tool" -q -o "${m%.ko}.converted.ko" \
+				"$m" </dev/null 2>/dev/null; then
+				built=$((built + 1))
+			fi
+		done
 	done <<'GEN'
 tiny	1 3 2 2 1 0
 small	3 6 5 3 2 4
