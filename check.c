@@ -446,7 +446,10 @@ void klp_check_reloc(struct klp_checker *c, size_t target,
 		if (type < 64)
 			c->rt_by_type[type] = rt;
 	}
-	if (!elf_sec_is_new(ef, t) && t->sh->sh_type != SHT_NOBITS)
+	/* An empty section's offset was never checked: no bytes, and
+	 * every relocation into it lies past its end.  */
+	if (!elf_sec_is_new(ef, t) && t->sh->sh_type != SHT_NOBITS &&
+	    t->orig_size > 0)
 		bytes = (const unsigned char *)ef->map + t->orig_offset;
 	found = klp_reloc_problems(c->arch, rt, t->sh, bytes,
 				   target_kind(c, target), r, lp_obj != NULL);

@@ -117,6 +117,14 @@ static bool has_file_data(const Elf64_Shdr *sh)
 	return sh->sh_type != SHT_NOBITS && sh->sh_size > 0;
 }
 
+/* Section SH's bytes in the input; NULL when it has none, whose offset
+ * nothing checked (read_headers() checks those with contents).  */
+static const void *contents(const struct straight_in *in,
+			    const Elf64_Shdr *sh)
+{
+	return has_file_data(sh) ? in->map + sh->sh_offset : NULL;
+}
+
 static bool nul_terminated_strtab(const struct straight_in *in, size_t idx)
 {
 	const Elf64_Shdr *sh = &in->sh[idx];
@@ -267,7 +275,7 @@ static bool read_symtab(struct straight_in *in)
 	    in->stridx == 0 || in->stridx >= in->nsecs ||
 	    in->stridx == in->shstrndx || !nul_terminated_strtab(in, in->stridx))
 		return false;
-	in->syms = (const void *)(in->map + st->sh_offset);
+	in->syms = contents(in, st);
 	in->nsyms = st->sh_size / sizeof(Elf64_Sym);
 	in->strtab = in->map + in->sh[in->stridx].sh_offset;
 	in->strsize = in->sh[in->stridx].sh_size;
@@ -279,7 +287,7 @@ static bool read_symtab(struct straight_in *in)
 		if (sh->sh_offset % 4 ||
 		    sh->sh_size != in->nsyms * sizeof(Elf32_Word))
 			return false;
-		in->xndx = (const void *)(in->map + sh->sh_offset);
+		in->xndx = contents(in, sh);
 	}
 	return true;
 }
@@ -543,7 +551,7 @@ static void write_kept(struct straight *p, const Elf64_Rela *rela, size_t n,
 static size_t write_klp_entries(struct straight *p, size_t first)
 {
 	const Elf64_Shdr *sh = &p->in.sh[p->ks[first].src];
-	const Elf64_Rela *rela = (const void *)(p->in.map + sh->sh_offset);
+	const Elf64_Rela *rela = contents(&p->in, sh);
 	size_t n = sh->sh_size / sizeof(*rela), next = first, moved = 0;
 	Elf64_Rela *to;
 
@@ -594,8 +602,7 @@ static bool moves_ok(struct straight *p, size_t target, const Elf64_Rela *r,
 		p->kind[target] = (uint8_t)(1 + klp_target_kind(in->arch,
 					in->shstrtab + tsh->sh_name));
 	return klp_reloc_problems(in->arch, rt, tsh,
-				  tsh->sh_type == SHT_NOBITS ? NULL :
-				  (const unsigned char *)in->map + tsh->sh_offset,
+				  contents(in, tsh),
 				  (enum klp_target_kind)(p->kind[target] - 1), r,
 				  obj != p->vmlinux) == 0;
 }
@@ -628,7 +635,7 @@ static bool scan_rela(struct straight *p, size_t idx)
 {
 	const struct straight_in *in = &p->in;
 	const Elf64_Shdr *sh = &in->sh[idx];
-	const Elf64_Rela *rela = (const void *)(in->map + sh->sh_offset);
+	const Elf64_Rela *rela = contents(in, sh);
 	size_t n = sh->sh_size / sizeof(*rela), target = sh->sh_info, kept = n;
 
 	/* read_headers() checked the header */
