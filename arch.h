@@ -48,6 +48,25 @@ const struct klp_arch *klp_arch_find(uint16_t e_machine);
 const struct klp_reloc_type *klp_arch_reloc(const struct klp_arch *arch, uint32_t type);
 
 /*
+ * klp_arch_reloc() through @cache, the entries of the types below 64
+ * looked up so far: a module uses a handful of types, and each is looked
+ * up once instead of once per relocation.
+ */
+static inline const struct klp_reloc_type *
+klp_arch_reloc_cached(const struct klp_arch *arch,
+		      const struct klp_reloc_type *cache[64], uint32_t type)
+{
+	const struct klp_reloc_type *rt = type < 64 ? cache[type] : NULL;
+
+	if (!rt) {
+		rt = klp_arch_reloc(arch, type);
+		if (type < 64)
+			cache[type] = rt;
+	}
+	return rt;
+}
+
+/*
  * What the kernel prints, or does, when @arch's apply_relocate_add() meets
  * @type, which it does not support: a kernel text whose %s, if any, is the
  * type in decimal.

@@ -433,19 +433,13 @@ void klp_check_reloc(struct klp_checker *c, size_t target,
 	const struct elf_sec *t = &ef->secs[target];
 	uint32_t type = (uint32_t)ELF64_R_TYPE(r->r_info);
 	const struct klp_reloc_type *rt =
-		type < 64 ? c->rt_by_type[type] : NULL;
+		klp_arch_reloc_cached(c->arch, c->rt_by_type, type);
 	const unsigned char *bytes = NULL;
 	struct lazy_loc loc;	/* not "= { ... }": that clears buf every time */
 	const char *sym;
 	char tname[64], num[16];
 	uint64_t found;
 
-	/* Modules use a handful of types, each looked up once. */
-	if (!rt) {
-		rt = klp_arch_reloc(c->arch, type);
-		if (type < 64)
-			c->rt_by_type[type] = rt;
-	}
 	/* An empty section's offset was never checked: no bytes, and
 	 * every relocation into it lies past its end.  */
 	if (!elf_sec_is_new(ef, t) && t->sh->sh_type != SHT_NOBITS &&

@@ -584,25 +584,17 @@ static bool moves_ok(struct straight *p, size_t target, const Elf64_Rela *r,
 {
 	const struct straight_in *in = &p->in;
 	const Elf64_Shdr *tsh = &in->sh[target];
-	uint32_t type = (uint32_t)ELF64_R_TYPE(r->r_info);
+	const struct klp_reloc_type *rt = klp_arch_reloc_cached(in->arch,
+		p->rt_by_type, (uint32_t)ELF64_R_TYPE(r->r_info));
 
 	/* The result check's warning: klp relocations into a read-only
 	 * section.  */
 	if (!(tsh->sh_flags & (SHF_WRITE | SHF_EXECINSTR)))
 		return false;
-	const struct klp_reloc_type *rt;
-
-	rt = type < 64 ? p->rt_by_type[type] : NULL;
-	if (!rt) {
-		rt = klp_arch_reloc(in->arch, type);
-		if (type < 64)
-			p->rt_by_type[type] = rt;
-	}
 	if (!p->kind[target])
 		p->kind[target] = (uint8_t)(1 + klp_target_kind(in->arch,
 					in->shstrtab + tsh->sh_name));
-	return klp_reloc_problems(in->arch, rt, tsh,
-				  contents(in, tsh),
+	return klp_reloc_problems(in->arch, rt, tsh, contents(in, tsh),
 				  (enum klp_target_kind)(p->kind[target] - 1), r,
 				  obj != p->vmlinux) == 0;
 }
@@ -693,12 +685,11 @@ static void add_klp_name(struct straight *p, const struct straight_sec *ks)
 	p->newshstr.len += n;
 }
 
-/* The input's headers with the new offsets and sizes, then the new ones;
- * return the output's section count.  */
-static size_t write_headers(struct straight *p, uint64_t klp_off)
+/* The input's headers with the new offsets and sizes, then the new ones:
+ * TOTAL in all.  */
+static void write_headers(struct straight *p, uint64_t klp_off, size_t total)
 {
 	const struct straight_in *in = &p->in;
-	size_t total = in->nsecs + p->nks;
 	uint64_t cur = p->tail, name = in->shstrsize;
 
 	for (size_t i = 0; i < in->nsecs; i++) {
@@ -706,9 +697,9 @@ static size_t write_headers(struct straight *p, uint64_t klp_off)
 
 		if (p->kept[i])
 			h->sh_size = (p->kept[i] - 1) * sizeof(Elf64_Rela);
-		if (i == p->in.stridx)
+		if (i == in->stridx)
 			h->sh_size += p->newstr.len;
-		if (i == p->in.shstrndx)
+		if (i == in->shstrndx)
 			h->sh_size += p->newshstr.len;
 		if (i == 0) {
 			h->sh_size = total >= SHN_LORESERVE ? total : 0;
@@ -745,7 +736,6 @@ static size_t write_headers(struct straight *p, uint64_t klp_off)
 		klp_off += h.sh_size;
 		name += strlen(p->newshstr.p + (name - in->shstrsize)) + 1;
 	}
-	return total;
 }
 
 /* ------------------------------------------------------------------ */
@@ -795,9 +785,9 @@ static bool convert_and_write(struct straight *p, Elf64_Ehdr *ehdr)
 		INTERNAL_ERROR("no string table grew");
 
 	/* The new sections, in the order they were first met. */
+	total = in->nsecs + p->nks;
 	klp_off = p->cur = align_up(p->cur, 8);
 	elf_stream_zero(p->out, p->cur - elf_stream_pos(p->out));
-	total = in->nsecs + p->nks;
 	elf_stream_reserve(p->out, align_up(p->cur + p->nmoved *
 					    sizeof(Elf64_Rela), 8) +
 			   total * sizeof(Elf64_Shdr));
@@ -806,7 +796,7 @@ static bool convert_and_write(struct straight *p, Elf64_Ehdr *ehdr)
 	p->cur += p->nmoved * sizeof(Elf64_Rela);
 	shoff = align_up(p->cur, 8);
 	elf_stream_zero(p->out, shoff - elf_stream_pos(p->out));
-	total = write_headers(p, klp_off);
+	write_headers(p, klp_off, total);
 
 	*ehdr = *in->eh;
 	ehdr->e_shoff = shoff;
