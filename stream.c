@@ -26,10 +26,16 @@
  * a module is what this path checks as it goes: the converted names, the
  * rules on each moved relocation, and the new sections' headers, which
  * it builds only one way.
+ *
+ * A big module's relocation sections are scanned from both ends: the
+ * pass from the first on, and a thread of its own from the last back
+ * (scan_ahead()), whose findings the pass takes over where they meet.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -74,6 +80,38 @@ struct names {
 	size_t len, cap;
 };
 
+/*
+ * One thread's relocation scan: its own lookups, and the counts of the
+ * section at hand.  What it finds in a section is a list of feeds, one
+ * per object whose klp section the section's entries go to, in the
+ * order the entries meet them: (entries << 8) | object id.
+ */
+struct scanner {
+	const struct straight_in *in;
+	const uint8_t *obj_of;
+	size_t vmlinux;
+	const struct klp_reloc_type *rt_by_type[64];
+	uint64_t count[MAX_OBJS + 1];	/* [obj]: its entries moving */
+	uint8_t met[MAX_OBJS];		/* the objects met, in order */
+};
+
+/* Which side scans relocation section number R (see scan_ahead()). */
+enum { AHEAD_FREE, AHEAD_MINE, AHEAD_TAKEN, AHEAD_DONE, AHEAD_DECLINED };
+
+struct ahead {
+	struct scanner sc;
+	size_t *rela;			/* relocation sections, pass order */
+	size_t nrela;
+	_Atomic uint8_t *state;		/* [nrela] */
+	size_t *first;			/* [nrela]: its first feed, */
+	uint8_t *nfeeds;		/* how many */
+	uint64_t *feeds;
+	size_t taken;			/* sections it scanned */
+	atomic_bool stop;
+	struct xthread thread;
+	bool running;
+};
+
 struct straight {
 	struct straight_in in;
 	const struct klp_symvers *symvers;	/* NULL: no export check */
@@ -88,7 +126,6 @@ struct straight {
 					 * RELA section that loses some */
 	uint8_t *fed;			/* [nsecs]: a target klp relocations
 					 * come from */
-	uint8_t *kind;			/* [nsecs]: klp_target_kind() + 1 */
 	struct straight_sec *ks;
 	size_t nks, ks_cap;
 	uint64_t nmoved;
@@ -99,7 +136,9 @@ struct straight {
 	size_t slot[MAX_OBJS + 1];	/* write_klp_entries(): where the
 					 * next entry for an object goes, */
 	size_t slot_for[MAX_OBJS + 1];	/* valid for ks[slot_for - 1] */
-	const struct klp_reloc_type *rt_by_type[64];
+	struct scanner sc;		/* the pass's own */
+	uint64_t feeds[MAX_OBJS];	/* its feeds, one section's */
+	struct ahead ahead;
 	struct elf_stream *out;
 	uint64_t *new_off;		/* [nsecs]: where sections after the
 					 * tail went, when not in index order */
@@ -579,24 +618,168 @@ static size_t write_klp_entries(struct straight *p, size_t first)
 /* The relocations                                                    */
 /* ------------------------------------------------------------------ */
 
-static bool moves_ok(struct straight *p, size_t target, const Elf64_Rela *r,
-		     uint8_t obj)
+/* Relocation entries below which the scan stays on one thread. */
+enum { SCAN_AHEAD_MIN = 65536 };
+
+static bool moves_ok(struct scanner *sc, size_t target, const Elf64_Rela *r,
+		     uint8_t obj, int *kind)
 {
-	const struct straight_in *in = &p->in;
+	const struct straight_in *in = sc->in;
 	const Elf64_Shdr *tsh = &in->sh[target];
 	const struct klp_reloc_type *rt = klp_arch_reloc_cached(in->arch,
-		p->rt_by_type, (uint32_t)ELF64_R_TYPE(r->r_info));
+		sc->rt_by_type, (uint32_t)ELF64_R_TYPE(r->r_info));
 
 	/* The result check's warning: klp relocations into a read-only
 	 * section.  */
 	if (!(tsh->sh_flags & (SHF_WRITE | SHF_EXECINSTR)))
 		return false;
-	if (!p->kind[target])
-		p->kind[target] = (uint8_t)(1 + klp_target_kind(in->arch,
-					in->shstrtab + tsh->sh_name));
+	if (*kind < 0)
+		*kind = (int)klp_target_kind(in->arch,
+					     in->shstrtab + tsh->sh_name);
 	return klp_reloc_problems(in->arch, rt, tsh, contents(in, tsh),
-				  (enum klp_target_kind)(p->kind[target] - 1), r,
-				  obj != p->vmlinux) == 0;
+				  (enum klp_target_kind)*kind, r,
+				  obj != sc->vmlinux) == 0;
+}
+
+/*
+ * Check each entry of RELA section IDX that moves, and list its feeds
+ * at FEEDS (room for one per object): *NFEEDS.  False to decline; the
+ * scanner is then done with.
+ */
+static bool scan_entries(struct scanner *sc, size_t idx, uint64_t *feeds,
+			 size_t *nfeeds)
+{
+	const struct straight_in *in = sc->in;
+	const Elf64_Shdr *sh = &in->sh[idx], *tsh = &in->sh[sh->sh_info];
+	const Elf64_Rela *rela = contents(in, sh);
+	size_t n = sh->sh_size / sizeof(*rela), nmet = 0;
+	bool alloc = tsh->sh_flags & SHF_ALLOC;
+	int kind = -1;
+
+	/* read_headers() checked the header */
+	for (size_t i = 0; i < n; i++) {
+		size_t symi = ELF64_R_SYM(rela[i].r_info);
+		uint8_t obj;
+
+		if (symi >= in->nsyms)
+			return false;
+		obj = sc->obj_of[symi];
+		if (!obj || !alloc)
+			continue;
+		if (!moves_ok(sc, sh->sh_info, &rela[i], obj, &kind))
+			return false;
+		if (sc->count[obj]++ == 0)
+			sc->met[nmet++] = obj;
+	}
+	for (size_t k = 0; k < nmet; k++) {
+		feeds[k] = sc->count[sc->met[k]] << 8 | sc->met[k];
+		sc->count[sc->met[k]] = 0;
+	}
+	*nfeeds = nmet;
+	return true;
+}
+
+/*
+ * The scan ahead, on a thread of its own for a big module: from the last
+ * relocation section back, each section is scanned as the pass would,
+ * its feeds kept for the pass.  The pass, going forward, claims each
+ * section it comes to before scanning it; the first it finds claimed
+ * here, and every one after, it takes from here.  The two meet where
+ * the pass's writing and this scan have taken the same time.
+ */
+static void *scan_ahead(void *arg)
+{
+	struct ahead *a = arg;
+	size_t used = 0;
+
+	for (size_t r = a->nrela; r-- > 0;) {
+		uint8_t state = AHEAD_FREE;
+		size_t nf;
+		bool ok;
+
+		if (atomic_load_explicit(&a->stop, memory_order_relaxed) ||
+		    !atomic_compare_exchange_strong(&a->state[r], &state,
+						    AHEAD_TAKEN))
+			break;
+		ok = scan_entries(&a->sc, a->rela[r], a->feeds + used, &nf);
+		a->first[r] = used;
+		a->nfeeds[r] = (uint8_t)nf;
+		used += nf;
+		a->taken++;
+		atomic_store_explicit(&a->state[r],
+				      ok ? AHEAD_DONE : AHEAD_DECLINED,
+				      memory_order_release);
+		if (!ok)
+			break;
+	}
+	return NULL;
+}
+
+/* Start the scan ahead when the module's relocations are many. */
+static void ahead_start(struct straight *p)
+{
+	const struct straight_in *in = &p->in;
+	struct ahead *a = &p->ahead;
+	size_t n = in->order ? in->norder : in->nsecs - 1;
+	uint64_t total = 0, bound = 0;
+
+	for (size_t i = 1; i < in->nsecs; i++)
+		if (in->sh[i].sh_type == SHT_RELA)
+			total += in->sh[i].sh_size / sizeof(Elf64_Rela);
+	if (total < SCAN_AHEAD_MIN || sysconf(_SC_NPROCESSORS_ONLN) < 2)
+		return;
+	a->rela = xmalloc(n * sizeof(*a->rela));
+	for (size_t k = 0; k < n; k++) {
+		size_t i = in->order ? in->order[k] : k + 1;
+		uint64_t entries = in->sh[i].sh_size / sizeof(Elf64_Rela);
+
+		if (in->sh[i].sh_type != SHT_RELA)
+			continue;
+		a->rela[a->nrela++] = i;
+		bound += entries < p->nobjs ? entries : p->nobjs;
+	}
+	a->sc = p->sc;
+	a->state = xcalloc(a->nrela, sizeof(*a->state));
+	a->first = xmalloc(a->nrela * sizeof(*a->first));
+	a->nfeeds = xmalloc(a->nrela);
+	/* Only what it writes is touched. */
+	a->feeds = xmalloc(bound * sizeof(*a->feeds));
+	a->running = xthread_start(&a->thread, scan_ahead, a);
+}
+
+static void ahead_stop(struct ahead *a)
+{
+	if (a->running) {
+		atomic_store_explicit(&a->stop, true, memory_order_relaxed);
+		xthread_join(&a->thread);
+		a->running = false;
+	}
+}
+
+/*
+ * The feeds of relocation section IDX, number R in the pass: scanned
+ * ahead, or here.  False to decline.
+ */
+static bool section_feeds(struct straight *p, size_t idx, size_t r,
+			  const uint64_t **feeds, size_t *nfeeds)
+{
+	struct ahead *a = &p->ahead;
+	uint8_t state = AHEAD_FREE;
+
+	if (a->running && !atomic_compare_exchange_strong(&a->state[r], &state,
+							  AHEAD_MINE)) {
+		/* Taken: the thread is on it, and on no other. */
+		while (state == AHEAD_TAKEN) {
+			sched_yield();
+			state = atomic_load_explicit(&a->state[r],
+						     memory_order_acquire);
+		}
+		*feeds = a->feeds + a->first[r];
+		*nfeeds = a->nfeeds[r];
+		return state == AHEAD_DONE;
+	}
+	*feeds = p->feeds;
+	return scan_entries(&p->sc, idx, p->feeds, nfeeds);
 }
 
 /* The klp section of object OBJ fed by section IDX, new if need be. */
@@ -620,30 +803,21 @@ static struct straight_sec *klp_sec(struct straight *p, size_t idx,
 }
 
 /*
- * One RELA section: check each entry that moves, plan its klp sections,
- * and write what it keeps.  False to decline.
+ * One RELA section, number R in the pass: check each entry that moves,
+ * plan its klp sections, and write what it keeps.  False to decline.
  */
-static bool scan_rela(struct straight *p, size_t idx)
+static bool scan_rela(struct straight *p, size_t idx, size_t r)
 {
-	const struct straight_in *in = &p->in;
-	const Elf64_Shdr *sh = &in->sh[idx];
-	const Elf64_Rela *rela = contents(in, sh);
-	size_t n = sh->sh_size / sizeof(*rela), target = sh->sh_info, kept = n;
+	const Elf64_Shdr *sh = &p->in.sh[idx];
+	size_t n = sh->sh_size / sizeof(Elf64_Rela), target = sh->sh_info;
+	size_t kept = n, nfeeds;
+	const uint64_t *feeds;
 
-	/* read_headers() checked the header */
-	for (size_t i = 0; i < n; i++) {
-		size_t symi = ELF64_R_SYM(rela[i].r_info);
-		uint8_t obj;
-
-		if (symi >= in->nsyms)
-			return false;
-		obj = p->obj_of[symi];
-		if (!obj || !(in->sh[target].sh_flags & SHF_ALLOC))
-			continue;
-		if (!moves_ok(p, target, &rela[i], obj))
-			return false;
-		klp_sec(p, idx, obj)->n++;
-		kept--;
+	if (!section_feeds(p, idx, r, &feeds, &nfeeds))
+		return false;
+	for (size_t k = 0; k < nfeeds; k++) {
+		klp_sec(p, idx, (uint8_t)feeds[k])->n += feeds[k] >> 8;
+		kept -= feeds[k] >> 8;
 	}
 	if (kept == n) {
 		if (place(p, idx, sh->sh_size))
@@ -658,9 +832,9 @@ static bool scan_rela(struct straight *p, size_t idx)
 	p->nmoved += n - kept;
 	if (!p->head_done)
 		write_head(p, sh->sh_offset);
-	if (!place(p, idx, kept * sizeof(*rela)))
+	if (!place(p, idx, kept * sizeof(Elf64_Rela)))
 		INTERNAL_ERROR("a shrinking section in the head");
-	write_kept(p, rela, n, kept);
+	write_kept(p, contents(&p->in, sh), n, kept);
 	return true;
 }
 
@@ -750,10 +924,11 @@ static void write_headers(struct straight *p, uint64_t klp_off, size_t total)
 static bool convert_and_write(struct straight *p, Elf64_Ehdr *ehdr)
 {
 	const struct straight_in *in = &p->in;
-	size_t n = in->order ? in->norder : in->nsecs - 1, total;
+	size_t n = in->order ? in->norder : in->nsecs - 1, total, r = 0;
 	uint64_t klp_off, shoff;
 	bool names_written = false;
 
+	ahead_start(p);
 	for (size_t k = 0; k < n; k++) {
 		size_t i = in->order ? in->order[k] : k + 1;
 		const Elf64_Shdr *sh = &in->sh[i];
@@ -761,7 +936,7 @@ static bool convert_and_write(struct straight *p, Elf64_Ehdr *ehdr)
 		if (sh->sh_type == SHT_RELA) {
 			/* .shstrtab is written once every relocation is
 			 * planned: none may follow it.  */
-			if (names_written || !scan_rela(p, i))
+			if (names_written || !scan_rela(p, i, r++))
 				return false;
 			continue;
 		}
@@ -811,7 +986,12 @@ static void straight_free(struct straight *p)
 	free(p->obj_of);
 	free(p->kept);
 	free(p->fed);
-	free(p->kind);
+	ahead_stop(&p->ahead);
+	free(p->ahead.rela);
+	free((void *)p->ahead.state);
+	free(p->ahead.first);
+	free(p->ahead.nfeeds);
+	free(p->ahead.feeds);
 	free(p->first_of);
 	xbig_free(p->ents, p->ents_cap * sizeof(*p->ents));
 	free(p->new_off);
@@ -830,12 +1010,14 @@ enum convert_result klp_convert_straight(struct diag *d, const char *path,
 	enum convert_result ret = CONVERT_DECLINED;
 	struct stat st;
 	Elf64_Ehdr ehdr;
+	bool ok;
 
 	if (!straight_open(&p.in, path, &st) || !find_symbols(&p))
 		goto out;
 	p.kept = xcalloc(p.in.nsecs, sizeof(*p.kept));
 	p.fed = xcalloc(p.in.nsecs, 1);
-	p.kind = xcalloc(p.in.nsecs, 1);
+	p.sc = (struct scanner){ .in = &p.in, .obj_of = p.obj_of,
+				 .vmlinux = p.vmlinux };
 	p.first_of = xcalloc(p.nobjs, sizeof(*p.first_of));
 	if (p.in.order)
 		p.new_off = xcalloc(p.in.nsecs, sizeof(*p.new_off));
@@ -844,7 +1026,9 @@ enum convert_result klp_convert_straight(struct diag *d, const char *path,
 		ret = CONVERT_ERROR;	/* reported */
 		goto out;
 	}
-	if (!convert_and_write(&p, &ehdr)) {
+	ok = convert_and_write(&p, &ehdr);
+	ahead_stop(&p.ahead);
+	if (!ok) {
 		elf_stream_abort(p.out);
 		goto out;
 	}
@@ -854,7 +1038,7 @@ enum convert_result klp_convert_straight(struct diag *d, const char *path,
 	stats->symbols = p.nconverted;
 	stats->relocs = p.nmoved;
 	stats->sections = p.nks;
-	stats->scan_threads = 1;
+	stats->scan_threads = p.ahead.taken ? 2 : 1;
 out:
 	straight_free(&p);
 	return ret;

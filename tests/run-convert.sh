@@ -868,8 +868,8 @@ t_helper_threads() {
 	# 66,000 relocation entries: past the parallel scan's 65,536.
 	./gen -F 33000 -R 2 -K 50 -O 3 -o all.o -q || fail "generator failed"
 	cp all.o one.o
-	# The model's helpers: the straight path has only its writer
-	# (t_straight_writer_thread).
+	# The model's helpers: the straight path's writer and scan ahead
+	# are t_no_data_races' and t_scan_ahead_declines_as_the_model's.
 	export KLP_CONVERT_PATH=model
 	# The CPUs this suite may use ("0-3,6"), one by one; strace prints
 	# a mask as "[0 1 2 3 6]".
@@ -955,7 +955,8 @@ t_small_one_thread() {
 run_test small_module_converts_on_one_thread t_small_one_thread
 
 # t_helper_threads' module under ThreadSanitizer, on both paths.  The
-# straight path's producer and writer share the output's chunks; on the
+# straight path's producer and writer share the output's chunks, and its
+# pass and its scan ahead the relocation sections' claims; on the
 # model's, the second scan thread, the writer (which also lays the file
 # out) beside the result check, and the helpers that fault in big arrays
 # share the model.  No report, and the bytes of the plain build.
@@ -968,7 +969,8 @@ t_no_data_races() {
 	# the parallel scan's 65,536 and the two-thread fault-in's 4 MiB.
 	./gen -F 33000 -R 2 -K 50 -O 3 -o in.o -q || fail "generator failed"
 	"$KLP_CONVERT" -q -o plain.o in.o || fail "conversion failed"
-	# The straight path: its producer and its writer share the chunks.
+	# The straight path: its producer and its writer share the chunks,
+	# its pass and its scan ahead the sections.
 	tsan_converts_alike plain.o tsan.o -q -o tsan.o in.o
 	KLP_CONVERT_PATH=model tsan_converts_alike plain.o tsan-model.o \
 		-q -o tsan-model.o in.o
@@ -1043,5 +1045,62 @@ t_straight_path_writes_the_models_bytes() {
 	cmp g1000.o g1000.o.short || fail "a refused module was changed"
 }
 run_test straight_path_writes_the_models_bytes t_straight_path_writes_the_models_bytes
+
+# On a module with 65,536 relocation entries or more, the straight path's
+# scan ahead (stream.c: scan_ahead()) takes relocation sections from the
+# last one back while the pass scans from the first on.  What the
+# straight path does not convert, found by either side, hands the module
+# to the model: a klp relocation into a read-only section (converted,
+# with the model's warning) and a symbol index past .symtab (refused),
+# in the first relocation section and in the last, give the model's
+# exit status, messages and bytes.
+t_scan_ahead_declines_as_the_model() {
+	local m fn want
+	"$CC" -O2 -o gen "$top/bench/gen-klp-object.c" ||
+		fail "cannot build the generator"
+	./gen -F 33000 -R 2 -K 50 -O 3 -o g.o -q || fail "generator failed"
+	for fn in 0 32999; do
+		cp g.o "ro$fn.o"
+		elfpoke "ro$fn.o" shdr ".text.fn_$fn" flags 2	# SHF_ALLOC alone
+		cp g.o "sym$fn.o"
+		elfpoke "sym$fn.o" rela ".rela.text.fn_$fn" 1 sym 999999
+	done
+	for m in ro0 ro32999 sym0 sym32999; do
+		want=0
+		[ "${m#sym}" = "$m" ] || want=1
+		save "$m.o"
+		run_tool "$want" -o "$m.straight" "$m.o"
+		cp "$t.err" "$m.straight.err"
+		KLP_CONVERT_PATH=model run_tool "$want" -o "$m.model" "$m.o"
+		compare_files "$m: the messages" "$t.err" "$m.straight.err"
+		assert_unchanged "$m.o"
+		if [ "$want" = 0 ]; then
+			cmp "$m.straight" "$m.model" ||
+				fail "$m: the bytes differ from the model's"
+		elif [ -e "$m.straight" ] || [ -e "$m.model" ]; then
+			fail "$m: a refused module was written"
+		fi
+	done
+	# The messages themselves: ro0's relocations all go to vmlinux,
+	# ro32999's to vmlinux and to one module.
+	for m in ro0 ro32999; do
+		sed -n 's/.*: warning: [^:]*: \[[0-9]*\] \([^:]*\): .*\[\([a-z-]*\)\].*/\1 \2/p' \
+			"$m.straight.err" >"$m.rules"
+	done
+	compare "ro0's warnings" ro0.rules <<'EOF'
+.klp.rela.vmlinux..text.fn_0 read-only-target
+EOF
+	compare "ro32999's warnings" ro32999.rules <<'EOF'
+.klp.rela.xfs..text.fn_32999 read-only-target
+.klp.rela.vmlinux..text.fn_32999 read-only-target
+EOF
+	for fn in 0 32999; do
+		sed 's/^[^:]*: error: [^:]*: //' "sym$fn.straight.err" >"sym$fn.msg"
+		compare "sym$fn's error" "sym$fn.msg" <<EOF
+[$(secidx "sym$fn.o" ".rela.text.fn_$fn")] .rela.text.fn_$fn: entry 1: symbol index 999999 is past the end of .symtab
+EOF
+	done
+}
+run_test scan_ahead_declines_as_the_model t_scan_ahead_declines_as_the_model
 
 end_suite
