@@ -641,6 +641,16 @@ static bool moves_ok(struct scanner *sc, size_t target, const Elf64_Rela *r,
 				  obj != sc->vmlinux) == 0;
 }
 
+/* Entries ahead of the one at hand whose target bytes are fetched. */
+enum { PREFETCH_AHEAD = 8 };
+
+static void prefetch_target(const char *bytes, const Elf64_Shdr *tsh,
+			    const Elf64_Rela *r)
+{
+	if (r->r_offset < tsh->sh_size)
+		__builtin_prefetch(bytes + r->r_offset);
+}
+
 /*
  * Check each entry of RELA section IDX that moves, and list its feeds
  * at FEEDS (room for one per object): *NFEEDS.  False to decline; the
@@ -654,13 +664,20 @@ static bool scan_entries(struct scanner *sc, size_t idx, uint64_t *feeds,
 	const Elf64_Rela *rela = contents(in, sh);
 	size_t n = sh->sh_size / sizeof(*rela), nmet = 0;
 	bool alloc = tsh->sh_flags & SHF_ALLOC;
+	/* Where klp_reloc_problems() reads: a miss there, in the file's
+	 * mapping, was two thirds of its time.  */
+	const char *bytes = alloc ? contents(in, tsh) : NULL;
 	int kind = -1;
 
+	for (size_t i = 0; bytes && i < n && i < PREFETCH_AHEAD; i++)
+		prefetch_target(bytes, tsh, &rela[i]);
 	/* read_headers() checked the header */
 	for (size_t i = 0; i < n; i++) {
 		size_t symi = ELF64_R_SYM(rela[i].r_info);
 		uint8_t obj;
 
+		if (bytes && i + PREFETCH_AHEAD < n)
+			prefetch_target(bytes, tsh, &rela[i + PREFETCH_AHEAD]);
 		if (symi >= in->nsyms)
 			return false;
 		obj = sc->obj_of[symi];
