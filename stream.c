@@ -526,21 +526,51 @@ static bool place(struct straight *p, size_t idx, uint64_t size)
 	return true;
 }
 
+/*
+ * Records built one by one go to the stream a few kilobytes at a time:
+ * one call there for each record cost more than building it.
+ */
+struct batch {
+	struct elf_stream *out;
+	size_t len;
+	_Alignas(8) unsigned char buf[4096];
+};
+
+static void batch_flush(struct batch *b)
+{
+	elf_stream_bytes(b->out, b->buf, b->len);
+	b->len = 0;
+}
+
+/* Room for a record of N bytes (a multiple of 8, at most the buffer). */
+static void *batch_room(struct batch *b, size_t n)
+{
+	void *room;
+
+	if (b->len + n > sizeof(b->buf))
+		batch_flush(b);
+	room = b->buf + b->len;
+	b->len += n;
+	return room;
+}
+
 static void write_symtab(struct straight *p)
 {
 	const struct straight_in *in = &p->in;
 	size_t name = in->strsize;
+	struct batch b = { .out = p->out };
 
 	for (size_t i = 0; i < in->nsyms; i++) {
-		Elf64_Sym s = in->syms[i];
+		Elf64_Sym *s = batch_room(&b, sizeof(*s));
 
+		*s = in->syms[i];
 		if (p->obj_of[i]) {
-			s.st_name = (Elf64_Word)name;
-			s.st_shndx = SHN_LIVEPATCH;
+			s->st_name = (Elf64_Word)name;
+			s->st_shndx = SHN_LIVEPATCH;
 			name += strlen(p->newstr.p + (name - in->strsize)) + 1;
 		}
-		elf_stream_bytes(p->out, &s, sizeof(s));
 	}
+	batch_flush(&b);
 }
 
 /* A string table: the input's, then NEW. */
@@ -882,9 +912,12 @@ static void write_headers(struct straight *p, uint64_t klp_off, size_t total)
 {
 	const struct straight_in *in = &p->in;
 	uint64_t cur = p->tail, name = in->shstrsize;
+	struct batch b = { .out = p->out };
 
 	for (size_t i = 0; i < in->nsecs; i++) {
-		Elf64_Shdr hdr = in->sh[i], *h = &hdr;
+		Elf64_Shdr *h = batch_room(&b, sizeof(*h));
+
+		*h = in->sh[i];
 
 		if (p->kept[i])
 			h->sh_size = (p->kept[i] - 1) * sizeof(Elf64_Rela);
@@ -908,10 +941,11 @@ static void write_headers(struct straight *p, uint64_t klp_off, size_t total)
 		} else if (h->sh_offset >= p->tail) {
 			h->sh_offset = p->tail;
 		}
-		elf_stream_bytes(p->out, &hdr, sizeof(hdr));
 	}
 	for (size_t k = 0; k < p->nks; k++) {
-		Elf64_Shdr h = {
+		Elf64_Shdr *h = batch_room(&b, sizeof(*h));
+
+		*h = (Elf64_Shdr){
 			.sh_name = (Elf64_Word)name,
 			.sh_type = SHT_RELA,
 			.sh_flags = SHF_ALLOC | SHF_INFO_LINK | SHF_RELA_LIVEPATCH,
@@ -922,11 +956,10 @@ static void write_headers(struct straight *p, uint64_t klp_off, size_t total)
 			.sh_addralign = 8,
 			.sh_entsize = sizeof(Elf64_Rela),
 		};
-
-		elf_stream_bytes(p->out, &h, sizeof(h));
-		klp_off += h.sh_size;
+		klp_off += h->sh_size;
 		name += strlen(p->newshstr.p + (name - in->shstrsize)) + 1;
 	}
+	batch_flush(&b);
 }
 
 /* ------------------------------------------------------------------ */
