@@ -699,6 +699,7 @@ static bool scan_entries(struct scanner *sc, size_t idx, uint64_t *feeds,
 	const char *bytes = alloc ? contents(in, tsh) : NULL;
 	int kind = -1;
 
+	*nfeeds = 0;
 	for (size_t i = 0; bytes && i < n && i < PREFETCH_AHEAD; i++)
 		prefetch_target(bytes, tsh, &rela[i]);
 	/* read_headers() checked the header */
@@ -762,7 +763,8 @@ static void *scan_ahead(void *arg)
 	return NULL;
 }
 
-/* Start the scan ahead when the module's relocations are many. */
+/* Start the scan ahead when the relocations are many and another CPU
+ * is there to run it.  */
 static void ahead_start(struct straight *p)
 {
 	const struct straight_in *in = &p->in;
@@ -791,7 +793,8 @@ static void ahead_start(struct straight *p)
 	a->nfeeds = xmalloc(a->nrela);
 	/* Only what it writes is touched. */
 	a->feeds = xmalloc(bound * sizeof(*a->feeds));
-	a->running = xthread_start(&a->thread, scan_ahead, a);
+	/* On the pass's own CPU it would only take turns with the pass. */
+	a->running = xthread_start_elsewhere(&a->thread, scan_ahead, a);
 }
 
 static void ahead_stop(struct ahead *a)
@@ -1033,10 +1036,10 @@ static bool convert_and_write(struct straight *p, Elf64_Ehdr *ehdr)
 
 static void straight_free(struct straight *p)
 {
+	ahead_stop(&p->ahead);	/* it reads obj_of and the input */
 	free(p->obj_of);
 	free(p->kept);
 	free(p->fed);
-	ahead_stop(&p->ahead);
 	free(p->ahead.rela);
 	free((void *)p->ahead.state);
 	free(p->ahead.first);

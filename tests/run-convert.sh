@@ -1053,12 +1053,39 @@ run_test straight_path_writes_the_models_bytes t_straight_path_writes_the_models
 # to the model: a klp relocation into a read-only section (converted,
 # with the model's warning) and a symbol index past .symtab (refused),
 # in the first relocation section and in the last, give the model's
-# exit status, messages and bytes.
+# exit status, messages and bytes.  The module as generated takes the
+# straight path, on three threads (the pass, its writer, the scan ahead)
+# when another CPU is there, else on two; under ThreadSanitizer the
+# declined modules convert, or are refused, with no report.
 t_scan_ahead_declines_as_the_model() {
-	local m fn want
+	local m fn want rc list first
 	"$CC" -O2 -o gen "$top/bench/gen-klp-object.c" ||
 		fail "cannot build the generator"
 	./gen -F 33000 -R 2 -K 50 -O 3 -o g.o -q || fail "generator failed"
+	cp g.o taken.o
+	straight_path_taken taken.o
+	list=$(taskset -cp $$ | sed 's/.*: //')
+	first=${list%%[,-]*}
+	for m in all one; do
+		cp g.o "$m.o"
+		# LeakSanitizer cannot run under ptrace (the sanitizer rerun).
+		if [ "$m" = all ]; then
+			set -- timeout -k 5 "${KLP_TEST_TIMEOUT:-60}"
+		else
+			set -- taskset -c "$first" timeout -k 5 "${KLP_TEST_TIMEOUT:-60}"
+		fi
+		ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 \
+			"$@" strace -f -qq -e trace=clone,clone3 -o "$m.trace" \
+			"$KLP_CONVERT" -q "$m.o" || fail "conversion of $m.o failed"
+		cmp taken.o "$m.o" || fail "$m.o: other bytes"
+		grep -c '^[0-9]* *clone3*(' "$m.trace" >"$m.threads" || true
+	done
+	if [ "$list" != "$first" ]; then
+		echo 2 | compare "threads started, every CPU" all.threads
+	else
+		echo 1 | compare "threads started, one CPU" all.threads
+	fi
+	echo 1 | compare "threads started, CPU $first alone" one.threads
 	for fn in 0 32999; do
 		cp g.o "ro$fn.o"
 		elfpoke "ro$fn.o" shdr ".text.fn_$fn" flags 2	# SHF_ALLOC alone
@@ -1100,6 +1127,17 @@ EOF
 [$(secidx "sym$fn.o" ".rela.text.fn_$fn")] .rela.text.fn_$fn: entry 1: symbol index 999999 is past the end of .symtab
 EOF
 	done
+	[ -n "${KLP_CONVERT_TSAN:-}" ] || return 0
+	tsan_converts_alike ro32999.straight ro32999.tsan -q -o ro32999.tsan ro32999.o
+	rc=0
+	TSAN_OPTIONS=halt_on_error=1:exitcode=66 \
+		timeout -k 5 "${KLP_TEST_TIMEOUT:-120}" \
+		setarch "$(uname -m)" -R "$KLP_CONVERT_TSAN" -q -o sym32999.tsan \
+		sym32999.o 2>tsan.err || rc=$?
+	if [ "$rc" != 1 ] || grep -q ThreadSanitizer tsan.err; then
+		head -n 40 tsan.err
+		fail "ThreadSanitizer run on sym32999.o: exit $rc, expected 1"
+	fi
 }
 run_test scan_ahead_declines_as_the_model t_scan_ahead_declines_as_the_model
 
