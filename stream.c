@@ -129,8 +129,6 @@ struct straight {
 	struct straight_sec *ks;
 	size_t nks, ks_cap;
 	uint64_t nmoved;
-	uint32_t *first_of;		/* [nobjs]: its klp section in the
-					 * section being scanned, + 1 */
 	Elf64_Rela *ents;		/* entries gathered for one write */
 	size_t ents_cap;
 	size_t slot[MAX_OBJS + 1];	/* write_klp_entries(): where the
@@ -832,24 +830,21 @@ static bool section_feeds(struct straight *p, size_t idx, size_t r,
 	return scan_entries(&p->sc, idx, p->feeds, nfeeds);
 }
 
-/* The klp section of object OBJ fed by section IDX, new if need be. */
-static struct straight_sec *klp_sec(struct straight *p, size_t idx,
-				    uint8_t obj)
+/* A new klp section: object OBJ's N entries from section IDX (a feed
+ * names each object once, so each feed is a section of its own).  */
+static void add_klp_sec(struct straight *p, size_t idx, uint8_t obj,
+			uint64_t n)
 {
-	if (!p->first_of[obj - 1] || p->ks[p->first_of[obj - 1] - 1].src != idx) {
-		if (p->nks == p->ks_cap) {
-			size_t cap = p->ks_cap ? 2 * p->ks_cap : 256;
+	if (p->nks == p->ks_cap) {
+		size_t cap = p->ks_cap ? 2 * p->ks_cap : 256;
 
-			p->ks = xbig_realloc(p->ks, p->ks_cap * sizeof(*p->ks),
-					     cap * sizeof(*p->ks));
-			p->ks_cap = cap;
-		}
-		p->ks[p->nks++] = (struct straight_sec){
-			.src = (uint32_t)idx, .obj = obj,
-		};
-		p->first_of[obj - 1] = (uint32_t)p->nks;
+		p->ks = xbig_realloc(p->ks, p->ks_cap * sizeof(*p->ks),
+				     cap * sizeof(*p->ks));
+		p->ks_cap = cap;
 	}
-	return &p->ks[p->first_of[obj - 1] - 1];
+	p->ks[p->nks++] = (struct straight_sec){
+		.src = (uint32_t)idx, .obj = obj, .n = n,
+	};
 }
 
 /*
@@ -866,7 +861,7 @@ static bool scan_rela(struct straight *p, size_t idx, size_t r)
 	if (!section_feeds(p, idx, r, &feeds, &nfeeds))
 		return false;
 	for (size_t k = 0; k < nfeeds; k++) {
-		klp_sec(p, idx, (uint8_t)feeds[k])->n += feeds[k] >> 8;
+		add_klp_sec(p, idx, (uint8_t)feeds[k], feeds[k] >> 8);
 		kept -= feeds[k] >> 8;
 	}
 	if (kept == n) {
@@ -1045,7 +1040,6 @@ static void straight_free(struct straight *p)
 	free(p->ahead.first);
 	free(p->ahead.nfeeds);
 	free(p->ahead.feeds);
-	free(p->first_of);
 	xbig_free(p->ents, p->ents_cap * sizeof(*p->ents));
 	free(p->new_off);
 	xbig_free(p->ks, p->ks_cap * sizeof(*p->ks));
@@ -1071,7 +1065,6 @@ enum convert_result klp_convert_straight(struct diag *d, const char *path,
 	p.fed = xcalloc(p.in.nsecs, 1);
 	p.sc = (struct scanner){ .in = &p.in, .obj_of = p.obj_of,
 				 .vmlinux = p.vmlinux };
-	p.first_of = xcalloc(p.nobjs, sizeof(*p.first_of));
 	if (p.in.order)
 		p.new_off = xcalloc(p.in.nsecs, sizeof(*p.new_off));
 	p.out = elf_stream_open(d, out_path, p.in.fd, p.in.map, p.in.size);
