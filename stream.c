@@ -761,8 +761,8 @@ static void *scan_ahead(void *arg)
 	return NULL;
 }
 
-/* Start the scan ahead when the relocations are many and another CPU
- * is there to run it.  */
+/* Start the scan ahead when the relocations are many; it runs only
+ * where xthread_start_elsewhere() finds another CPU.  */
 static void ahead_start(struct straight *p)
 {
 	const struct straight_in *in = &p->in;
@@ -773,7 +773,7 @@ static void ahead_start(struct straight *p)
 	for (size_t i = 1; i < in->nsecs; i++)
 		if (in->sh[i].sh_type == SHT_RELA)
 			total += in->sh[i].sh_size / sizeof(Elf64_Rela);
-	if (total < SCAN_AHEAD_MIN || sysconf(_SC_NPROCESSORS_ONLN) < 2)
+	if (total < SCAN_AHEAD_MIN)
 		return;
 	a->rela = xmalloc(n * sizeof(*a->rela));
 	for (size_t k = 0; k < n; k++) {
@@ -976,7 +976,6 @@ static bool convert_and_write(struct straight *p, Elf64_Ehdr *ehdr)
 	uint64_t klp_off, shoff;
 	bool names_written = false;
 
-	ahead_start(p);
 	for (size_t k = 0; k < n; k++) {
 		size_t i = in->order ? in->order[k] : k + 1;
 		const Elf64_Shdr *sh = &in->sh[i];
@@ -1072,6 +1071,7 @@ enum convert_result klp_convert_straight(struct diag *d, const char *path,
 		ret = CONVERT_ERROR;	/* reported */
 		goto out;
 	}
+	ahead_start(&p);
 	ok = convert_and_write(&p, &ehdr);
 	ahead_stop(&p.ahead);
 	if (!ok) {

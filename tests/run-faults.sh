@@ -499,16 +499,15 @@ write_bounds() {
 		pass "$name"
 	fi
 }
+bounds_tests="writes_within_64k_boundaries_straight_path
+	writes_within_64k_boundaries_writer_thread
+	writes_within_64k_boundaries_model"
 if ! command -v strace >/dev/null; then
-	for n in writes_within_64k_boundaries_straight_path \
-		 writes_within_64k_boundaries_writer_thread \
-		 writes_within_64k_boundaries_model; do
+	for n in $bounds_tests; do
 		skip "$n" "no strace (scripts/install-deps.sh test installs it)"
 	done
 elif [ "$(stat -c %s "$alloc_in")" -lt $((512 << 10)) ] || [ ! -s "$workdir/wfull.ko" ]; then
-	for n in writes_within_64k_boundaries_straight_path \
-		 writes_within_64k_boundaries_writer_thread \
-		 writes_within_64k_boundaries_model; do
+	for n in $bounds_tests; do
 		skip "$n" "no bench/gen-klp-object.c to make modules of 1 and 2 MB"
 	done
 else
