@@ -509,7 +509,7 @@ else
 		for (i = 1; i <= n; i++) {
 			s = size[i]
 			if (s != "medium" && s != "large" && s != "huge") continue
-			range("wall", (t[s] - su[s]) / rel[s])
+			range("own", (t[s] - su[s]) / rel[s])
 			range("once", (t[s] - fixed) / rel[s])
 			range("plain", t[s] / rel[s])
 			range("cpu", (tc[s] - suc[s]) / rel[s])
@@ -521,7 +521,7 @@ else
 			     "time per relocation varies < 2x from medium to huge",
 			     sprintf("%s over%s without the %.2f ms start-up", show("once"), used, fixed / 1e6))
 			printf "  reference: with each size'"'"'s own start-up out: %s; with the start-up in: %s\n",
-			       show("wall"), show("plain")
+			       show("own"), show("plain")
 			printf "  reference: CPU time, all threads, the start-up'"'"'s CPU out: %s; with it: %s\n",
 			       show("cpu"), show("cpu_plain")
 		} else {
