@@ -77,6 +77,8 @@ t_bench_references() {
 	}
 	assert_grep "^bench: all outputs correct$" out
 	assert_grep "^  note: no bare-convert reference: .*: more than 255 objects$" out
+	# every size's rounds time the start-up too, wall and CPU
+	assert_grep "^  the start-up in each size's rounds: small [0-9]+\.[0-9]{2} ms \(CPU [0-9]+\.[0-9]{2}\), 50:20:400:300 [0-9]+\.[0-9]{2} ms \(CPU [0-9]+\.[0-9]{2}\)$" out
 	# the wall table's "bare ms" column (9th): a time for small, none
 	# for the size it refused
 	awk '/^Wall time/ { w = 1 } /^CPU time/ { w = 0 }
