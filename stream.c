@@ -1030,7 +1030,6 @@ static bool convert_and_write(struct straight *p, Elf64_Ehdr *ehdr)
 
 static void straight_free(struct straight *p)
 {
-	ahead_stop(&p->ahead);	/* it reads obj_of and the input */
 	free(p->obj_of);
 	free(p->kept);
 	free(p->fed);
@@ -1073,7 +1072,8 @@ enum convert_result klp_convert_straight(struct diag *d, const char *path,
 	}
 	ahead_start(&p);
 	ok = convert_and_write(&p, &ehdr);
-	ahead_stop(&p.ahead);
+	ahead_stop(&p.ahead);	/* before straight_free(): it reads obj_of
+				 * and the input */
 	if (!ok) {
 		elf_stream_abort(p.out);
 		goto out;
