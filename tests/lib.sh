@@ -169,22 +169,29 @@ run_tool() {
 	[ "$rc" = "$want" ] || fail "klp-convert-mini $*: exit $rc, expected $want"
 }
 
-# tsan_converts_alike WANT OUT ARGS...: the ThreadSanitizer build
-# ($KLP_CONVERT_TSAN) run with ARGS exits 0 with no report, and leaves
-# OUT byte-identical to WANT.  setarch -R: without address space
-# randomization, which leaves ThreadSanitizer no room for its shadow
-# memory on some kernels.
-tsan_converts_alike() {
-	local want=$1 out=$2 rc=0
-	shift 2
+# tsan_exits STATUS ARGS...: the ThreadSanitizer build ($KLP_CONVERT_TSAN)
+# run with ARGS exits STATUS with no report.  setarch -R: without address
+# space randomization, which leaves ThreadSanitizer no room for its
+# shadow memory on some kernels.
+tsan_exits() {
+	local want=$1 rc=0
+	shift
 	TSAN_OPTIONS=halt_on_error=1:exitcode=66 \
 		timeout -k 5 "${KLP_TEST_TIMEOUT:-120}" \
 		setarch "$(uname -m)" -R "$KLP_CONVERT_TSAN" "$@" 2>tsan.err ||
 		rc=$?
-	if [ "$rc" != 0 ] || grep -q ThreadSanitizer tsan.err; then
+	if [ "$rc" != "$want" ] || grep -q ThreadSanitizer tsan.err; then
 		head -n 40 tsan.err
-		fail "ThreadSanitizer run: exit $rc"
+		fail "ThreadSanitizer run ($*): exit $rc, expected $want"
 	fi
+}
+
+# tsan_converts_alike WANT OUT ARGS...: the ThreadSanitizer build run
+# with ARGS exits 0 with no report, and leaves OUT byte-identical to WANT.
+tsan_converts_alike() {
+	local want=$1 out=$2
+	shift 2
+	tsan_exits 0 "$@"
 	cmp "$want" "$out" || fail "the ThreadSanitizer build wrote other bytes"
 }
 

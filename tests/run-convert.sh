@@ -1058,7 +1058,7 @@ run_test straight_path_writes_the_models_bytes t_straight_path_writes_the_models
 # when another CPU is there, else on two; under ThreadSanitizer the
 # declined modules convert, or are refused, with no report.
 t_scan_ahead_declines_as_the_model() {
-	local m fn want rc list first
+	local m fn want list first
 	"$CC" -O2 -o gen "$top/bench/gen-klp-object.c" ||
 		fail "cannot build the generator"
 	./gen -F 33000 -R 2 -K 50 -O 3 -o g.o -q || fail "generator failed"
@@ -1129,15 +1129,7 @@ EOF
 	done
 	[ -n "${KLP_CONVERT_TSAN:-}" ] || return 0
 	tsan_converts_alike ro32999.straight ro32999.tsan -q -o ro32999.tsan ro32999.o
-	rc=0
-	TSAN_OPTIONS=halt_on_error=1:exitcode=66 \
-		timeout -k 5 "${KLP_TEST_TIMEOUT:-120}" \
-		setarch "$(uname -m)" -R "$KLP_CONVERT_TSAN" -q -o sym32999.tsan \
-		sym32999.o 2>tsan.err || rc=$?
-	if [ "$rc" != 1 ] || grep -q ThreadSanitizer tsan.err; then
-		head -n 40 tsan.err
-		fail "ThreadSanitizer run on sym32999.o: exit $rc, expected 1"
-	fi
+	tsan_exits 1 -q -o sym32999.tsan sym32999.o
 }
 run_test scan_ahead_declines_as_the_model t_scan_ahead_declines_as_the_model
 
